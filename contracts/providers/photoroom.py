@@ -1,0 +1,103 @@
+"""Photoroom: cross-field rules of ``/v2/edit``, error phrasing, and the v1/v2 error bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import catalog_entry, catalog_key, first_error, json_response
+from ..exchange import HttpResponse
+from ..phrasing import phrase as fill
+from ..rules import Custom, Exclusive, ExactlyOne, Finding, ForbiddenWhen, Not, equals, sent
+from ..violations import Violation
+
+EDIT = ("edit-image-get", "edit-image-post")
+V1_OPERATIONS = ("remove-background",)
+
+# The fields whose docs say "Can't be provided if `removeBackground` is set to `false`".
+_NEEDS_REMOVED_BACKGROUND = (
+    "background.color",
+    "background.imageUrl",
+    "background.imageFile",
+    "background.prompt",
+    "background.guidance.imageUrl",
+    "background.guidance.imageFile",
+    "referenceBox",
+    "ignorePaddingAndSnapOnCroppedSides",
+)
+
+
+def _get_takes_urls_only(values: dict[str, Any], ctx: Any) -> list[Finding]:
+    """GET /v2/edit accepts ``imageUrl`` only: file fields cannot travel in a query string."""
+    return [Finding(name, "forbidden", {"when": "the GET endpoint is used (it accepts imageUrl only)"})
+            for name in ("imageFile", "background.imageFile", "background.guidance.imageFile")
+            if name in ctx.request.query]
+
+
+RULES = [
+    Exclusive(EDIT, ("background.imageUrl", "background.imageFile", "background.prompt")),
+    ForbiddenWhen(EDIT, _NEEDS_REMOVED_BACKGROUND, equals("removeBackground", False)),
+    ForbiddenWhen(EDIT, ("maxWidth", "maxHeight"), Not(equals("outputSize", "originalImage", "croppedSubject"))),
+    ForbiddenWhen(EDIT, ("background.scaling",), Not(sent("background.imageUrl", "background.imageFile"))),
+    ForbiddenWhen(EDIT, ("scaling",), Not(sent("imageUrl", "imageFile"))),
+    Custom(("edit-image-get",), _get_takes_urls_only),
+    ExactlyOne(("edit-image-get",), ("imageUrl", "imageFromPrompt.prompt")),
+    ExactlyOne(("edit-image-post",), ("imageFile", "imageUrl", "imageFromPrompt.prompt")),
+]
+
+TEMPLATES = {
+    "required": "{name}: must be provided",
+    "empty": "{name}: must be provided",
+    "one-of-required": "imageFile: must be provided",
+    "type": "{name} must be {expected}",
+    "enum": "{name} must be one of {choices}",
+    "oneOf": "{name} must be a number between 0 and 0.49, a percentage string (e.g. \"30%\") or a pixel value (e.g. \"100px\")",
+    "anyOf": "{name} is invalid",
+    "pattern": "{name} has an invalid format",
+    "forbidden": "{name} can't be provided if {when}",
+    "exclusive": "{name} can't be provided together with {with}",
+    "auth": "Forbidden",
+}
+TYPE_WORDS = {"number": "number", "integer": "integer", "boolean": "boolean", "string": "string",
+              "object": "object", "array": "array"}
+
+
+def phrase(rule: str, parameter: str | None, location: str, detail: dict[str, Any]) -> str:
+    if rule == "one-of-required" and detail.get("names", [None])[0] == "imageUrl":
+        return "imageUrl: must be provided"
+    return fill(TEMPLATES, rule, parameter, detail, TYPE_WORDS)
+
+
+def _family(operation: str | None) -> str:
+    return "v1" if operation in V1_OPERATIONS else "v2"
+
+
+def _entry(key: str, operation: str | None) -> dict[str, Any]:
+    return catalog_entry("photoroom", f"{_family(operation)}.{key}") or catalog_entry("photoroom", key)
+
+
+def render(violations: list[Violation], operation: str | None) -> HttpResponse:
+    """A 400 (or the auth status) in Photoroom's shape, naming the first offending parameter."""
+    first = first_error(violations)
+    key = catalog_key(first)
+    if key == "auth_missing" and operation == "account-details-v2":
+        key = "account_auth_missing"
+    entry = _entry(key, operation) or _entry("auth_missing" if key.endswith("auth_missing") else "validation", operation)
+    status = int(entry.get("status", 403 if key.endswith("auth_missing") else 400))
+    message = first.message if first is not None and key == "validation" else entry.get("message", first.message if first else "Bad Request")
+    return _body(status, message, operation, entry.get("type", "invalid_request" if key == "validation" else "forbidden"))
+
+
+def render_key(key: str, operation: str | None = None, **fields: Any) -> HttpResponse:
+    entry = _entry(key, operation)
+    status = int(fields.pop("status", entry.get("status", 400)))
+    message = fields.pop("message", entry.get("message", ""))
+    headers = fields.pop("headers", {})
+    return _body(status, message, operation, fields.pop("type", entry.get("type", key)), headers)
+
+
+def _body(status: int, message: str, operation: str | None, kind: str, headers: dict[str, str] | None = None) -> HttpResponse:
+    if _family(operation) == "v1":
+        return json_response(status, {"detail": message, "status_code": status, "type": kind}, headers)
+    inner = {"detail": message} if status == 402 else {"message": message}
+    return json_response(status, {"error": inner}, headers)
+

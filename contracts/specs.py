@@ -1,0 +1,160 @@
+"""Find, load and index the bundled provider specs.
+
+The specs ship inside the wheel as ``contracts/specs/*.yaml``; in a checkout they live in the top-level
+``specs/`` folder. Both are found the same way, so code never cares which it runs from.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+def spec_dir() -> Path:
+    """Return the folder holding the provider specs (installed wheel first, then checkout)."""
+    packaged = resources.files("contracts") / "specs"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    checkout = Path(__file__).resolve().parent.parent / "specs"
+    if checkout.is_dir():
+        return checkout
+    raise FileNotFoundError("segmock specs not found: neither contracts/specs nor ./specs exists")
+
+
+def providers() -> list[str]:
+    """Names of the providers segmock knows, one per bundled spec."""
+    return sorted(p.stem for p in spec_dir().glob("*.yaml"))
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of a spec, indexed for matching requests by method and path."""
+
+    provider: str
+    operation_id: str
+    method: str
+    path: str
+    servers: tuple[str, ...]
+    node: dict[str, Any] = field(repr=False, compare=False)
+    regex: re.Pattern[str] = field(repr=False, compare=False)
+
+    @property
+    def base_url(self) -> str:
+        return self.servers[0] if self.servers else ""
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        if method.lower() != self.method:
+            return None
+        m = self.regex.fullmatch(path)
+        return m.groupdict() if m else None
+
+
+def _path_regex(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[^}]+\})", template)
+    out = []
+    for part in parts:
+        if part.startswith("{") and part.endswith("}"):
+            group = re.sub(r"\W", "_", part[1:-1])
+            out.append(f"(?P<{group}>[^/]+)")
+        else:
+            out.append(re.escape(part))
+    return re.compile("".join(out))
+
+
+class Spec:
+    """A provider's OpenAPI document, with a few lookups the rest of segmock needs."""
+
+    def __init__(self, name: str, raw: dict[str, Any], path: Path | None = None) -> None:
+        self.name = name
+        self.raw = raw
+        self.path = path
+        self.operations: dict[str, Operation] = {}
+        top_servers = tuple(s["url"] for s in raw.get("servers", []))
+        for tpl, item in raw.get("paths", {}).items():
+            path_servers = tuple(s["url"] for s in item.get("servers", [])) or top_servers
+            for method in HTTP_METHODS:
+                node = item.get(method)
+                if node is None:
+                    continue
+                servers = tuple(s["url"] for s in node.get("servers", [])) or path_servers
+                op = Operation(name, node["operationId"], method, tpl, servers, node, _path_regex(tpl))
+                self.operations[op.operation_id] = op
+        # Literal paths win over templated ones (``/v2/artworks/x`` vs ``/v2/artworks/{id}``).
+        self._ordered = sorted(self.operations.values(), key=lambda o: (o.path.count("{"), -len(o.path)))
+
+    def __repr__(self) -> str:
+        return f"Spec({self.name!r}, {len(self.operations)} operations)"
+
+    @property
+    def errors(self) -> dict[str, Any]:
+        """The provider's error catalog (``x-segmock-errors``)."""
+        return self.raw.get("x-segmock-errors", {})
+
+    @property
+    def base_urls(self) -> list[str]:
+        seen: list[str] = []
+        for op in self.operations.values():
+            for url in op.servers:
+                if url not in seen:
+                    seen.append(url)
+        return seen
+
+    def find(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
+        """The operation serving ``method path`` (host ignored), with its path parameters."""
+        for op in self._ordered:
+            params = op.match(method, path)
+            if params is not None:
+                return op, params
+        return None
+
+    def path_known(self, path: str) -> bool:
+        return any(op.regex.fullmatch(path) for op in self._ordered)
+
+    def resolve(self, node: Any) -> Any:
+        """Follow ``$ref`` chains inside this document."""
+        while isinstance(node, dict) and "$ref" in node:
+            ref = node["$ref"]
+            if not ref.startswith("#/"):
+                raise ValueError(f"only local refs are supported: {ref}")
+            target: Any = self.raw
+            for key in ref[2:].split("/"):
+                target = target[key.replace("~1", "/").replace("~0", "~")]
+            node = target
+        return node
+
+    def iter_assumptions(self) -> Iterator[tuple[str, str]]:
+        """Every ``x-segmock-assumption`` in the document, as (JSON pointer, text)."""
+
+        def walk(node: Any, pointer: str) -> Iterator[tuple[str, str]]:
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    child = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+                    if key == "x-segmock-assumption":
+                        for text in value if isinstance(value, list) else [value]:
+                            yield pointer, str(text)
+                    else:
+                        yield from walk(value, child)
+            elif isinstance(node, list):
+                for i, value in enumerate(node):
+                    yield from walk(value, f"{pointer}/{i}")
+
+        yield from walk(self.raw, "")
+
+
+@functools.lru_cache(maxsize=None)
+def spec(name: str) -> Spec:
+    """The loaded spec of provider ``name`` (cached: specs are read once per process)."""
+    path = spec_dir() / f"{name}.yaml"
+    if not path.is_file():
+        raise KeyError(f"unknown provider {name!r}; known: {', '.join(providers())}")
+    with path.open("rb") as fh:
+        raw = yaml.safe_load(fh)
+    return Spec(name, raw, path)

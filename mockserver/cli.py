@@ -1,28 +1,26 @@
-"""The ``segmock`` command line: serve the mock, and (in later subcommands) record, replay and verify."""
+"""The ``segmock`` command line: serve the mock, record and replay real traffic, verify contracts."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from typing import Sequence
 
-import contracts
-
-
-def _cmd_specs(args: argparse.Namespace) -> int:
-    for name in contracts.providers():
-        spec = contracts.spec(name)
-        print(f"{name}: {spec.path}")
-        for op in spec.operations.values():
-            print(f"  {op.method.upper():6} {op.path:45} {op.operation_id}")
-    return 0
+from .commands import COMMANDS
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="segmock", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    specs = sub.add_parser("specs", help="list the bundled provider specs and their operations")
-    specs.set_defaults(func=_cmd_specs)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"{__package__}.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.commands.{name}":
+                raise
+            continue  # a verb not built yet
+        module.register(sub)
     return parser
 
 

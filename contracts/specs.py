@@ -107,6 +107,28 @@ class Spec:
                     seen.append(url)
         return seen
 
+    @property
+    def hosts(self) -> list[str]:
+        """The real hosts (``netloc``) of the provider, with server variables at their defaults."""
+        out: list[str] = []
+        for item in [*self.raw.get("servers", []), *(
+                s for p in self.raw.get("paths", {}).values() for s in p.get("servers", []))]:
+            url = item["url"]
+            for var, spec_ in item.get("variables", {}).items():
+                url = url.replace("{" + var + "}", str(spec_.get("default", "")))
+            host = url.split("://", 1)[-1].split("/", 1)[0]
+            if host and host not in out:
+                out.append(host)
+        for op in self.operations.values():
+            for server in op.node.get("servers", []):
+                url = server["url"]
+                for var, spec_ in server.get("variables", {}).items():
+                    url = url.replace("{" + var + "}", str(spec_.get("default", "")))
+                host = url.split("://", 1)[-1].split("/", 1)[0]
+                if host and host not in out:
+                    out.append(host)
+        return out
+
     def find(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
         """The operation serving ``method path`` (host ignored), with its path parameters."""
         for op in self._ordered:

@@ -7,7 +7,7 @@ from typing import Any
 from ..errors import catalog_entry, catalog_key, first_error, json_response
 from ..exchange import HttpResponse
 from ..phrasing import phrase as fill
-from ..rules import Custom, Exclusive, ExactlyOne, Finding, ForbiddenWhen, Not, equals, sent
+from ..rules import Custom, ExactlyOne, Exclusive, Finding, ForbiddenWhen, Not, RequiredWhen, equals, sent
 from ..violations import Violation
 
 EDIT = ("edit-image-get", "edit-image-post")
@@ -33,6 +33,42 @@ def _get_takes_urls_only(values: dict[str, Any], ctx: Any) -> list[Finding]:
             if name in ctx.request.query]
 
 
+def _ratio(value: Any) -> float | None:
+    """A padding/margin value as a fraction of the side (None for px values, which depend on the size)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str) and value.endswith("%"):
+        try:
+            return float(value[:-1]) / 100
+        except ValueError:
+            return None
+    return None
+
+
+def _room_left(values: dict[str, Any], ctx: Any) -> list[Finding]:
+    """Padding plus margin must leave room for the subject on each axis (ratio and percent forms)."""
+    out = []
+    for side_a, side_b in (("Left", "Right"), ("Top", "Bottom")):
+        total = 0.0
+        for side in (side_a, side_b):
+            for kind in ("padding", "margin"):
+                value = values.get(f"{kind}{side}", values.get(kind))
+                total += _ratio(value) or 0.0
+        if total >= 1.0:
+            out.append(Finding("padding" if "padding" in values else "margin", "no-room",
+                               {"value": round(total, 4)}))
+    return out
+
+
+def _output_size(values: dict[str, Any], ctx: Any) -> list[Finding]:
+    size = values.get("outputSize")
+    if isinstance(size, str) and "x" in size and size.replace("x", "", 1).isdigit():
+        width, height = (int(v) for v in size.split("x"))
+        if width == 0 or height == 0:
+            return [Finding("outputSize", "zero-size", {"value": size})]
+    return []
+
+
 RULES = [
     Exclusive(EDIT, ("background.imageUrl", "background.imageFile", "background.prompt")),
     ForbiddenWhen(EDIT, _NEEDS_REMOVED_BACKGROUND, equals("removeBackground", False)),
@@ -42,6 +78,9 @@ RULES = [
     Custom(("edit-image-get",), _get_takes_urls_only),
     ExactlyOne(("edit-image-get",), ("imageUrl", "imageFromPrompt.prompt")),
     ExactlyOne(("edit-image-post",), ("imageFile", "imageUrl", "imageFromPrompt.prompt")),
+    RequiredWhen(EDIT, ("segmentation.prompt",), sent("segmentation.negativePrompt")),
+    Custom(EDIT, _room_left),
+    Custom(EDIT, _output_size),
 ]
 
 TEMPLATES = {
@@ -56,6 +95,8 @@ TEMPLATES = {
     "forbidden": "{name} can't be provided if {when}",
     "exclusive": "{name} can't be provided together with {with}",
     "auth": "Forbidden",
+    "no-room": "padding and margin leave no room for the subject",
+    "zero-size": "outputSize must have a non-zero width and height",
 }
 TYPE_WORDS = {"number": "number", "integer": "integer", "boolean": "boolean", "string": "string",
               "object": "object", "array": "array"}
@@ -79,10 +120,8 @@ def render(violations: list[Violation], operation: str | None) -> HttpResponse:
     """A 400 (or the auth status) in Photoroom's shape, naming the first offending parameter."""
     first = first_error(violations)
     key = catalog_key(first)
-    if key == "auth_missing" and operation == "account-details-v2":
-        key = "account_auth_missing"
-    entry = _entry(key, operation) or _entry("auth_missing" if key.endswith("auth_missing") else "validation", operation)
-    status = int(entry.get("status", 403 if key.endswith("auth_missing") else 400))
+    entry = _entry(key, operation)
+    status = int(entry.get("status", 403 if key == "auth_missing" else 400))
     message = first.message if first is not None and key == "validation" else entry.get("message", first.message if first else "Bad Request")
     return _body(status, message, operation, entry.get("type", "invalid_request" if key == "validation" else "forbidden"))
 

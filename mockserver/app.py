@@ -1,0 +1,41 @@
+"""The Flask app factory: one blueprint per provider, all at the providers' real paths on one port."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Flask, Response, request
+
+from . import providers as provider_registry
+from .config import MockConfig
+from .core.dispatch import blueprint
+from .core.images import set_pixel_ceiling
+from .core.services import Services
+
+
+def create_app(config: MockConfig | None = None) -> Flask:
+    """Build a mock serving ``config.providers`` (all implemented providers when empty)."""
+    config = config or MockConfig()
+    names = config.providers or provider_registry.implemented()
+    app = Flask("segmock")
+    app.config["MAX_FORM_MEMORY_SIZE"] = None  # provider limits are enforced per operation
+    app.config["MAX_FORM_PARTS"] = 10_000
+    set_pixel_ceiling(config.max_image_pixels)
+    svc = Services(config)
+    app.extensions["segmock"] = svc
+    app.extensions["segmock.providers"] = tuple(names)
+    for name in names:
+        app.register_blueprint(blueprint(provider_registry.load(name)))
+
+    @app.errorhandler(404)
+    def not_found(_: Exception) -> Response:
+        body = {"error": "not_found", "message": f"segmock serves no route {request.method} {request.path}",
+                "providers": list(names)}
+        return Response(json.dumps(body), status=404, mimetype="application/json")
+
+    @app.errorhandler(405)
+    def not_allowed(_: Exception) -> Response:
+        body = {"error": "method_not_allowed", "message": f"{request.method} is not allowed on {request.path}"}
+        return Response(json.dumps(body), status=405, mimetype="application/json")
+
+    return app

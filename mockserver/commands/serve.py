@@ -1,0 +1,63 @@
+"""``segmock serve``: the mock on a production WSGI server, every provider at its real paths on one port."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import contracts
+
+from ..config import MockConfig
+from ..providers import implemented
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..serve import MockServer
+
+    providers = tuple(args.provider or implemented())
+    unknown = [p for p in providers if p not in implemented()]
+    if unknown:
+        print(f"segmock: unknown provider(s): {', '.join(unknown)}; available: {', '.join(implemented())}",
+              file=sys.stderr)
+        return 2
+    config = MockConfig(
+        providers=providers,
+        api_keys=tuple(args.api_key or ()),
+        state_dir=Path(args.state_dir) if args.state_dir else None,
+        job_progression=args.job_progression,
+        segmenter=args.segmenter,
+        allow_private_webhooks=args.allow_private_webhooks,
+        fetch_allow_hosts=tuple(args.fetch_allow_host or ()),
+    )
+    config.resolved_state_dir()
+
+    def ready(base: str) -> None:
+        print(f"segmock serving on {base} (workers: {args.workers}, state: {config.state_dir})", flush=True)
+        for name in providers:
+            for url in contracts.spec(name).base_urls:
+                print(f"  {name:10} {url} -> {base}", flush=True)
+
+    MockServer(config, args.host, args.port, args.workers, on_ready=ready, access_log=args.access_log).run()
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("serve", help="serve the mock providers over HTTP")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--provider", action="append", metavar="NAME",
+                        help="serve only this provider (repeatable; default: all)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (state is shared)")
+    parser.add_argument("--api-key", action="append", metavar="KEY",
+                        help="accept only these keys (repeatable; default: any non-empty key)")
+    parser.add_argument("--state-dir", help="where jobs, results and counters live (default: a temp dir)")
+    parser.add_argument("--job-progression", default="polls:2",
+                        help="async job progression: immediate, polls:N or seconds:S (default: polls:2)")
+    parser.add_argument("--segmenter", metavar="MODULE:FACTORY", help="plug in another segmenter")
+    parser.add_argument("--allow-private-webhooks", action="store_true",
+                        help="deliver webhooks to loopback/private hosts (the real APIs refuse them)")
+    parser.add_argument("--fetch-allow-host", action="append", metavar="HOST",
+                        help="only fetch imageUrl from these hosts (repeatable)")
+    parser.add_argument("--access-log", action="store_true", help="log one line per request")
+    parser.set_defaults(func=run)

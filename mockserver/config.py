@@ -1,0 +1,45 @@
+"""Configuration of a mock server: one object, passed to ``create_app``; no module-level settings."""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class MockConfig:
+    """How the mock behaves. Defaults suit a developer's machine; the pytest fixtures adjust a few.
+
+    ``api_keys`` empty means any non-empty key is accepted (as a real key would be); otherwise only these.
+    ``job_progression`` is ``immediate``, ``polls:N`` or ``seconds:S`` (per provider via ``{"tengr": ...}``).
+    ``fetch_allow_hosts`` empty allows fetching ``imageUrl`` from any host except link-local and cloud
+    metadata addresses (always refused); non-empty restricts fetching to those hosts (shared deployments).
+    """
+
+    providers: tuple[str, ...] = ()
+    api_keys: tuple[str, ...] = ()
+    state_dir: Path | None = None
+    job_progression: str | dict[str, str] = "polls:2"
+    segmenter: str | None = None
+    allow_private_webhooks: bool = False
+    webhook_secret: str = "segmock-webhook-secret"
+    fetch_allow_hosts: tuple[str, ...] = ()
+    fetch_timeout: float = 10.0
+    fetch_max_redirects: int = 3
+    max_image_pixels: int = 100_000_000
+    check_responses: bool = False
+    rate_limits: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def resolved_state_dir(self) -> Path:
+        """The state directory, created on first use (a fresh temp dir when none was configured)."""
+        if self.state_dir is None:
+            self.state_dir = Path(tempfile.mkdtemp(prefix="segmock-state-"))
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        return self.state_dir
+
+    def replace(self, **changes: Any) -> "MockConfig":
+        return dataclasses.replace(self, **changes)

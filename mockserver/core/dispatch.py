@@ -1,0 +1,137 @@
+"""Turn a provider folder into a Flask blueprint at the provider's real paths.
+
+Every request goes through the same pipeline before its handler runs: body-size limit from the headers,
+match to the spec's operation, key check, ``contracts`` validation, and the provider's own error shapes
+for anything refused. Handlers only ever see requests the real provider would accept.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from flask import Blueprint, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+import contracts
+from contracts.exchange import FormError
+from contracts.forms import coerce
+from contracts.providers import error_response, render_error
+from contracts.validation import check_request, match
+from contracts.violations import errors_only
+
+from .fetch import FetchError
+from .images import ImageProblem
+from .provider import Call, ProviderDef, respond
+from .services import Services
+
+log = logging.getLogger("segmock")
+
+
+def services() -> Services:
+    return current_app.extensions["segmock"]
+
+
+def flask_rule(path: str) -> str:
+    return re.sub(r"\{([^}]+)\}", lambda m: f"<{m.group(1)}>", path)
+
+
+def blueprint(provider: ProviderDef) -> Blueprint:
+    """A blueprint serving every operation of the provider's spec that its folder implements."""
+    bp = Blueprint(provider.name, __name__)
+    spec = contracts.spec(provider.name)
+    missing = set(spec.operations) - set(provider.urls)
+    if missing:
+        raise RuntimeError(f"{provider.name}: no handler for {', '.join(sorted(missing))}")
+    for op in spec.operations.values():
+        bp.add_url_rule(flask_rule(op.path), endpoint=op.operation_id, methods=[op.method.upper()],
+                        view_func=_view(provider, op.operation_id))
+    return bp
+
+
+def _view(provider: ProviderDef, operation: str) -> Any:
+    def view(**_: str) -> Any:
+        return respond_to(provider, operation)
+
+    view.__name__ = f"{provider.name}_{operation}".replace("-", "_")
+    return view
+
+
+def respond_to(provider: ProviderDef, operation: str) -> Any:
+    """Run the pipeline for one request; every refusal is the provider's documented error response."""
+    svc = services()
+    name = provider.name
+    try:
+        limit = provider.max_body(operation)
+        if limit is not None:
+            if request.content_length is not None and request.content_length > limit:
+                return respond(error_response(name, "image_too_large", operation))
+            request.max_content_length = limit
+        try:
+            ctx = match(name, request)
+        except FormError as exc:
+            violation = _malformed(name, operation, str(exc))
+            return respond(render_error(name, [violation], operation))
+        api_key = provider.credential(request)
+        violations = check_request(ctx)
+        errors = errors_only(violations)
+        if operation not in provider.public:
+            auth = [v for v in errors if v.rule == "auth"]
+            if auth or not api_key:
+                return respond(render_error(name, auth or [_auth(name, operation)], operation))
+            if svc.config.api_keys and api_key not in svc.config.api_keys:
+                return respond(error_response(name, "auth_invalid", operation))
+        errors = [v for v in errors if v.rule != "auth"]
+        if errors:
+            return respond(render_error(name, errors, operation))
+        call = Call(name, operation, ctx, request, svc, backend_of(provider, svc), api_key,
+                    with_defaults(ctx), [v for v in violations if v.severity == "warning"])
+        result = provider.urls[operation](call)
+        return respond(result) if isinstance(result, contracts.HttpResponse) else result
+    except RequestEntityTooLarge:
+        return respond(error_response(name, "image_too_large", operation))
+    except ImageProblem as exc:
+        return respond(error_response(name, exc.kind if exc.kind in contracts.spec(name).errors else "image_invalid",
+                                      operation, message=str(exc)))
+    except FetchError as exc:
+        key = "image_url_unreachable" if "image_url_unreachable" in contracts.spec(name).errors else "image_invalid"
+        return respond(error_response(name, key, operation, message=str(exc)))
+
+
+def backend_of(provider: ProviderDef, svc: Services) -> Any:
+    backend = svc.backends.get(provider.name)
+    if backend is None:
+        backend = svc.backends.setdefault(provider.name, provider.backend(svc))
+    return backend
+
+
+def _auth(provider: str, operation: str) -> contracts.Violation:
+    return contracts.Violation(provider, operation, None, "header", "auth", "missing credentials")
+
+
+def _malformed(provider: str, operation: str, reason: str) -> contracts.Violation:
+    from contracts.providers import provider_module
+
+    message = provider_module(provider).phrase("malformed-body", None, "body", {"reason": reason})
+    return contracts.Violation(provider, operation, None, "body", "malformed-body", message, detail={"reason": reason})
+
+
+def with_defaults(ctx: Any) -> dict[str, Any]:
+    """What the client sent, plus the spec's defaults for what it did not (typed)."""
+    spec, op = ctx.spec, ctx.operation
+    params = dict(ctx.sent)
+    for param in op.node.get("parameters", []):
+        param = spec.resolve(param)
+        schema = spec.resolve(param.get("schema", {}))
+        if param["name"] not in params and "default" in schema:
+            params[param["name"]] = coerce(schema["default"], schema, spec.resolve)
+    body = spec.resolve(op.node.get("requestBody", {}))
+    media = body.get("content", {}).get(ctx.request.mimetype)
+    if media:
+        schema = spec.resolve(media.get("schema", {}))
+        for name, prop in schema.get("properties", {}).items():
+            prop = spec.resolve(prop)
+            if name not in params and "default" in prop:
+                params[name] = prop["default"]
+    return params

@@ -1,0 +1,159 @@
+"""Read untrusted image bytes safely: sniff, probe the header, check limits, then decode.
+
+Every check that can be made from the header is made before a pixel is decoded, so a decompression bomb
+(a tiny file claiming 100 000 × 100 000 pixels) is refused without allocating its claimed size.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+from PIL import Image, ImageFile, ImageOps
+
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"GIF87a", "gif"),
+    (b"GIF89a", "gif"),
+    (b"BM", "bmp"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+)
+
+
+def sniff(data: bytes) -> str | None:
+    """The image format named by the file's magic bytes (``png``, ``jpeg``, ``webp``, ``heic`` …), or None."""
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    if len(data) >= 12 and data[4:8] == b"ftyp" and data[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"heis"):
+        return "heic"
+    for magic, name in _MAGIC:
+        if data.startswith(magic):
+            return name
+    return None
+
+
+class ImageProblem(ValueError):
+    """Why an upload was refused; ``kind`` names the provider error-catalog entry to answer with."""
+
+    def __init__(self, kind: str, message: str, **detail: object) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    format: str
+    width: int
+    height: int
+    animated: bool
+    mode: str
+
+    @property
+    def pixels(self) -> int:
+        return self.width * self.height
+
+
+@dataclass(frozen=True)
+class Limits:
+    """A provider's input limits (read from its spec by the provider; never restated here)."""
+
+    max_bytes: int | None = None
+    formats: tuple[str, ...] = ("png", "jpeg", "webp")
+    max_side: int | None = None
+    max_width: int | None = None
+    max_height: int | None = None
+    min_side: int | None = None
+    max_pixels: int | None = None
+    allow_animated: bool = True
+
+
+def probe(data: bytes) -> ImageInfo:
+    """Format, size and frame count from the header only (no pixel decoding)."""
+    if not data:
+        raise ImageProblem("image_invalid", "The image is empty.")
+    kind = sniff(data)
+    if kind is None:
+        raise ImageProblem("image_invalid", "The file is not a supported image.")
+    if kind == "heic":
+        return ImageInfo("heic", 0, 0, False, "")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as im:
+                frames = getattr(im, "n_frames", 1)
+                return ImageInfo(kind, im.width, im.height, bool(getattr(im, "is_animated", False)) or frames > 1,
+                                 im.mode)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageProblem("image_too_many_pixels", "The image has too many pixels.", reason=str(exc)) from exc
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise ImageProblem("image_invalid", "The file could not be read as an image.", reason=str(exc)) from exc
+
+
+def check(data: bytes, limits: Limits) -> ImageInfo:
+    """Probe and enforce ``limits``; raises ``ImageProblem`` naming the first limit broken."""
+    if limits.max_bytes is not None and len(data) > limits.max_bytes:
+        raise ImageProblem("image_too_large", "The image file is too large.", size=len(data), limit=limits.max_bytes)
+    info = probe(data)
+    if info.format not in limits.formats:
+        raise ImageProblem("unsupported_format", f"Unsupported image format: {info.format}.", format=info.format)
+    if info.animated and not limits.allow_animated:
+        raise ImageProblem("image_animated", "Animated images are not supported.")
+    longest, shortest = max(info.width, info.height), min(info.width, info.height)
+    too_big = (
+        (limits.max_side is not None and longest > limits.max_side)
+        or (limits.max_width is not None and info.width > limits.max_width)
+        or (limits.max_height is not None and info.height > limits.max_height)
+        or (limits.max_pixels is not None and info.pixels > limits.max_pixels)
+    )
+    if too_big:
+        raise ImageProblem("image_too_many_pixels", f"The image is too large ({info.width}x{info.height}).",
+                           width=info.width, height=info.height)
+    if limits.min_side is not None and shortest < limits.min_side:
+        raise ImageProblem("image_too_small", f"The image is too small ({info.width}x{info.height}).",
+                           width=info.width, height=info.height)
+    return info
+
+
+def decode(data: bytes, limits: Limits | None = None) -> Image.Image:
+    """Check, then fully decode (EXIF orientation applied). Truncated or corrupt data is an ``ImageProblem``."""
+    info = check(data, limits or Limits(formats=("png", "jpeg", "webp", "gif", "bmp", "tiff")))
+    if info.format == "heic":
+        raise ImageProblem("unsupported_format", "HEIC images cannot be decoded by the mock.", format="heic")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(data))
+            im.load()
+            out = ImageOps.exif_transpose(im)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageProblem("image_too_many_pixels", "The image has too many pixels.") from exc
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise ImageProblem("image_invalid", "The image is truncated or corrupt.", reason=str(exc)) from exc
+    return out
+
+
+def to_array(image: Image.Image) -> np.ndarray:
+    """RGB or RGBA uint8 array of an image in any mode (palette transparency kept as alpha)."""
+    if image.mode in ("RGBA", "RGB"):
+        return np.asarray(image)
+    if image.mode in ("LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        return np.asarray(image.convert("RGBA"))
+    return np.asarray(image.convert("RGB"))
+
+
+def set_pixel_ceiling(max_pixels: int) -> None:
+    """Make Pillow refuse any image larger than ``max_pixels`` (a bomb guard on every decode path)."""
+    Image.MAX_IMAGE_PIXELS = max_pixels // 2  # Pillow raises at twice this; warnings are made errors above
+
+
+def formats_from(names: Iterable[str]) -> tuple[str, ...]:
+    """Normalise format names as specs write them (``jpg`` → ``jpeg``)."""
+    return tuple(dict.fromkeys("jpeg" if n.lower() in ("jpg", "jpeg") else n.lower() for n in names))

@@ -1,0 +1,111 @@
+"""What handlers need besides the request: config, segmenter, job store, shared counters, URL fetching.
+
+One ``Services`` object lives on each app (``app.extensions["segmock"]``); nothing is module-global, so
+two apps in one process (a fixture and a test's own app) never share state by accident.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from ..config import MockConfig
+from .fetch import FetchPolicy, fetch
+
+
+class Counters:
+    """Integer counters shared by every worker process (SQLite in the state directory).
+
+    Photoroom's image quota, SellerPic's credits and rate-limit windows live here, so ``--workers 4``
+    agrees on them.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        with self._conn() as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS counters (scope TEXT, name TEXT, value REAL, PRIMARY KEY (scope, name))"
+            )
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+        return conn
+
+    def get(self, scope: str, name: str, default: float = 0) -> float:
+        row = self._conn().execute("SELECT value FROM counters WHERE scope=? AND name=?", (scope, name)).fetchone()
+        return row[0] if row else default
+
+    def add(self, scope: str, name: str, delta: float, *, start: float = 0, floor: float | None = None) -> float | None:
+        """Add ``delta`` atomically; returns the new value, or None when it would fall below ``floor``."""
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute("SELECT value FROM counters WHERE scope=? AND name=?", (scope, name)).fetchone()
+            value = (row[0] if row else start) + delta
+            if floor is not None and value < floor - 1e-9:
+                conn.execute("ROLLBACK")
+                return None
+            conn.execute("INSERT OR REPLACE INTO counters (scope, name, value) VALUES (?, ?, ?)", (scope, name, value))
+            conn.execute("COMMIT")
+            return value
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def reset(self) -> None:
+        self._conn().execute("DELETE FROM counters")
+
+
+class Services:
+    """Per-app services, built lazily so an app that serves only Photoroom never opens a job store."""
+
+    def __init__(self, config: MockConfig) -> None:
+        self.config = config
+        self.fetch_policy = FetchPolicy(timeout=config.fetch_timeout, max_redirects=config.fetch_max_redirects,
+                                        allow_hosts=tuple(h.lower() for h in config.fetch_allow_hosts))
+        self._lock = threading.Lock()
+        self.backends: dict[str, Any] = {}
+
+    @functools.cached_property
+    def state_dir(self) -> Path:
+        return self.config.resolved_state_dir()
+
+    @functools.cached_property
+    def counters(self) -> Counters:
+        return Counters(self.state_dir / "counters.sqlite")
+
+    @functools.cached_property
+    def segmenter(self) -> Any:
+        from ..segmenter import ReferenceSegmenter, load_segmenter
+
+        return load_segmenter(self.config.segmenter) if self.config.segmenter else ReferenceSegmenter()
+
+    @functools.cached_property
+    def jobs(self) -> Any:
+        from ..jobs import JobStore
+
+        return JobStore(self.state_dir / "jobs", progression=self.config.job_progression)
+
+    def fetch(self, url: str, max_bytes: int) -> bytes:
+        policy = FetchPolicy(self.fetch_policy.timeout, max_bytes, self.fetch_policy.max_redirects,
+                             self.fetch_policy.allow_hosts)
+        return fetch(url, policy)
+
+    def reset(self) -> None:
+        """Forget all state (quotas, jobs, journal): what ``segmock_server.reset()`` calls between tests."""
+        self.counters.reset()
+        if "jobs" in self.__dict__:
+            self.jobs.reset()
+        for backend in self.backends.values():
+            reset = getattr(backend, "reset", None)
+            if reset:
+                reset()

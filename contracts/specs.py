@@ -141,16 +141,18 @@ class Spec:
         return any(op.regex.fullmatch(path) for op in self._ordered)
 
     def resolve(self, node: Any) -> Any:
-        """Follow ``$ref`` chains inside this document."""
+        """Follow ``$ref`` chains inside this document; keywords beside a ``$ref`` (3.1) win over the target's."""
+        siblings: dict[str, Any] = {}
         while isinstance(node, dict) and "$ref" in node:
             ref = node["$ref"]
             if not ref.startswith("#/"):
                 raise ValueError(f"only local refs are supported: {ref}")
+            siblings = {**{k: v for k, v in node.items() if k != "$ref"}, **siblings}
             target: Any = self.raw
             for key in ref[2:].split("/"):
                 target = target[key.replace("~1", "/").replace("~0", "~")]
             node = target
-        return node
+        return {**node, **siblings} if siblings and isinstance(node, dict) else node
 
     def iter_assumptions(self) -> Iterator[tuple[str, str]]:
         """Every ``x-segmock-assumption`` in the document, as (JSON pointer, text)."""

@@ -17,7 +17,7 @@ def create_app(config: MockConfig | None = None) -> Flask:
     """Build a mock serving ``config.providers`` (all implemented providers when empty)."""
     config = config or MockConfig()
     names = config.providers or provider_registry.implemented()
-    app = Flask("segmock")
+    app = Flask("segmock", static_folder=None)
     app.config["MAX_FORM_MEMORY_SIZE"] = None  # provider limits are enforced per operation
     app.config["MAX_FORM_PARTS"] = 10_000
     set_pixel_ceiling(config.max_image_pixels)

@@ -92,11 +92,16 @@ def respond_to(provider: ProviderDef, operation: str) -> Any:
     except RequestEntityTooLarge:
         return respond(error_response(name, "image_too_large", operation))
     except ImageProblem as exc:
-        return respond(error_response(name, exc.kind if exc.kind in contracts.spec(name).errors else "image_invalid",
-                                      operation, message=str(exc)))
+        return respond(_catalog_answer(name, operation, exc.kind, "image_invalid", str(exc)))
     except FetchError as exc:
-        key = "image_url_unreachable" if "image_url_unreachable" in contracts.spec(name).errors else "image_invalid"
-        return respond(error_response(name, key, operation, message=str(exc)))
+        return respond(_catalog_answer(name, operation, "image_url_unreachable", "image_invalid", str(exc)))
+
+
+def _catalog_answer(provider: str, operation: str, key: str, fallback: str, message: str) -> contracts.HttpResponse:
+    """The catalog's own answer for ``key``; when the provider lists no such entry, ``fallback`` with our words."""
+    if key in contracts.spec(provider).errors:
+        return error_response(provider, key, operation)
+    return error_response(provider, fallback, operation, message=message)
 
 
 def backend_of(provider: ProviderDef, svc: Services) -> Any:

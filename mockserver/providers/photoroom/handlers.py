@@ -1,0 +1,135 @@
+"""Photoroom's HTTP layer: read the call, ask the backend and the image pipeline, answer like Photoroom."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from flask import Response, jsonify
+from werkzeug.http import parse_accept_header
+from werkzeug.datastructures import MIMEAccept
+
+from contracts.providers import error_response
+
+from ...core import images
+from ...core.images import ImageProblem
+from ...core.provider import Call
+from . import render
+from .models import parse_key, subject_alpha
+
+EDIT_URL = "https://app.photoroom.com/api-edit"
+
+
+def edit(call: Call) -> Any:
+    """``GET|POST /v2/edit``: cut out, position, composite and export, as the real API does."""
+    backend, params, operation = call.backend, call.params, call.operation
+    denied = backend.admit(call.api_key, operation)
+    if denied is not None:
+        return denied
+    limits = backend.image_limits(operation)
+    too_big = _output_too_large(params, backend.limits(operation).get("max_output_pixels"))
+    if too_big:
+        return error_response("photoroom", "output_size_too_large", operation)
+    image = _input_image(call, "imageFile", "imageUrl", limits)
+    if image is not None:
+        _check_upscale(image, params, backend.limits(operation).get("upscale_max_input_pixels", {}), operation)
+    background = _input_image(call, "background.imageFile", "background.imageUrl", limits)
+    alpha = None
+    if image is not None:
+        pixels = images.to_array(image)
+        alpha = subject_alpha(call.services.segmenter, pixels, params)
+    digest = _digest(call)
+    out = render.edit(image, alpha, params, background_image=background,
+                      export_quality=_export_quality(call), sandbox=parse_key(call.api_key or "").sandbox,
+                      request_digest=digest)
+    backend.charge(call.api_key, operation)
+    headers = dict(out.headers)
+    unsupported = sorted({w.parameter for w in call.warnings if w.rule == "unsupported" and w.parameter})
+    if unsupported:
+        headers["pr-unsupported-attributes"] = "Unsupported attributes: " + ", ".join(unsupported)
+    headers.setdefault("pr-edit-further-url", f"{EDIT_URL}/{digest[:32]}")
+    return _image_response(out.body, out.content_type, headers)
+
+
+def remove_background(call: Call) -> Any:
+    """``POST /v1/segment``: the Basic-plan cutout, as an image or ``{"base64img"}`` JSON."""
+    backend, operation = call.backend, call.operation
+    denied = backend.admit(call.api_key, operation)
+    if denied is not None:
+        return denied
+    data = call.sent.get("image_file")
+    limits = backend.image_limits(operation)
+    try:
+        image = images.decode(data if isinstance(data, bytes) else b"", limits)
+    except ImageProblem as exc:
+        key = "image_too_large" if exc.kind in ("image_too_large", "image_too_many_pixels") else "image_invalid"
+        return error_response("photoroom", f"v1.{key}", operation)
+    pixels = images.to_array(image)
+    alpha = call.services.segmenter.salient(pixels).alpha
+    node = backend.operations[operation].node
+    out = render.segment_v1(image, alpha, call.params, size_presets=node["x-segmock-size-presets"],
+                            want_json=_wants_json(call.request.headers.get("Accept", "")),
+                            sandbox=parse_key(call.api_key or "").sandbox,
+                            export_quality=_export_quality(call))
+    backend.charge(call.api_key, operation)
+    return _image_response(out.body, out.content_type, dict(out.headers))
+
+
+def account(call: Call) -> Any:
+    """``GET /v2/account``: images left and the plan."""
+    return jsonify(call.backend.account(call.api_key))
+
+
+def _input_image(call: Call, file_field: str, url_field: str, limits: images.Limits) -> Any:
+    data = call.sent.get(file_field)
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogateescape")
+    if data is None and call.sent.get(url_field):
+        data = call.services.fetch(call.sent[url_field], limits.max_bytes or 30_000_000)
+    if data is None:
+        return None
+    return images.decode(data, limits)
+
+
+def _output_too_large(params: dict[str, Any], max_pixels: int | None) -> bool:
+    size = params.get("outputSize")
+    if not max_pixels or not isinstance(size, str) or "x" not in size:
+        return False
+    width, _, height = size.partition("x")
+    return width.isdigit() and height.isdigit() and int(width) * int(height) > max_pixels
+
+
+def _check_upscale(image: Any, params: dict[str, Any], caps: dict[str, int], operation: str) -> None:
+    mode = params.get("upscale.mode")
+    if mode in caps and image.width * image.height > caps[mode]:
+        raise ImageProblem("validation", f"upscale.mode {mode} accepts at most {caps[mode]} input pixels")
+
+
+def _export_quality(call: Call) -> dict[str, int]:
+    spec = call.ctx.spec
+    schema = spec.resolve(spec.raw["components"]["schemas"]["EditParams"])["properties"]["export.format"]
+    return dict(spec.resolve(schema).get("x-segmock-export-quality", {}))
+
+
+def _wants_json(accept: str) -> bool:
+    """JSON only when the client asks for it and for no image type (a browser-style */* gets the image)."""
+    parsed = parse_accept_header(accept, MIMEAccept)
+    types = [value for value, quality in parsed if quality > 0]
+    return "application/json" in types and not any(t.startswith("image/") for t in types)
+
+
+def _digest(call: Call) -> str:
+    """A digest of what the client sent: seeds and URLs derived from it are stable for the same request."""
+    h = hashlib.sha256()
+    for name in sorted(call.sent):
+        value = call.sent[name]
+        h.update(name.encode())
+        h.update(value if isinstance(value, bytes) else repr(value).encode())
+    return h.hexdigest()
+
+
+def _image_response(body: bytes, content_type: str, headers: dict[str, str]) -> Response:
+    resp = Response(body, status=200, content_type=content_type)
+    for key, value in headers.items():
+        resp.headers[key] = value
+    return resp

@@ -1,0 +1,98 @@
+"""Helpers for the job-engine tests: a loopback webhook receiver and multi-process workers.
+
+Workers live here (not in a test module) so ``spawn`` children can import them by name.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from mockserver.jobs import JobStore, WebhookSpec
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    """Records every POST; answers the queued statuses in order, then 200."""
+
+    url: str
+    statuses: list[int] = field(default_factory=list)
+    hold: threading.Event | None = None
+    received: list[Received] = field(default_factory=list)
+    entered: threading.Event = field(default_factory=threading.Event)
+    finished: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answer(self, headers: dict[str, str], body: bytes) -> int:
+        with self.lock:
+            self.received.append(Received(headers, body))
+            status = self.statuses.pop(0) if self.statuses else 200
+        self.entered.set()
+        if self.hold is not None:
+            self.hold.wait(5)
+        self.finished.set()
+        return status
+
+
+@contextmanager
+def receiver(statuses: list[int] | None = None, hold: threading.Event | None = None) -> Iterator[Receiver]:
+    """A webhook receiver on 127.0.0.1, port chosen by the OS."""
+    state: dict[str, Receiver] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            status = state["r"].answer({k.lower(): v for k, v in self.headers.items()}, body)
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence the default log
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    state["r"] = Receiver(f"http://127.0.0.1:{server.server_address[1]}/hook", list(statuses or []), hold)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread.start()
+    try:
+        yield state["r"]
+    finally:
+        if hold is not None:
+            hold.set()
+        server.shutdown()
+        server.server_close()
+
+
+def create_then_poll_all(state_dir: str, worker: int, count: int, barrier: Any, out: Any) -> None:
+    """Create ``count`` jobs, wait for every worker, then read every job once (one poll per process)."""
+    with JobStore(state_dir, progression="polls:4") as store:
+        for index in range(count):
+            store.create("prodia", owner="shared", kind="segment", params={"worker": worker, "index": index})
+        barrier.wait(30)
+        for job in store.list("prodia", owner="shared"):
+            store.get("prodia", job.id, owner="shared")
+        barrier.wait(30)
+    out.put(worker)
+
+
+def create_webhook_jobs(state_dir: str, worker: int, count: int, url: str, interval: float) -> None:
+    """Create ``count`` jobs that finish at once with a webhook, then dispatch until all work is done."""
+    with JobStore(state_dir, progression="immediate", dispatch_interval=interval) as store:
+        store.start_dispatcher()
+        for index in range(count):
+            store.create(
+                "tengr", owner="shared", kind="segment", params={"worker": worker, "index": index},
+                webhook=WebhookSpec(url, "secret"),
+            )
+        store.drain(20)

@@ -1,0 +1,102 @@
+"""Encoding the result: format, quality, DPI and the metadata `preserveMetadata` allows.
+
+Fixed encoder settings and no timestamps, so the same pixels always give the same bytes:
+
+| format | settings | DPI goes to | alpha |
+|---|---|---|---|
+| PNG | zlib level 6, no optimise pass | `pHYs` (pixels per metre) | kept (RGBA, or L for masks) |
+| JPEG | given quality, baseline, 4:2:0, no optimise pass | JFIF density (dots per inch) | none: composited on white |
+| WebP | given quality, lossy, method 4 | EXIF XResolution/YResolution, unit inch (WebP has no density field) | kept |
+
+DPI is rounded half up to a whole number (JFIF stores integers; the same value is used everywhere).
+Input metadata is dropped (EXIF, XMP, ICC profile, text chunks) unless `preserveMetadata` asks:
+`xmp` copies the input's XMP packet verbatim; `exifSubset` writes a fresh EXIF block holding only the
+input's Copyright (IFD0 0x8298) and UserComment (Exif IFD 0x9286).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from fractions import Fraction
+
+from PIL import Image, PngImagePlugin
+
+from .canvas import flatten
+from .geometry import round_half_up
+
+CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+_ALIASES = {"png": "png", "jpg": "jpeg", "jpeg": "jpeg", "webp": "webp"}
+_EXIF_IFD = 0x8769
+_COPYRIGHT = 0x8298
+_USER_COMMENT = 0x9286
+_X_RESOLUTION, _Y_RESOLUTION, _RESOLUTION_UNIT = 282, 283, 296
+_XMP_PNG_KEY = "XML:com.adobe.xmp"
+
+
+def normalise_format(name: str | None) -> str:
+    """`png` | `jpeg` | `webp` for any spelling the two APIs accept (`jpg` included); ValueError otherwise."""
+    key = (name or "png").lower()
+    if key not in _ALIASES:
+        raise ValueError(f"unsupported export format: {name!r}")
+    return _ALIASES[key]
+
+
+def preserved_metadata(image: Image.Image, mode: str | None) -> tuple[Image.Exif | None, bytes | None]:
+    """(EXIF, XMP) to carry over from the decoded input for a `preserveMetadata` value."""
+    if mode == "xmp":
+        raw = image.info.get("xmp") or image.info.get(_XMP_PNG_KEY)
+        if not raw:
+            return None, None
+        return None, raw if isinstance(raw, bytes) else str(raw).encode("utf-8")
+    if mode in ("exifSubset", "exifSubsetWithXmpCompatibility"):
+        source = image.getexif()
+        exif = Image.Exif()
+        if _COPYRIGHT in source:
+            exif[_COPYRIGHT] = source[_COPYRIGHT]
+        comment = source.get_ifd(_EXIF_IFD).get(_USER_COMMENT)
+        if comment is not None:
+            exif.get_ifd(_EXIF_IFD)[_USER_COMMENT] = comment
+        return (exif if len(exif) else None), None
+    return None, None
+
+
+def encode(
+    image: Image.Image,
+    fmt: str,
+    *,
+    quality: Mapping[str, int],
+    dpi: float | None = None,
+    exif: Image.Exif | None = None,
+    xmp: bytes | None = None,
+) -> tuple[bytes, str]:
+    """Bytes and content type of `image` (RGBA, RGB or L) in `fmt` (`png`, `jpeg`/`jpg`, `webp`)."""
+    kind = normalise_format(fmt)
+    whole_dpi = round_half_up(Fraction(str(dpi))) if dpi is not None else None
+    options: dict[str, object] = {}
+    if kind == "png":
+        options.update(compress_level=6, optimize=False)
+        if xmp:
+            info = PngImagePlugin.PngInfo()
+            info.add_itxt(_XMP_PNG_KEY, xmp.decode("utf-8", "replace"), zip=False)
+            options["pnginfo"] = info
+    elif kind == "jpeg":
+        if image.mode not in ("RGB", "L"):
+            image = flatten(image.convert("RGBA")).convert("RGB")
+        options.update(quality=int(quality["jpeg"]), optimize=False, progressive=False, subsampling="4:2:0")
+    else:
+        options.update(quality=int(quality["webp"]), lossless=False, method=4)
+        if whole_dpi is not None:
+            exif = exif or Image.Exif()
+            exif[_X_RESOLUTION] = whole_dpi
+            exif[_Y_RESOLUTION] = whole_dpi
+            exif[_RESOLUTION_UNIT] = 2
+    if whole_dpi is not None and kind != "webp":
+        options["dpi"] = (whole_dpi, whole_dpi)
+    if exif is not None:
+        options["exif"] = exif
+    if xmp and kind != "png":
+        options["xmp"] = xmp
+    buffer = io.BytesIO()
+    image.save(buffer, {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}[kind], **options)
+    return buffer.getvalue(), CONTENT_TYPES[kind]

@@ -1,0 +1,216 @@
+"""Photoroom's output images, built exactly as the real API shapes them (pure functions, no HTTP).
+
+`edit` serves `/v2/edit`: prepare the input (AI stand-ins, cutout), position it (`geometry.plan`), stack
+background, shadow and subject, then export. `segment_v1` serves `/v1/segment`. Choices the docs leave
+open are written where they are made: geometry in `geometry`, encoding in `export`, AI stand-ins in
+`generative`, the sandbox mark in `watermark`.
+
+`/v2/edit` compositing, bottom to top: `background.color` (hex or name; a translucent colour stays
+translucent in PNG/WebP), then `background.image*` (fit/fill, centred) or the `background.prompt` pattern,
+then the shadow, then the placed input; `expand`/`uncrop` fill what is still transparent. JPEG output is
+then composited on white. The sandbox watermark goes last, on visible pixels only. Fully transparent
+pixels are written as (0, 0, 0, 0).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from . import generative
+from .canvas import clear_transparent, fit_or_fill, flatten, place, to_rgba, with_alpha
+from .colours import parse_colour
+from .despill import despill
+from .export import encode, normalise_format, preserved_metadata
+from .geometry import budget_size, plan, subject_box
+from .watermark import watermark
+
+DEFAULT_QUALITY: Mapping[str, int] = {"jpeg": 80, "webp": 90}
+
+
+@dataclass
+class Output:
+    """A finished response body with its content type and the provider headers it carries."""
+
+    body: bytes
+    content_type: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def edit(
+    image: Image.Image | None,
+    alpha: np.ndarray | None,
+    params: Mapping[str, Any],
+    *,
+    background_image: Image.Image | None = None,
+    export_quality: Mapping[str, int] = DEFAULT_QUALITY,
+    sandbox: bool = False,
+    request_digest: str = "",
+) -> Output:
+    """`/v2/edit` result for a decoded input (None with `imageFromPrompt.prompt`) and its subject alpha.
+
+    `alpha` is ignored with `removeBackground=false`: the original pixels stay and the whole input is the
+    reference box. An all-zero alpha ("no subject") gives a fully transparent result laid out as if the
+    whole input were the subject. Raises ValueError on an unreadable colour or format.
+    """
+    headers: dict[str, str] = {}
+    remove_background = params.get("removeBackground", True) is not False
+    if image is None:
+        source, generated = generative.image_from_prompt(
+            str(params.get("imageFromPrompt.prompt") or ""),
+            params.get("imageFromPrompt.seed"),
+            params.get("imageFromPrompt.size"),
+        )
+        alpha = generated
+    else:
+        source = to_rgba(image)
+    mask = _checked_alpha(alpha, source.size) if remove_background else None
+    source, mask = _prepare(source, mask, params, headers)
+    if params.get("background.blur.mode"):
+        radius = params.get("background.blur.radius")
+        cut = generative.blur_background(
+            source, mask, str(params["background.blur.mode"]), 0.01 if radius is None else radius
+        )
+    else:
+        cut = with_alpha(source, mask) if mask is not None else source
+    layout = plan(params, cut.size, subject_box(mask), segmented=mask is not None)
+    placed = place(cut, layout)
+    result = _background(layout.canvas, params, background_image, request_digest, headers)
+    if params.get("shadow.mode") and mask is not None:
+        subject_alpha = np.asarray(place(with_alpha(source, mask), layout).getchannel("A"))
+        result = Image.alpha_composite(result, generative.shadow(subject_alpha, str(params["shadow.mode"])))
+    result = Image.alpha_composite(result, placed)
+    if params.get("expand.mode") or params.get("uncrop.mode"):
+        result = generative.fill_transparent(result)
+    exif, xmp = preserved_metadata(image, params.get("preserveMetadata")) if image is not None else (None, None)
+    body, content_type = _export(
+        result, str(params.get("export.format") or "png"), export_quality, sandbox,
+        dpi=params.get("export.dpi"), exif=exif, xmp=xmp,
+    )
+    return Output(body, content_type, headers)
+
+
+def segment_v1(
+    image: Image.Image,
+    alpha: np.ndarray,
+    params: Mapping[str, Any],
+    *,
+    size_presets: Mapping[str, int],
+    want_json: bool = False,
+    sandbox: bool = False,
+    export_quality: Mapping[str, int] = DEFAULT_QUALITY,
+) -> Output:
+    """`/v1/segment` result: cutout (`channels=rgba`) or mask (`channels=alpha`, mode L).
+
+    Order: despill on the full-resolution cutout, resize to the `size` budget (never up), then `crop=true`
+    trims to the alpha > 0 box of the resized result, so the returned border is never fully transparent
+    (an empty alpha is returned uncropped). `bg_color` fills behind the cutout; it does not apply to a
+    mask. `want_json` wraps the file as `{"base64img": "<plain base64, no data: prefix>"}`.
+    """
+    source = to_rgba(image)
+    mask = _checked_alpha(alpha, source.size)
+    if _flag(params.get("despill")):
+        source = despill(source, mask)
+    cut = with_alpha(source, mask)
+    size = budget_size(cut.size, int(size_presets[str(params.get("size") or "full")]))
+    if size != cut.size:
+        cut = cut.resize(size, Image.Resampling.LANCZOS)
+    if _flag(params.get("crop")):
+        box = subject_box(np.asarray(cut.getchannel("A")))
+        if box is not None:
+            cut = cut.crop((box.x0, box.y0, box.x1, box.y1))
+    fmt = str(params.get("format") or "png")
+    if params.get("channels") == "alpha":
+        body, content_type = _export_mask(cut.getchannel("A"), fmt, export_quality, sandbox)
+    else:
+        colour = parse_colour(params.get("bg_color"))
+        if colour is not None:
+            cut = Image.alpha_composite(Image.new("RGBA", cut.size, colour), cut)
+        body, content_type = _export(cut, fmt, export_quality, sandbox)
+    if want_json:
+        payload = {"base64img": base64.b64encode(body).decode("ascii")}
+        return Output(json.dumps(payload).encode("utf-8"), "application/json", {})
+    return Output(body, content_type, {})
+
+
+def _checked_alpha(alpha: np.ndarray | None, size: tuple[int, int]) -> np.ndarray | None:
+    if alpha is None:
+        return None
+    mask = np.asarray(alpha)
+    if mask.shape != (size[1], size[0]):
+        raise ValueError(f"alpha shape {mask.shape} does not match image size {size}")
+    return np.ascontiguousarray(mask, dtype=np.uint8)
+
+
+def _prepare(
+    source: Image.Image, mask: np.ndarray | None, params: Mapping[str, Any], headers: dict[str, str]
+) -> tuple[Image.Image, np.ndarray | None]:
+    """AI stand-ins that change the input before positioning."""
+    if params.get("upscale.mode") in generative.UPSCALE_FACTORS:
+        source, mask = generative.upscale(source, mask, str(params["upscale.mode"]))
+    if params.get("lighting.mode"):
+        source = generative.lighting(source, str(params["lighting.mode"]))
+    if params.get("beautify.mode"):
+        source = generative.beautify(source, str(params["beautify.mode"]))
+    if params.get("textRemoval.mode"):
+        headers["pr-texts-detected"] = "0"
+    return source, mask
+
+
+def _background(
+    size: tuple[int, int],
+    params: Mapping[str, Any],
+    background_image: Image.Image | None,
+    request_digest: str,
+    headers: dict[str, str],
+) -> Image.Image:
+    """Everything under the subject: colour, then image or AI pattern; transparent by default."""
+    layer = Image.new("RGBA", size, (0, 0, 0, 0))
+    colour = parse_colour(params.get("background.color"))
+    if colour is not None:
+        layer = Image.new("RGBA", size, colour)
+    if background_image is not None:
+        fitted = fit_or_fill(background_image, size, str(params.get("background.scaling") or "fill"))
+        layer = Image.alpha_composite(layer, fitted)
+    elif params.get("background.prompt"):
+        seed = generative.seed_header(params.get("background.seed"), request_digest)
+        headers["pr-ai-background-seed"] = seed
+        layer = generative.pattern(size, "background", params["background.prompt"], seed)
+    return layer
+
+
+def _export(
+    rgba: Image.Image,
+    fmt: str,
+    quality: Mapping[str, int],
+    sandbox: bool,
+    *,
+    dpi: float | None = None,
+    exif: Image.Exif | None = None,
+    xmp: bytes | None = None,
+) -> tuple[bytes, str]:
+    kind = normalise_format(fmt)
+    if kind == "jpeg":
+        rgba = flatten(rgba)
+    if sandbox:
+        rgba = watermark(rgba)
+    image = rgba.convert("RGB") if kind == "jpeg" else clear_transparent(rgba)
+    return encode(image, kind, quality={**DEFAULT_QUALITY, **quality}, dpi=dpi, exif=exif, xmp=xmp)
+
+
+def _export_mask(mask: Image.Image, fmt: str, quality: Mapping[str, int], sandbox: bool) -> tuple[bytes, str]:
+    """A mask stays single-channel (L) in every format; the sandbox mark only touches non-zero values."""
+    if sandbox:
+        mask = watermark(Image.merge("RGBA", (mask, mask, mask, mask))).getchannel("R")
+    return encode(mask, fmt, quality={**DEFAULT_QUALITY, **quality})
+
+
+def _flag(value: Any) -> bool:
+    """`/v1/segment` booleans arrive as `"true"`/`"false"` strings or already as bools."""
+    return value is True or str(value).lower() == "true"

@@ -252,7 +252,6 @@ def _check_request(ctx: RequestContext) -> list[Violation]:
         except FormError as exc:
             return [ctx.violation(None, "body", "malformed-body", reason=str(exc))]
         body = FormBody(req.body, fields, files)
-        out.extend(_duplicates(ctx, fields, files))
     core = _CoreRequest(
         host_url=op.base_url,
         path=req.path,
@@ -266,9 +265,26 @@ def _check_request(ctx: RequestContext) -> list[Violation]:
     result = openapi(ctx.provider).unmarshal_request(core)
     for error in result.errors:
         out.extend(_request_error(ctx, error))
-    out.extend(_unsupported(ctx))
+    out.extend(_non_finite(ctx))
     out.extend(rules_mod.check(ctx))
+    if req.is_form:
+        out.extend(_duplicates(ctx, *req.form_parts()))
+    out.extend(_unsupported(ctx))
     return _dedupe(out)
+
+
+_NON_FINITE = frozenset({"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"})
+
+
+def _non_finite(ctx: RequestContext) -> Iterable[Violation]:
+    """NaN and infinities are not numbers to any provider (openapi-core's query casting lets them through)."""
+    for param in _parameters(ctx.spec, ctx.operation):  # type: ignore[arg-type]
+        name = param["name"]
+        value = ctx.sent.get(name)
+        if ctx.locations.get(name) in ("query", "path") and isinstance(value, str) \
+                and value.strip().lower() in _NON_FINITE \
+                and {"number", "integer"} & set(schema_types(param.get("schema", {}), ctx.spec.resolve)):
+            yield ctx.violation(name, ctx.locations[name], "type", expected="number", value=value)
 
 
 def _duplicates(ctx: RequestContext, fields: Any, files: Any) -> Iterable[Violation]:
@@ -420,10 +436,11 @@ def _plain(value: Any) -> Any:
 
 
 def _dedupe(violations: list[Violation]) -> list[Violation]:
+    """One violation per parameter and place: the schema's verdict first, then the rule tables', then ours."""
     seen: set[tuple[Any, ...]] = set()
     out = []
     for v in violations:
-        key = (v.parameter, v.location, v.rule, v.message)
+        key = (v.parameter, v.location, v.severity) if v.parameter else (v.location, v.rule, v.message)
         if key not in seen:
             seen.add(key)
             out.append(v)

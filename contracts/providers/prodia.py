@@ -70,6 +70,8 @@ def phrase(rule: str, parameter: str | None, location: str, detail: dict[str, An
         body = f"{rule}: got {_num(got)}, want {_num(limit)}"
     elif rule in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         body = f"{rule}: got {_num(value)}, want {_num(limit)}"
+    elif rule == "required" and parameter == "input":
+        return "job requires an input image part named 'input'"
     elif rule == "required":
         parent, _, name = at.rpartition("/")
         return f"jsonschema validation failed with 'job.json#'\n- at '{parent}': missing property '{name}'"
@@ -101,17 +103,26 @@ def phrase(rule: str, parameter: str | None, location: str, detail: dict[str, An
     return f"jsonschema validation failed with 'job.json#'\n- at '{at}': {body}"
 
 
+ASYNC = ("create-async-job",)
+
+
 def render(violations: list[Violation], operation: str | None) -> HttpResponse:
     first = first_error(violations)
     if catalog_key(first) == "auth_missing":
         return render_key("auth_missing", operation)
     message = first.message if first else "invalid job"
-    return job_error(int(catalog_entry("prodia", "validation").get("status", 400)), message, seed=message)
+    status = int(catalog_entry("prodia", "validation").get("status", 400))
+    return job_error(status, message, seed=message, as_json=operation in ASYNC)
 
 
-def job_error(status: int, message: str, *, seed: Any = "", headers: dict[str, str] | None = None) -> HttpResponse:
-    """A multipart response whose ``job`` part carries ``error`` (how the API reports config errors)."""
+def job_error(status: int, message: str, *, seed: Any = "", headers: dict[str, str] | None = None,
+              as_json: bool = False) -> HttpResponse:
+    """How the API reports a refused job: a multipart ``job`` part carrying ``error`` (the async endpoint
+    answers the same object as JSON)."""
     job = {"id": stable_uuid("prodia-error", seed), "error": message}
+    if as_json:
+        return HttpResponse(status, {"Content-Type": "application/json", **(headers or {})},
+                            json.dumps(job, separators=(",", ":")).encode())
     content_type, body = encode([Part("job", json.dumps(job).encode(), "application/json", "job.json")])
     return HttpResponse(status, {"Content-Type": content_type, **(headers or {})}, body)
 
@@ -124,6 +135,7 @@ def render_key(key: str, operation: str | None = None, **fields: Any) -> HttpRes
     retry = fields.pop("retry_after", entry.get("retry_after"))
     if retry is not None:
         headers.setdefault("Retry-After", str(retry))
-    if status == 400:
-        return job_error(status, message, seed=fields.pop("seed", message), headers=headers)
+    if entry.get("body", "job-error" if status == 400 else "text") == "job-error":
+        return job_error(status, message, seed=fields.pop("seed", message), headers=headers,
+                         as_json=operation in ASYNC)
     return HttpResponse(status, {"Content-Type": "text/plain; charset=utf-8", **headers}, message.encode())

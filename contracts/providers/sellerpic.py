@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from xml.sax.saxutils import escape
 
 from ..errors import catalog_entry, catalog_key, first_error, json_response, stable_hex
 from ..exchange import HttpResponse
@@ -51,6 +52,10 @@ def render_key(key: str, operation: str | None = None, **fields: Any) -> HttpRes
 
 def _respond(entry: dict[str, Any], message: str, operation: str | None, *, seed: Any = "",
              status: int | None = None, headers: dict[str, str] | None = None) -> HttpResponse:
+    if entry.get("media_type") == "application/xml":  # the storage host answers like an object store
+        body = f"<Error><Code>{escape(str(entry['code']))}</Code><Message>{escape(message)}</Message></Error>"
+        return HttpResponse(int(status or entry["status"]), {"Content-Type": "application/xml", **(headers or {})},
+                            body.encode())
     code = int(entry.get("code", 400))
     http = int(status or entry.get("status", 200))
     return json_response(http, envelope(code, message, None, seed=(operation, seed, message)), headers)

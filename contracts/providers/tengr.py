@@ -48,23 +48,16 @@ def _webhook(values: dict[str, Any], ctx: Any) -> Iterable[Finding]:
             yield Finding("webhook", problem, {"value": url})
 
 
-def _points(values: dict[str, Any], ctx: Any) -> Iterable[Finding]:
-    """Each point is an ``[x, y]`` pair in 0..1, and ``labels`` is as long as ``points``."""
+def _labels(values: dict[str, Any], ctx: Any) -> Iterable[Finding]:
+    """``labels`` is as long as ``points`` (the pair shape and the 0..1 range are in the spec)."""
     for group in ("pointsPositive", "pointsNegative"):
         spec_ = values.get(group)
-        if not isinstance(spec_, dict):
+        if not isinstance(spec_, dict) or not isinstance(spec_.get("points"), list):
             continue
-        points = spec_.get("points")
-        if isinstance(points, list):
-            for i, pair in enumerate(points):
-                ok = (isinstance(pair, list) and len(pair) == 2
-                      and all(isinstance(c, (int, float)) and not isinstance(c, bool) and 0 <= c <= 1 for c in pair))
-                if not ok:
-                    yield Finding(f"{group}.points[{i}]", "point-pair", {"value": pair})
-            labels = spec_.get("labels")
-            if labels is not None and (not isinstance(labels, list) or len(labels) != len(points)):
-                yield Finding(f"{group}.labels", "labels-length",
-                              {"count": len(points), "value": len(labels) if isinstance(labels, list) else labels})
+        points, labels = spec_["points"], spec_.get("labels")
+        if labels is not None and (not isinstance(labels, list) or len(labels) != len(points)):
+            yield Finding(f"{group}.labels", "labels-length",
+                          {"count": len(points), "value": len(labels) if isinstance(labels, list) else labels})
 
 
 RULES = [
@@ -72,7 +65,7 @@ RULES = [
     RequiredWhen(CREATE, ("pointsPositive",), equals("method", "points")),
     ForbiddenWhen(CREATE, POINT_FIELDS, equals("method", "text")),
     ForbiddenWhen(CREATE, TEXT_FIELDS, equals("method", "points")),
-    Custom(CREATE, _points),
+    Custom(CREATE, _labels),
     Custom(CREATE, _webhook),
 ]
 
@@ -94,7 +87,6 @@ TEMPLATES = {
     "maxItems": "{name} must contain no more than {limit} elements",
     "minLength": "{name} must be longer than or equal to {limit} characters",
     "maxLength": "{name} must be shorter than or equal to {limit} characters",
-    "point-pair": "each value in {name} must be an [x, y] pair with coordinates between 0 and 1",
     "labels-length": "{name} must contain as many labels as points ({count})",
     "webhook-scheme": "webhook must use HTTPS",
     "webhook-host": "webhook must point to a publicly routable host",

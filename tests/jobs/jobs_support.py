@@ -60,8 +60,11 @@ def receiver(statuses: list[int] | None = None, hold: threading.Event | None = N
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence the default log
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+        request_queue_size = 128  # several dispatchers connect at once; a full backlog looks like a timeout
+
+    server = Server(("127.0.0.1", 0), Handler)
     state["r"] = Receiver(f"http://127.0.0.1:{server.server_address[1]}/hook", list(statuses or []), hold)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
@@ -74,25 +77,19 @@ def receiver(statuses: list[int] | None = None, hold: threading.Event | None = N
         server.server_close()
 
 
-def create_then_poll_all(state_dir: str, worker: int, count: int, barrier: Any, out: Any) -> None:
-    """Create ``count`` jobs, wait for every worker, then read every job once (one poll per process)."""
-    with JobStore(state_dir, progression="polls:4") as store:
+def worker(state_dir: str, worker: int, count: int, url: str, barrier: Any, out: Any) -> None:
+    """One "server process": create ``count`` polled prodia jobs and ``count`` tengr jobs with a webhook, wait
+    for every worker, read every prodia job once (one poll per process), then dispatch until all is delivered.
+    """
+    progression = {"prodia": "polls:4", "tengr": "immediate"}
+    with JobStore(state_dir, progression=progression, dispatch_interval=0.01) as store:
+        store.start_dispatcher()
         for index in range(count):
-            store.create("prodia", owner="shared", kind="segment", params={"worker": worker, "index": index})
+            params = {"worker": worker, "index": index}
+            store.create("prodia", owner="shared", kind="segment", params=params)
+            store.create("tengr", owner="shared", kind="segment", params=params, webhook=WebhookSpec(url, "secret"))
         barrier.wait(30)
         for job in store.list("prodia", owner="shared"):
             store.get("prodia", job.id, owner="shared")
         barrier.wait(30)
-    out.put(worker)
-
-
-def create_webhook_jobs(state_dir: str, worker: int, count: int, url: str, interval: float) -> None:
-    """Create ``count`` jobs that finish at once with a webhook, then dispatch until all work is done."""
-    with JobStore(state_dir, progression="immediate", dispatch_interval=interval) as store:
-        store.start_dispatcher()
-        for index in range(count):
-            store.create(
-                "tengr", owner="shared", kind="segment", params={"worker": worker, "index": index},
-                webhook=WebhookSpec(url, "secret"),
-            )
-        store.drain(20)
+        out.put((worker, store.drain(20)))

@@ -119,11 +119,23 @@ def _entry(key: str, operation: str | None) -> dict[str, Any]:
 def render(violations: list[Violation], operation: str | None) -> HttpResponse:
     """A 400 (or the auth status) in Photoroom's shape, naming the first offending parameter."""
     first = first_error(violations)
-    key = catalog_key(first)
+    key = _missing_image_key(first, operation) or catalog_key(first)
     entry = _entry(key, operation)
     status = int(entry.get("status", 403 if key == "auth_missing" else 400))
-    message = first.message if first is not None and key == "validation" else entry.get("message", first.message if first else "Bad Request")
+    message = first.message if first is not None and key == "validation" else entry.get("message", "Bad Request")
     return _body(status, message, operation, entry.get("type", "invalid_request" if key == "validation" else "forbidden"))
+
+
+def _missing_image_key(first: Violation | None, operation: str | None) -> str | None:
+    """No image at all has its own documented answers (v1: "Please provide an image.")."""
+    if first is None:
+        return None
+    if operation in V1_OPERATIONS and (first.rule == "required-body" or first.parameter == "image_file"
+                                       and first.rule in ("required", "empty")):
+        return "missing_image"
+    if first.rule == "one-of-required":
+        return "missing_image_url" if operation == "edit-image-get" else "missing_image"
+    return None
 
 
 def render_key(key: str, operation: str | None = None, **fields: Any) -> HttpResponse:

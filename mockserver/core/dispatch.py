@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from typing import Any
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 import contracts
@@ -59,8 +60,37 @@ def _view(provider: ProviderDef, operation: str) -> Any:
 
 
 def respond_to(provider: ProviderDef, operation: str) -> Any:
-    """Run the pipeline for one request; every refusal is the provider's documented error response."""
+    """Run the pipeline for one request, between the injectors (faults) and observers (journal)."""
     svc = services()
+    started = time.perf_counter()
+    for inject in svc.injectors:
+        injected = inject(provider.name, operation, request)
+        if injected is not None:
+            response = injected if not isinstance(injected, contracts.HttpResponse) else respond(injected)
+            _observe(svc, provider.name, operation, None, response, started, injected=True)
+            return response
+    ctx_box: list[Any] = []
+    response = _pipeline(provider, operation, svc, ctx_box)
+    if not isinstance(response, Response):
+        response = current_app.make_response(response)
+    _observe(svc, provider.name, operation, ctx_box[0] if ctx_box else None, response, started)
+    return response
+
+
+def _observe(svc: Services, provider: str, operation: str, ctx: Any, response: Any, started: float,
+             injected: bool = False) -> None:
+    if not svc.observers:
+        return
+    elapsed = time.perf_counter() - started
+    for observe in svc.observers:
+        try:
+            observe(provider, operation, request, ctx, response, elapsed, injected)
+        except Exception:  # an observer must never break a response
+            log.exception("segmock observer failed")
+
+
+def _pipeline(provider: ProviderDef, operation: str, svc: Services, ctx_box: list[Any]) -> Any:
+    """Every refusal is the provider's documented error response; handlers see only acceptable requests."""
     name = provider.name
     try:
         limit = provider.max_body(operation)
@@ -70,6 +100,7 @@ def respond_to(provider: ProviderDef, operation: str) -> Any:
             request.max_content_length = limit
         try:
             ctx = match(name, request)
+            ctx_box.append(ctx)
         except FormError as exc:
             violation = _malformed(name, operation, str(exc))
             return respond(render_error(name, [violation], operation))

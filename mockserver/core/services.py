@@ -10,7 +10,7 @@ import functools
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..config import MockConfig
 from .fetch import FetchPolicy, fetch
@@ -74,6 +74,11 @@ class Services:
                                         allow_hosts=tuple(h.lower() for h in config.fetch_allow_hosts))
         self._lock = threading.Lock()
         self.backends: dict[str, Any] = {}
+        # Hooks around every provider request: an injector may answer instead of the provider (faults);
+        # observers see each exchange once it is answered (journal, logs). See ``core.dispatch``.
+        self.injectors: list[Callable[[str, str, Any], Any]] = []
+        self.observers: list[Callable[..., None]] = []
+        self.resetters: list[Callable[[], None]] = []
 
     @functools.cached_property
     def state_dir(self) -> Path:
@@ -109,3 +114,5 @@ class Services:
             reset = getattr(backend, "reset", None)
             if reset:
                 reset()
+        for reset in self.resetters:
+            reset()

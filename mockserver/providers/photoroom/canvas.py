@@ -42,15 +42,19 @@ def clear_transparent(rgba: Image.Image) -> Image.Image:
     return Image.fromarray(arr, "RGBA")
 
 
-def place(source: Image.Image, layout: Layout) -> Image.Image:
+def place(source: Image.Image, layout: Layout, *, clip: bool = False) -> Image.Image:
     """Draw `source` (RGBA) on a transparent canvas so `layout.source` lands on `layout.dest`.
 
     The whole input moves with the reference box (pixels outside it show when they are opaque, e.g. with
-    `removeBackground=false`). Only the visible part is resampled, so a huge fill never allocates more
-    than the canvas.
+    `removeBackground=false`). With `clip`, only the reference box is drawn: for a cutout nothing is
+    visible outside it anyway, and the resampling filter then cannot smear alpha past `layout.dest`.
+    Only the visible part is resampled, so a huge fill never allocates more than the canvas.
     """
     canvas = Image.new("RGBA", layout.canvas, (0, 0, 0, 0))
     src, dst = layout.source, layout.dest
+    if clip:
+        source = source.crop((src.x0, src.y0, src.x1, src.y1))
+        src = Box(0, 0, src.width, src.height)
     if (dst.width, dst.height) == (src.width, src.height):
         canvas.paste(source, (dst.x0 - src.x0, dst.y0 - src.y0))
         return canvas

@@ -248,7 +248,8 @@ def plan(
     - `croppedSubject`: the smallest canvas whose target area holds the subject box at its native size, so
       padding and margin *add* pixels around it and the subject is never resampled; an empty or absent
       subject uses the whole input. The subject is then placed at scale 1 (times the `maxWidth` factor),
-      for fit and fill alike.
+      for fit and fill alike; with `referenceBox=originalImage` the whole input is fitted/filled into that
+      subject-sized canvas instead.
     - `maxWidth`/`maxHeight` then scale the canvas down (never up), keeping the aspect ratio, each side
       rounded down and at least 1 px.
 

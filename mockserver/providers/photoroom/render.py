@@ -56,14 +56,17 @@ def edit(
     """`/v2/edit` result for a decoded input (None with `imageFromPrompt.prompt`) and its subject alpha.
 
     `alpha` is ignored with `removeBackground=false`: the original pixels stay and the whole input is the
-    reference box. An all-zero alpha ("no subject") gives a fully transparent result laid out as if the
-    whole input were the subject. Raises ValueError on an unreadable colour or format.
+    reference box (so no shadow either). An all-zero alpha ("no subject") gives a fully transparent result
+    laid out as if the whole input were the subject. A generated input (`imageFromPrompt`) is cut out with
+    the alpha of its synthetic subject. Raises ValueError on an unreadable colour or format.
     """
     headers: dict[str, str] = {}
     remove_background = params.get("removeBackground", True) is not False
     if image is None:
+        if not params.get("imageFromPrompt.prompt"):
+            raise ValueError("edit needs an input image or imageFromPrompt.prompt")
         source, generated = generative.image_from_prompt(
-            str(params.get("imageFromPrompt.prompt") or ""),
+            str(params["imageFromPrompt.prompt"]),
             params.get("imageFromPrompt.seed"),
             params.get("imageFromPrompt.size"),
         )
@@ -72,18 +75,17 @@ def edit(
         source = to_rgba(image)
     mask = _checked_alpha(alpha, source.size) if remove_background else None
     source, mask = _prepare(source, mask, params, headers)
-    if params.get("background.blur.mode"):
+    blur = params.get("background.blur.mode")
+    if blur:
         radius = params.get("background.blur.radius")
-        cut = generative.blur_background(
-            source, mask, str(params["background.blur.mode"]), 0.01 if radius is None else radius
-        )
+        cut = generative.blur_background(source, mask, str(blur), 0.01 if radius is None else radius)
     else:
         cut = with_alpha(source, mask) if mask is not None else source
     layout = plan(params, cut.size, subject_box(mask), segmented=mask is not None)
-    placed = place(cut, layout)
+    placed = place(cut, layout, clip=mask is not None and not blur)
     result = _background(layout.canvas, params, background_image, request_digest, headers)
     if params.get("shadow.mode") and mask is not None:
-        subject_alpha = np.asarray(place(with_alpha(source, mask), layout).getchannel("A"))
+        subject_alpha = np.asarray(place(with_alpha(source, mask), layout, clip=True).getchannel("A"))
         result = Image.alpha_composite(result, generative.shadow(subject_alpha, str(params["shadow.mode"])))
     result = Image.alpha_composite(result, placed)
     if params.get("expand.mode") or params.get("uncrop.mode"):
@@ -118,7 +120,10 @@ def segment_v1(
     if _flag(params.get("despill")):
         source = despill(source, mask)
     cut = with_alpha(source, mask)
-    size = budget_size(cut.size, int(size_presets[str(params.get("size") or "full")]))
+    preset = str(params.get("size") or "full")
+    if preset not in size_presets:
+        raise ValueError(f"unknown size preset: {preset!r}")
+    size = budget_size(cut.size, int(size_presets[preset]))
     if size != cut.size:
         cut = cut.resize(size, Image.Resampling.LANCZOS)
     if _flag(params.get("crop")):

@@ -152,8 +152,8 @@ class JobStore:
         """
         with self._db.write() as conn:
             now = self.clock.now(conn)
-            row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-            if row is None or row["provider"] != provider or not _visible(row, owner, now):
+            row = _live_row(conn, provider, job_id, owner, now)
+            if row is None:
                 return None
             row = self._advance(conn, row, now, count_poll)
             pending = self._has_webhook_work(conn)
@@ -165,7 +165,7 @@ class JobStore:
         return self.get(provider, job_id, owner=owner, count_poll=False)
 
     def list(self, provider: str, *, owner: str | None, offset: int = 0, limit: int | None = None) -> list[Job]:
-        """The owner's live jobs of ``provider``, newest first; reading a list counts no poll."""
+        """The owner's live jobs of ``provider`` (every owner's for None), newest first; counts no poll."""
         if offset < 0 or (limit is not None and limit < 0):
             raise ValueError("offset and limit must be >= 0")
         with self._db.write() as conn:
@@ -205,8 +205,8 @@ class JobStore:
         """Cancel an unfinished job (its webhook fires); a final job is returned unchanged."""
         with self._db.write() as conn:
             now = self.clock.now(conn)
-            row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-            if row is None or row["provider"] != provider or not _visible(row, owner, now):
+            row = _live_row(conn, provider, job_id, owner, now)
+            if row is None:
                 return None
             if not JobState(row["state"]).final:
                 conn.execute(
@@ -349,6 +349,16 @@ def _progressions(config: str | Progression | Mapping[str, str | Progression]) -
     parsed = {provider: Progression.parse(value) for provider, value in config.items()}
     parsed.setdefault("default", Progression.parse(DEFAULT_PROGRESSION))
     return parsed
+
+
+def _live_row(
+    conn: sqlite3.Connection, provider: str, job_id: str, owner: str | None, now: float
+) -> sqlite3.Row | None:
+    """The job's row if this provider and owner may see it now (unknown, foreign and expired look alike)."""
+    row: sqlite3.Row | None = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    if row is None or row["provider"] != provider or not _visible(row, owner, now):
+        return None
+    return row
 
 
 def _visible(row: sqlite3.Row, owner: str | None, now: float) -> bool:

@@ -6,7 +6,6 @@ exchange gets the same verdict whether it was checked while recording or months 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -77,20 +76,13 @@ def check_exchange(provider: str, request: HttpRequest, response: HttpResponse, 
     return ExchangeReport(index, request.method, request.url, response.status, operation, client, drift, verdicts)
 
 
-def _host_pattern(base_url: str) -> re.Pattern[str]:
-    host = urlsplit(re.sub(r"\{[^}]+\}", "VAR", base_url)).netloc
-    return re.compile(re.escape(host).replace("VAR", "[^/]+") + r"(:\d+)?", re.IGNORECASE)
-
-
 def infer_provider(url: str) -> str | None:
-    """The provider whose spec lists the URL's host among its servers (templated hosts match last)."""
-    netloc = urlsplit(url).netloc
-    candidates: list[tuple[int, str]] = []
+    """The provider whose spec lists the URL's host among its servers (templated hosts are not guessed)."""
+    host = (urlsplit(url).hostname or "").lower()
     for name in providers():
-        for base in spec(name).base_urls:
-            if _host_pattern(base).fullmatch(netloc):
-                candidates.append(("{" in base, name))  # type: ignore[arg-type]
-    return min(candidates)[1] if candidates else None
+        if any(urlsplit(base).hostname == host for base in spec(name).base_urls if "{" not in base):
+            return name
+    return None
 
 
 class ProviderUnknown(ValueError):

@@ -6,6 +6,7 @@ drifting from the spec), and the proxy under test is the real ``segmock record``
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -24,6 +25,8 @@ import pytest
 from flask import Flask, Response, request
 from PIL import Image
 from werkzeug.serving import WSGIRequestHandler, make_server
+
+from mockserver.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "sk_live_9f8e7d6c5b4a39281716"
@@ -173,10 +176,22 @@ class CliServer:
         return "".join(self.output)
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "mockserver.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+@dataclass
+class Completed:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str) -> Completed:
+    """A one-shot command through the CLI's own ``main`` (in-process: no interpreter start-up per call)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse usage errors
+            code = exc.code if isinstance(exc.code, int) else 2
+    return Completed(code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +211,7 @@ def cli() -> Iterator[type[CliServer]]:
             server.proc.wait(10)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def segmock():
     """Run a one-shot ``segmock`` command (verify, export) and return the completed process."""
     return run_cli

@@ -17,6 +17,10 @@ class MockConfig:
     ``job_progression`` is ``immediate``, ``polls:N`` or ``seconds:S`` (per provider via ``{"tengr": ...}``).
     ``fetch_allow_hosts`` empty allows fetching ``imageUrl`` from any host except link-local and cloud
     metadata addresses (always refused); non-empty restricts fetching to those hosts (shared deployments).
+    ``rate_limits`` maps a provider to keys overriding its spec's ``x-segmock-rate-limit`` (e.g.
+    ``{"tengr": {"limit": 3}}``), so a test reaches 429 without sending the documented volume.
+    ``webhook_delivery`` overrides the documented webhook retry policy (``attempts``, ``base_delay``,
+    ``timeout`` in seconds), so tests need not wait real backoff delays.
     """
 
     providers: tuple[str, ...] = ()
@@ -32,6 +36,7 @@ class MockConfig:
     max_image_pixels: int = 100_000_000
     check_responses: bool = False
     rate_limits: dict[str, Any] = field(default_factory=dict)
+    webhook_delivery: dict[str, float] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def resolved_state_dir(self) -> Path:

@@ -6,9 +6,12 @@ two apps in one process (a fixture and a test's own app) never share state by ac
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import importlib
 import sqlite3
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -65,6 +68,20 @@ class Counters:
         self._conn().execute("DELETE FROM counters")
 
 
+@dataclass(frozen=True)
+class JobSettings:
+    """What a provider with async jobs tells the shared job store, read from its spec.
+
+    A provider package declares ``JOBS``, a function of the ``MockConfig`` returning one of these. Every
+    process builds the same store from them, so whichever worker delivers a webhook builds the same body.
+    ``delivery`` is a ``mockserver.jobs.DeliveryPolicy`` (the store has one policy: the first provider's).
+    """
+
+    ttl: float | None = None
+    payload: Callable[[Any], Any] | None = None
+    delivery: Any = None
+
+
 class Services:
     """Per-app services, built lazily so an app that serves only Photoroom never opens a job store."""
 
@@ -96,9 +113,25 @@ class Services:
 
     @functools.cached_property
     def jobs(self) -> Any:
-        from ..jobs import JobStore
+        from ..jobs import DeliveryPolicy, JobStore
 
-        return JobStore(self.state_dir / "jobs", progression=self.config.job_progression)
+        settings = self.job_settings()
+        delivery = next((s.delivery for s in settings.values() if s.delivery is not None), DeliveryPolicy())
+        return JobStore(self.state_dir / "jobs", progression=self.config.job_progression,
+                        ttl={name: s.ttl for name, s in settings.items() if s.ttl is not None},
+                        payloads={name: s.payload for name, s in settings.items() if s.payload is not None},
+                        delivery=dataclasses.replace(delivery, **self.config.webhook_delivery))
+
+    def job_settings(self) -> dict[str, JobSettings]:
+        """The ``JOBS`` declarations of the providers this app serves (providers without jobs have none)."""
+        from .. import providers
+
+        out: dict[str, JobSettings] = {}
+        for name in self.config.providers or providers.implemented():
+            declare = getattr(importlib.import_module(f"{providers.__name__}.{name}"), "JOBS", None)
+            if declare is not None:
+                out[name] = declare(self.config)
+        return out
 
     def fetch(self, url: str, max_bytes: int) -> bytes:
         policy = FetchPolicy(self.fetch_policy.timeout, max_bytes, self.fetch_policy.max_redirects,

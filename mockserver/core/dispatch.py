@@ -29,6 +29,9 @@ from .services import Services
 
 log = logging.getLogger("segmock")
 
+# Violations ``--allow-private-webhooks`` waives, so tests can use a plain-HTTP receiver on loopback.
+PRIVATE_WEBHOOK_RULES = frozenset({"webhook-host", "webhook-scheme"})
+
 
 def services() -> Services:
     return current_app.extensions["segmock"]
@@ -113,7 +116,12 @@ def _pipeline(provider: ProviderDef, operation: str, svc: Services, ctx_box: lis
                 return respond(render_error(name, auth or [_auth(name, operation)], operation))
             if svc.config.api_keys and api_key not in svc.config.api_keys:
                 return respond(error_response(name, "auth_invalid", operation))
+            refusal = _guard(provider, svc, api_key, operation)
+            if refusal is not None:
+                return respond(refusal)
         errors = [v for v in errors if v.rule != "auth"]
+        if svc.config.allow_private_webhooks:
+            errors = [v for v in errors if v.rule not in PRIVATE_WEBHOOK_RULES]
         if errors:
             return respond(render_error(name, errors, operation))
         call = Call(name, operation, ctx, request, svc, backend_of(provider, svc), api_key,
@@ -126,6 +134,13 @@ def _pipeline(provider: ProviderDef, operation: str, svc: Services, ctx_box: lis
         return respond(_catalog_answer(name, operation, exc.kind, "image_invalid", str(exc)))
     except FetchError as exc:
         return respond(_catalog_answer(name, operation, "image_url_unreachable", "image_invalid", str(exc)))
+
+
+def _guard(provider: ProviderDef, svc: Services, api_key: str | None, operation: str) -> contracts.HttpResponse | None:
+    """The backend's ``guard(api_key, operation)`` refusal (scope, rate limit), checked after auth and before
+    validation as NestJS runs guards before pipes; backends without a guard refuse nothing."""
+    guard = getattr(backend_of(provider, svc), "guard", None)
+    return guard(api_key, operation) if guard is not None else None
 
 
 def _catalog_answer(provider: str, operation: str, key: str, fallback: str, message: str) -> contracts.HttpResponse:

@@ -56,11 +56,25 @@ class LiveServer:
         """Forget quotas, jobs and recorded traffic (call between tests that share the server)."""
         self.services.reset()
 
+    def force(self, outcome: str = "failed", error: Any = None, **options: Any) -> int:
+        """Make the next async job(s) end ``failed`` (with ``error``) or ``canceled``, with no contrived input.
+
+        ``options`` are those of ``JobStore.force``: ``provider``, ``match`` (e.g. ``{"textPrompt": "boom"}``)
+        and ``times``. The rule is forgotten at the next ``reset()``.
+        """
+        return int(self.services.jobs.force(outcome, error, **options))
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move the async jobs' clock forward (e.g. past a provider's retention) for every worker."""
+        return float(self.services.jobs.clock.advance(seconds))
+
 
 @pytest.fixture(scope="session")
 def segmock_config(tmp_path_factory: pytest.TempPathFactory) -> MockConfig:
-    """The fixtures' configuration: private webhook receivers allowed (tests run them on loopback)."""
-    return MockConfig(state_dir=tmp_path_factory.mktemp("segmock-state"), allow_private_webhooks=True)
+    """The fixtures' configuration: private webhook receivers allowed (tests run them on loopback), and
+    webhook retries a few milliseconds apart instead of the documented seconds."""
+    return MockConfig(state_dir=tmp_path_factory.mktemp("segmock-state"), allow_private_webhooks=True,
+                      webhook_delivery={"base_delay": 0.02, "timeout": 5.0})
 
 
 @pytest.fixture(scope="session")

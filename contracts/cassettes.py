@@ -113,7 +113,7 @@ def interaction_from(node: dict[str, Any], assets: _Assets) -> Interaction:
     )
 
 
-def _dump_yaml(document: dict[str, Any]) -> str:
+def _dump_yaml(document: Any) -> str:
     return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
 
 
@@ -163,8 +163,9 @@ def load(path: Path | str) -> Cassette:
     path = Path(path)
     with path.open("rb") as fh:
         document = yaml.safe_load(fh)
-    if not isinstance(document, dict) or not isinstance(document.get("interactions"), list):
+    if not isinstance(document, dict) or not isinstance(document.get("interactions", 0), (list, type(None))):
         raise ValueError(f"{path}: not a cassette (no 'interactions' list)")
+    document["interactions"] = document["interactions"] or []
     if FORMAT_KEY not in document:
         return Cassette(path, vcr.interactions_from(document), None, "vcr")
     assets = _Assets(path)
@@ -173,31 +174,32 @@ def load(path: Path | str) -> Cassette:
 
 
 class CassetteWriter:
-    """Appends interactions to a cassette file as they happen, rewriting it atomically each time.
+    """Appends interactions to a cassette file as they happen, without rewriting what is there.
 
-    A crash or Ctrl-C therefore never leaves a half-written cassette, and a restarted proxy worker picks up
-    where the previous one stopped.
+    The interactions list is the document's last key, so each new interaction is appended as one more
+    ``- ...`` item: recording stays O(1) per exchange however long the session, a crash loses at most the
+    exchange being written, and a restarted proxy worker continues the same file.
     """
 
     def __init__(self, path: Path | str, provider: str | None, redaction: dict[str, Any] | None = None) -> None:
         self.path = Path(path)
-        self.provider = provider
-        self.redaction = redaction
         self._assets = _Assets(self.path)
         self._lock = threading.Lock()
-        self._nodes: list[dict[str, Any]] = []
         if self.path.exists():
             with self.path.open("rb") as fh:
-                existing = yaml.safe_load(fh) or {}
-            self._nodes = list(existing.get("interactions") or [])
+                self._count = len((yaml.safe_load(fh) or {}).get("interactions") or [])
+        else:
+            header = _dump_yaml({k: v for k, v in _document(provider, redaction, []).items() if k != "interactions"})
+            _write_atomic(self.path, header + "interactions:\n")
+            self._count = 0
 
     def __len__(self) -> int:
-        return len(self._nodes)
+        return self._count
 
     def append(self, interaction: Interaction) -> int:
         """Add one interaction; returns its 1-based index in the cassette."""
-        node = interaction_node(interaction, self._assets)
-        with self._lock:
-            self._nodes.append(node)
-            _write_atomic(self.path, _dump_yaml(_document(self.provider, self.redaction, self._nodes)))
-            return len(self._nodes)
+        text = _dump_yaml([interaction_node(interaction, self._assets)])  # type: ignore[arg-type]
+        with self._lock, self.path.open("a", encoding="utf-8") as fh:
+            fh.write(text)
+            self._count += 1
+            return self._count

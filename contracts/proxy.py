@@ -123,14 +123,22 @@ class RecordingProxy:
 
     def __init__(self, spec: Spec, on_exchange: OnExchange, upstream: str | None = None,
                  budget: Budget | None = None, client: httpx.Client | None = None,
-                 on_refused: Callable[[HttpRequest, str], None] | None = None) -> None:
+                 on_refused: Callable[[HttpRequest, str], None] | None = None,
+                 on_close: Callable[[], None] | None = None) -> None:
         self.spec = spec
         self.upstream = upstream.rstrip("/") if upstream else None
         self.on_exchange = on_exchange
         self.on_refused = on_refused or (lambda request, reason: None)
         self.budget = budget or Budget(None)
+        self.on_close = on_close
         self.client = client or httpx.Client(timeout=httpx.Timeout(300.0, connect=15.0), trust_env=False,
                                              follow_redirects=False, limits=httpx.Limits(max_keepalive_connections=32))
+
+    def close(self) -> None:
+        """Stop: finish what ``on_close`` still has queued, then drop the upstream connections."""
+        if self.on_close:
+            self.on_close()
+        self.client.close()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]

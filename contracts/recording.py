@@ -2,18 +2,26 @@
 
 Checking runs on the exchange exactly as sent (so a malformed key field is still reported), but only the
 redacted copy is written, and every report line is scrubbed of the secret values seen so far.
+
+The work runs in a separate recorder process fed through a queue: contract checks cost milliseconds of
+CPU, and in the proxy's own process they would hold the GIL while the next request waits.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import queue
+import signal
 import sys
-import threading
+import time
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Callable, TextIO
+
+from werkzeug.datastructures import Headers
 
 from . import reports
 from .cassettes import CassetteWriter, Interaction
@@ -21,9 +29,11 @@ from .exchange import HttpRequest, HttpResponse
 from .redaction import Redactor, scrub_text
 from .verify import ExchangeReport, check_exchange
 
+REPORT_EVERY = 1.0  # seconds between report rewrites while traffic flows (the report grows with the session)
+
 
 class RecordingSession:
-    """Collects the proxy's exchanges into a cassette and a JSON report, printing a verdict for each."""
+    """Collects exchanges into a cassette and a JSON report, printing a verdict for each (one thread)."""
 
     def __init__(self, provider: str, cassette: Path | str, redactor: Redactor | None = None,
                  report: Path | str | None = None, out: TextIO | None = None) -> None:
@@ -35,50 +45,112 @@ class RecordingSession:
         self.reports: list[ExchangeReport] = []
         self.refused: list[dict[str, Any]] = []
         self._secrets: set[str] = set()
-        self._lock = threading.Lock()
+        self._report_written = 0.0
 
     def exchange(self, request: HttpRequest, response: HttpResponse, duration_ms: float) -> None:
-        """Proxy callback: never raises, since the client already has its response."""
-        try:
-            self._exchange(request, response, duration_ms)
-        except Exception:  # noqa: BLE001 - a recording bug must not kill the proxy worker
-            self._print("segmock: could not record an exchange:\n" + traceback.format_exc())
-
-    def _exchange(self, request: HttpRequest, response: HttpResponse, duration_ms: float) -> None:
         secrets = self.redactor.secrets(request, response)
-        with self._lock:
-            self._secrets |= secrets
+        self._secrets |= secrets
         recorded_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         interaction = Interaction(self.redactor.request(request, secrets), self.redactor.response(response, secrets),
                                   recorded_at, duration_ms)
         index = self.writer.append(interaction)
         verdict = check_exchange(self.provider, request, response, index)
-        with self._lock:
-            self.reports.append(verdict)
-            self._write_report()
+        self.reports.append(verdict)
         self._print(reports.exchange_text(verdict))
 
     def refuse(self, request: HttpRequest, reason: str) -> None:
-        """Proxy callback for requests answered by the proxy itself (budget, unreachable upstream)."""
+        """A request the proxy answered itself (budget, unreachable upstream): reported, never recorded."""
         redacted = self.redactor.request(request)
-        with self._lock:
-            self.refused.append({"method": request.method, "url": redacted.url, "reason": reason})
-            self._write_report()
+        self.refused.append({"method": request.method, "url": redacted.url, "reason": reason})
         self._print(f"REFUSED {request.method} {redacted.url}: {reason}")
 
-    def _print(self, text: str) -> None:
-        with self._lock:
-            secrets = set(self._secrets)
-        print(scrub_text(text, secrets), file=self.out, flush=True)
+    def idle(self) -> None:
+        """Traffic paused: refresh the report, at most every ``REPORT_EVERY`` seconds."""
+        if time.monotonic() - self._report_written > REPORT_EVERY:
+            self.write_report()
 
-    def _write_report(self) -> None:
+    def _print(self, text: str) -> None:
+        print(scrub_text(text, self._secrets), file=self.out, flush=True)
+
+    def write_report(self) -> None:
         if self.report_path is None:
             return
-        ordered = sorted(self.reports, key=lambda r: r.index)
-        document = reports.report_document(ordered, provider=self.provider, cassette=str(self.writer.path),
+        document = reports.report_document(self.reports, provider=self.provider, cassette=str(self.writer.path),
                                            refused=self.refused)
         text = scrub_text(json.dumps(document, indent=2, default=str), self._secrets)
         self.report_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.report_path.with_name(f".{self.report_path.name}.{os.getpid()}.tmp")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(self.report_path)
+        self._report_written = time.monotonic()
+
+
+def _wire(request: HttpRequest) -> tuple[str, str, list[tuple[str, str]], bytes]:
+    return request.method, request.url, list(request.headers.items()), request.body
+
+
+def _unwire(data: tuple[str, str, list[tuple[str, str]], bytes]) -> HttpRequest:
+    method, url, headers, body = data
+    return HttpRequest(method, url, Headers(headers), body)
+
+
+class RecorderProcess:
+    """Runs a ``RecordingSession`` in a child process; proxy workers hand it exchanges through a queue.
+
+    Start it before the server forks its workers, so every worker (a restarted one too) shares the queue.
+    The child ignores Ctrl-C (the terminal sends it to the whole group) and drains the queue when ``stop``
+    asks; it exits on its own if its parent dies.
+    """
+
+    def __init__(self, session_factory: Callable[[], RecordingSession]) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self._queue: Any = ctx.Queue()
+        self._process = ctx.Process(target=self._run, args=(session_factory,), name="segmock-recorder",
+                                    daemon=True)
+
+    def start(self) -> None:
+        self._process.start()
+
+    def exchange(self, request: HttpRequest, response: HttpResponse, duration_ms: float) -> None:
+        """Proxy callback: queue the exchange and return at once."""
+        self._queue.put(("exchange", _wire(request),
+                         (response.status, list(response.headers.items()), response.body), duration_ms))
+
+    def refuse(self, request: HttpRequest, reason: str) -> None:
+        self._queue.put(("refuse", _wire(request), reason))
+
+    def flush(self) -> None:
+        """In a worker about to exit: make sure everything it queued reached the pipe."""
+        self._queue.close()
+        self._queue.join_thread()
+
+    def stop(self, timeout: float = 120.0) -> None:
+        """Process what is queued, write the final report, and end the child."""
+        self._queue.put(None)
+        self._process.join(timeout)
+
+    def _run(self, session_factory: Callable[[], RecordingSession]) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        parent = os.getppid()
+        session = session_factory()
+        while True:
+            try:
+                item = self._queue.get(timeout=0.5)
+            except queue.Empty:
+                if os.getppid() != parent:
+                    break
+                session.idle()
+                continue
+            if item is None:
+                break
+            try:
+                if item[0] == "exchange":
+                    _, request, (status, headers, body), duration = item
+                    session.exchange(_unwire(request), HttpResponse(status, Headers(headers), body), duration)
+                else:
+                    session.refuse(_unwire(item[1]), item[2])
+            except Exception:  # noqa: BLE001 - one bad exchange must not stop the recording of the others
+                print("segmock: could not record an exchange:\n" + traceback.format_exc(), flush=True)
+            session.idle()
+        session.write_report()

@@ -30,6 +30,13 @@ class _Server(BaseApplication):  # type: ignore[misc]
         return self.factory()
 
 
+def _close_app(server: Any, worker: Any) -> None:
+    """Let the app finish queued work (a recorder's last exchanges) before the worker process ends."""
+    close = getattr(getattr(worker, "wsgi", None), "close", None)
+    if callable(close):
+        close()
+
+
 def serve(factory: Callable[[], WSGIApp], host: str, port: int, banner: str,
           on_exit: Callable[[], None] | None = None, threads: int = 16) -> None:
     """Run until stopped; ``factory`` builds the app inside the worker, ``banner`` names what listens.
@@ -57,6 +64,7 @@ def serve(factory: Callable[[], WSGIApp], host: str, port: int, banner: str,
         "loglevel": "warning",
         "when_ready": when_ready,
         "on_exit": lambda server: on_exit() if on_exit else None,
+        "worker_exit": _close_app,
     }
     parent = os.getpid()
     try:

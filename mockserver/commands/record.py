@@ -11,7 +11,7 @@ from pathlib import Path
 import contracts
 from contracts import assumptions, reports
 from contracts.proxy import Budget, RecordingProxy
-from contracts.recording import RecordingSession
+from contracts.recording import RecorderProcess, RecordingSession
 from contracts.redaction import Redactor
 from contracts.serving import serve
 
@@ -40,15 +40,20 @@ def run(args: argparse.Namespace) -> int:
     counter = multiprocessing.Value("q", 0)  # created before the fork: shared by (restarted) workers
     spec = contracts.spec(args.provider)
 
+    recorder = RecorderProcess(lambda: RecordingSession(args.provider, cassette, redactor, report))
+
     def factory() -> RecordingProxy:
-        session = RecordingSession(args.provider, cassette, redactor, report)
-        return RecordingProxy(spec, session.exchange, args.upstream, Budget(args.max_requests, counter),
-                              on_refused=session.refuse)
+        return RecordingProxy(spec, recorder.exchange, args.upstream, Budget(args.max_requests, counter),
+                              on_refused=recorder.refuse, on_close=recorder.flush)
+
+    def on_exit() -> None:
+        recorder.stop()
+        _print_summary(report)
 
     upstream = args.upstream or ", ".join(spec.base_urls)
     with workdir:
-        serve(factory, args.host, args.port, f"segmock record: {args.provider} proxy to {upstream}",
-              on_exit=lambda: _print_summary(report))
+        recorder.start()
+        serve(factory, args.host, args.port, f"segmock record: {args.provider} proxy to {upstream}", on_exit=on_exit)
     return 0
 
 

@@ -13,16 +13,8 @@ from typing import Any
 import yaml
 from werkzeug.datastructures import Headers
 
-from .cassettes import Interaction
+from .cassettes import Interaction, headers_from
 from .exchange import HttpRequest, HttpResponse
-
-
-def _headers(node: Any) -> Headers:
-    out = Headers()
-    for name, values in (node or {}).items():
-        for value in values if isinstance(values, list) else [values]:
-            out.add(str(name), str(value))
-    return out
 
 
 def _bytes(value: Any) -> bytes:
@@ -45,8 +37,8 @@ def interactions_from(document: dict[str, Any]) -> list[Interaction]:
         resp_body = resp_body.get("string") if isinstance(resp_body, dict) else resp.get("content", resp_body)
         status = resp.get("status", {})
         code = status.get("code") if isinstance(status, dict) else status
-        out.append(Interaction(HttpRequest(req["method"], req["uri"], _headers(req.get("headers")), _bytes(body)),
-                               HttpResponse(int(code), _headers(resp.get("headers")), _bytes(resp_body))))
+        out.append(Interaction(HttpRequest(req["method"], req["uri"], headers_from(req.get("headers")), _bytes(body)),
+                               HttpResponse(int(code), headers_from(resp.get("headers")), _bytes(resp_body))))
     return out
 
 

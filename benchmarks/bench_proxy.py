@@ -10,7 +10,6 @@ through the recording proxy (real gunicorn process, cassette and report written)
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import platform

@@ -14,7 +14,7 @@ from werkzeug.datastructures import Headers
 
 from . import bodies
 from .assumptions import AssumptionVerdict, judge
-from .cassettes import Cassette, Interaction
+from .cassettes import Cassette
 from .exchange import HttpRequest, HttpResponse
 from .specs import providers, spec
 from .validation import validate_request, validate_response
@@ -107,7 +107,3 @@ def verify_cassette(cassette: Cassette, provider: str | None = None) -> list[Exc
     """Every exchange of a cassette, checked offline."""
     name = cassette_provider(cassette, provider)
     return [check_exchange(name, i.request, i.response, n) for n, i in enumerate(cassette.interactions, 1)]
-
-
-def verify_interactions(provider: str, interactions: list[Interaction]) -> list[ExchangeReport]:
-    return [check_exchange(provider, i.request, i.response, n) for n, i in enumerate(interactions, 1)]

@@ -1,6 +1,6 @@
 """Decide which ``x-segmock-assumption`` claims a real exchange confirms or refutes.
 
-The rule (documented for users in ``segmock record --help``):
+The rule:
 
 * **Response nodes.** For the documented response of the status received (``responses/<status>``, or
   ``<n>XX``), the assumptions on the response object, on the media type of the body received (and that

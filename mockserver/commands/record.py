@@ -62,7 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "record", help="record real provider traffic through a checking proxy",
         description="Forward requests unchanged to the real provider, record them to a cassette (secrets "
                     "redacted) and check both directions against the provider's contract.",
-        epilog="Assumption verdicts:\n" + (assumptions.__doc__ or "").split("The rule", 1)[-1],
+        epilog="Assumption verdicts" + (assumptions.__doc__ or "").split("The rule", 1)[-1],
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--provider", required=True, choices=contracts.providers())
     parser.add_argument("--upstream", help="send everything here instead of the provider's real hosts")

@@ -1,0 +1,124 @@
+"""tengr state and rules: artworks in the shared job store, the key guard (scope, rate limit), result files.
+
+Artworks live in the engine's SQLite store, so every worker of ``segmock serve --workers N`` answers for
+artworks created through another; the rate-limit log sits beside it for the same reason.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from contracts import HttpResponse
+from contracts.providers.tengr import render_key
+
+from ...core import images
+from ...core.fetch import FetchError
+from ...core.images import ImageProblem
+from ...core.services import JobSettings, Services
+from ...jobs import Job, WebhookSpec, owner_key
+from . import artworks, masks, settings
+from .ratelimit import Decision, RateLimiter
+
+KIND = "segmentation"
+
+
+def job_settings(config: Any) -> JobSettings:
+    """What the shared job store needs from tengr: 8-day retention, artwork payloads, the retry policy."""
+    return JobSettings(ttl=settings.retention_seconds(), payload=artworks.artwork, delivery=settings.delivery_policy())
+
+
+class TengrBackend:
+    """Creates, finds and lists artworks per API key; guards keys; serves result files."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.limiter = RateLimiter(services.state_dir / "tengr-rate.sqlite")
+
+    @property
+    def jobs(self) -> Any:
+        return self.services.jobs
+
+    # -- guard ---------------------------------------------------------------------------------------------
+    def guard(self, api_key: str | None, operation: str) -> HttpResponse | None:
+        """403 for keys the mock treats as out of scope, then 429 beyond the rolling limit (spec check order)."""
+        key = api_key or ""
+        if key.startswith(settings.forbidden_prefix()):
+            return render_key("forbidden", operation)
+        rule = self._rule()
+        decision = self.limiter.hit(owner_key(key), rule.limit, rule.window, time.time())
+        if decision.allowed:
+            return None
+        headers = dict.fromkeys(rule.refusal_headers, str(decision.reset))
+        return render_key("rate_limited", operation, headers=headers)
+
+    def rate_headers(self, api_key: str | None) -> dict[str, str]:
+        """X-RateLimit-* for an admitted request, as @nestjs/throttler sends them."""
+        rule = self._rule()
+        decision = self.limiter.peek(owner_key(api_key or ""), rule.limit, rule.window, time.time())
+        return {name: _header_value(name, decision) for name in rule.success_headers}
+
+    def _rule(self) -> settings.RateLimit:
+        return settings.rate_limit(self.services.config.rate_limits.get(settings.PROVIDER))
+
+    # -- artworks ------------------------------------------------------------------------------------------
+    def create(self, api_key: str, params: dict[str, Any], base_url: str) -> Job:
+        """Fetch, decode and segment now; store the outcome (results, or the failure) for the progression."""
+        artwork_id = str(uuid.uuid4())
+        result: dict[str, Any] | None = None
+        files: dict[str, bytes] = {}
+        error: dict[str, str] | None = None
+        try:
+            files = self._masks(params)
+            result = {"results": [f"{base_url}/v2/artworks/{artwork_id}/results/{name}" for name in files]}
+        except FetchError as exc:
+            error = artworks.failure("image_too_large" if exc.kind == "too_large" else "image_url_unreachable")
+        except ImageProblem as exc:
+            too_big = exc.kind in ("image_too_large", "image_too_many_pixels")
+            error = artworks.failure("image_too_large" if too_big else "image_invalid")
+        webhook = params.get("webhook")
+        return self.jobs.create(
+            settings.PROVIDER, owner=owner_key(api_key), kind=KIND, params=params, result=result, files=files,
+            error=error, webhook=self._webhook(webhook) if webhook else None, job_id=artwork_id,
+        )
+
+    def _masks(self, params: dict[str, Any]) -> dict[str, bytes]:
+        limits = settings.input_limits()
+        data = self.services.fetch(params["imageUrl"], limits.max_bytes or 0)
+        pixels = images.to_array(images.decode(data, limits))
+        files: dict[str, bytes] = {}
+        for index, mask in enumerate(masks.select(self.services.segmenter, pixels, params)):
+            extension, body = masks.encode(masks.finish(mask, params), params["outputFormat"])
+            files[f"{index}.{extension}"] = body
+        return files
+
+    def _webhook(self, url: str) -> WebhookSpec:
+        sig = settings.signature()
+        return WebhookSpec(url, self.services.config.webhook_secret, header=sig.header, signature_format=sig.format)
+
+    def get(self, api_key: str, artwork_id: str) -> Job | None:
+        """One poll of the caller's own live artwork (None: unknown, foreign or expired alike)."""
+        return self.jobs.get(settings.PROVIDER, artwork_id, owner=owner_key(api_key))  # type: ignore[no-any-return]
+
+    def list(self, api_key: str, offset: int, limit: int) -> list[Job]:
+        return self.jobs.list(settings.PROVIDER, owner=owner_key(api_key), offset=offset, limit=limit)  # type: ignore[no-any-return]
+
+    def result(self, artwork_id: str, name: str) -> tuple[bytes, str] | None:
+        """A result file of a live, succeeded artwork and its media type."""
+        media_type = settings.media_type_of(name.rpartition(".")[2])
+        body = self.jobs.file(artwork_id, name) if media_type else None
+        return None if body is None or media_type is None else (body, media_type)
+
+    def reset(self) -> None:
+        """Jobs are cleared by the services; the rate-limit log is tengr's own."""
+        self.limiter.reset()
+
+
+def _header_value(name: str, decision: Decision) -> str:
+    lowered = name.lower()
+    if lowered.endswith("-limit"):
+        return str(decision.limit)
+    if lowered.endswith("-remaining"):
+        return str(decision.remaining)
+    return str(decision.reset)

@@ -1,0 +1,10 @@
+"""tengr's URL map: operationId → handler (paths and methods come from ``specs/tengr.yaml``)."""
+
+from . import handlers
+
+URLS = {
+    "create-segmentation-artwork": handlers.create,
+    "get-artwork": handlers.get,
+    "list-artworks": handlers.list_artworks,
+    "get-artwork-result": handlers.result,
+}

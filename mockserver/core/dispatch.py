@@ -134,6 +134,9 @@ def _pipeline(provider: ProviderDef, operation: str, svc: Services, ctx_box: lis
         return respond(_catalog_answer(name, operation, exc.kind, "image_invalid", str(exc)))
     except FetchError as exc:
         return respond(_catalog_answer(name, operation, "image_url_unreachable", "image_invalid", str(exc)))
+    except Exception:  # a bug in the mock: answer in the provider's 5xx shape and say so in the log
+        log.exception("segmock: %s %s failed", name, operation)
+        return respond(error_response(name, "server_error", operation))
 
 
 def _guard(provider: ProviderDef, svc: Services, api_key: str | None, operation: str) -> contracts.HttpResponse | None:

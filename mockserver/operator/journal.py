@@ -1,0 +1,155 @@
+"""The request journal: what clients sent and what the mock answered, as a bounded ring in SQLite.
+
+Why bounded: WireMock's unbounded journal is its most reported out-of-memory cause. Here the journal keeps
+the last ``size`` exchanges (oldest dropped in the same transaction as each insert) and never stores bodies:
+parameters are stored as sent, with every upload replaced by ``{bytes, sha256, width, height, format}``, plus
+small thumbnails for the inspector. It lives in the state directory, so every worker writes to one journal.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .db import Database
+from .pictures import Picture
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS journal (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at           REAL NOT NULL,
+    method       TEXT NOT NULL,
+    path         TEXT NOT NULL,
+    query        TEXT NOT NULL,
+    provider     TEXT NOT NULL,
+    operation    TEXT NOT NULL,
+    params       TEXT NOT NULL,
+    image        TEXT,
+    status       INTEGER,
+    content_type TEXT,
+    response_bytes INTEGER,
+    elapsed_ms   REAL NOT NULL,
+    fault        TEXT,
+    worker       INTEGER NOT NULL,
+    input_thumb  BLOB
+);
+CREATE INDEX IF NOT EXISTS journal_by_op ON journal (provider, operation, seq);
+CREATE TABLE IF NOT EXISTS outputs (
+    entry INTEGER NOT NULL,
+    idx   INTEGER NOT NULL,
+    kind  TEXT NOT NULL,
+    png   BLOB NOT NULL,
+    PRIMARY KEY (entry, idx)
+);
+"""
+COLUMNS = ("seq", "at", "method", "path", "query", "provider", "operation", "params", "image", "status",
+           "content_type", "response_bytes", "elapsed_ms", "fault", "worker")
+
+
+@dataclass
+class Exchange:
+    """One journal entry as recorded (``image``: the first uploaded image's size and format)."""
+
+    method: str
+    path: str
+    query: str
+    provider: str
+    operation: str
+    params: dict[str, Any]
+    image: dict[str, Any] | None
+    status: int | None
+    content_type: str | None
+    response_bytes: int | None
+    elapsed_ms: float
+    fault: str | None
+    worker: int
+    input_thumb: bytes | None = None
+    outputs: list[Picture] = field(default_factory=list)
+    at: float = field(default_factory=time.time)
+
+
+class Journal:
+    """The shared ring of recent exchanges."""
+
+    def __init__(self, path: Path, size: int) -> None:
+        if size < 1:
+            raise ValueError("the journal needs room for at least one entry")
+        self.size = size
+        self.db = Database(path, SCHEMA)
+
+    def record(self, ex: Exchange) -> int:
+        with self.db.write() as conn:
+            seq = conn.execute(
+                "INSERT INTO journal (at, method, path, query, provider, operation, params, image, status,"
+                " content_type, response_bytes, elapsed_ms, fault, worker, input_thumb)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (ex.at, ex.method, ex.path, ex.query, ex.provider, ex.operation, json.dumps(ex.params),
+                 json.dumps(ex.image) if ex.image else None, ex.status, ex.content_type, ex.response_bytes,
+                 round(ex.elapsed_ms, 3), ex.fault, ex.worker, ex.input_thumb)).lastrowid
+            assert seq is not None
+            conn.executemany("INSERT INTO outputs (entry, idx, kind, png) VALUES (?, ?, ?, ?)",
+                             [(seq, i, p.kind, p.png) for i, p in enumerate(ex.outputs)])
+            oldest_kept = seq - self.size
+            if oldest_kept > 0:
+                conn.execute("DELETE FROM journal WHERE seq <= ?", (oldest_kept,))
+                conn.execute("DELETE FROM outputs WHERE entry <= ?", (oldest_kept,))
+        return seq
+
+    def entries(self, *, provider: str | None = None, operation: str | None = None, status: int | None = None,
+                limit: int | None = None, after: int | None = None) -> list[dict[str, Any]]:
+        """Matching entries, oldest first (``limit`` keeps the most recent ones)."""
+        where, args = [], []
+        for column, value in (("provider", provider), ("operation", operation), ("status", status)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if after is not None:
+            where.append("seq > ?")
+            args.append(after)
+        sql = (f"SELECT {', '.join(COLUMNS)}, input_thumb IS NOT NULL,"
+               " (SELECT group_concat(kind) FROM outputs WHERE entry = seq) FROM journal")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY seq DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        rows = self.db.conn().execute(sql, args).fetchall()
+        return [_entry(row) for row in reversed(rows)]
+
+    def entry(self, seq: int) -> dict[str, Any] | None:
+        rows = self.db.conn().execute(
+            f"SELECT {', '.join(COLUMNS)}, input_thumb IS NOT NULL,"
+            " (SELECT group_concat(kind) FROM outputs WHERE entry = seq) FROM journal WHERE seq = ?",
+            (seq,)).fetchall()
+        return _entry(rows[0]) if rows else None
+
+    def input_thumb(self, seq: int) -> bytes | None:
+        row = self.db.conn().execute("SELECT input_thumb FROM journal WHERE seq = ?", (seq,)).fetchone()
+        return row[0] if row else None
+
+    def output(self, seq: int, idx: int) -> Picture | None:
+        row = self.db.conn().execute("SELECT kind, png FROM outputs WHERE entry = ? AND idx = ?",
+                                     (seq, idx)).fetchone()
+        return Picture(row[0], row[1]) if row else None
+
+    def count(self) -> int:
+        return int(self.db.conn().execute("SELECT count(*) FROM journal").fetchone()[0])
+
+    def clear(self) -> None:
+        with self.db.write() as conn:
+            conn.execute("DELETE FROM journal")
+            conn.execute("DELETE FROM outputs")
+
+
+def _entry(row: tuple[Any, ...]) -> dict[str, Any]:
+    out = dict(zip(COLUMNS, row))
+    out["params"] = json.loads(out["params"])
+    out["image"] = json.loads(out["image"]) if out["image"] else None
+    out["has_input"] = bool(row[len(COLUMNS)])
+    kinds = row[len(COLUMNS) + 1]
+    out["outputs"] = kinds.split(",") if kinds else []
+    return out

@@ -1,0 +1,42 @@
+"""One log line per request, for people (``human``) or log shippers (``json``)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from typing import Any
+
+LOGGER = "segmock.requests"
+FORMATS = ("human", "json")
+
+
+def line(fmt: str, *, method: str, path: str, status: int | None, elapsed_ms: float, provider: str | None = None,
+         operation: str | None = None, fault: str | None = None, pid: int | None = None) -> str:
+    """The log line of one request (``status`` None: the connection was broken on purpose)."""
+    if fmt == "json":
+        record = {"ts": round(time.time(), 3), "method": method, "path": path, "status": status,
+                  "ms": round(elapsed_ms, 2), "provider": provider, "operation": operation, "fault": fault,
+                  "pid": pid}
+        return json.dumps({k: v for k, v in record.items() if v is not None}, separators=(",", ":"))
+    where = f"{provider}:{operation}" if provider else "-"
+    shown = "---" if status is None else str(status)
+    text = f"{method} {path} {shown} {elapsed_ms:.1f}ms {where}"
+    return text + (f" fault={fault}" if fault else "")
+
+
+def request_logger(stream: Any = None) -> logging.Logger:
+    """The request logger, writing bare lines to ``stream`` (stdout by default) once configured."""
+    logger = logging.getLogger(LOGGER)
+    if not logger.handlers:
+        handler = logging.StreamHandler(stream or sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    return logger
+
+
+def emit(fmt: str, **fields: Any) -> None:
+    logging.getLogger(LOGGER).info(line(fmt, **fields))

@@ -35,6 +35,9 @@ class MockConfig:
     fetch_max_redirects: int = 3
     max_image_pixels: int = 100_000_000
     check_responses: bool = False
+    journal_size: int = 1000
+    journal_thumbnails: bool = True
+    log_format: str | None = None
     rate_limits: dict[str, Any] = field(default_factory=dict)
     webhook_delivery: dict[str, float] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)

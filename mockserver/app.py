@@ -11,6 +11,7 @@ from .config import MockConfig
 from .core.dispatch import blueprint
 from .core.images import set_pixel_ceiling
 from .core.services import Services
+from .operator import install as install_operator
 
 
 def create_app(config: MockConfig | None = None) -> Flask:
@@ -26,6 +27,7 @@ def create_app(config: MockConfig | None = None) -> Flask:
     app.extensions["segmock.providers"] = tuple(names)
     for name in names:
         app.register_blueprint(blueprint(provider_registry.load(name)))
+    install_operator(app)
 
     @app.errorhandler(404)
     def not_found(_: Exception) -> Response:

@@ -12,11 +12,11 @@ import os
 import shutil
 import sqlite3
 import tempfile
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+
+from ...jobs.db import Database
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS assets (
@@ -50,6 +50,18 @@ class DownloadUrl:
     issued_at: float
 
 
+class _StorageDb(Database):
+    """The job engine's SQLite handling (per-thread, fork-safe connections, ``BEGIN IMMEDIATE`` writes)
+    over SellerPic's own tables."""
+
+    def _init_schema(self) -> None:
+        self.connection().execute("PRAGMA journal_mode=WAL")
+        with self.write() as conn:
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+
+
 class Storage:
     """Assets by fileKey (bytes as files), upload tokens and download tokens, shared by every process."""
 
@@ -57,31 +69,14 @@ class Storage:
         self.root = root
         self.files = root / "files"
         self.files.mkdir(parents=True, exist_ok=True)
-        self._path = root / "storage.sqlite3"
-        self._local = threading.local()
-        self._conn().executescript(SCHEMA)
+        self._db = _StorageDb(root / "storage.sqlite3", busy_timeout=30.0)
 
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None or getattr(self._local, "pid", None) != os.getpid():
-            conn = sqlite3.connect(self._path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            self._local.conn, self._local.pid = conn, os.getpid()
-        return conn
+        return self._db.connection()
 
-    @contextmanager
-    def exclusive(self) -> Iterator[sqlite3.Connection]:
+    def exclusive(self) -> AbstractContextManager[sqlite3.Connection]:
         """One writer at a time across every process: what makes check-then-create atomic."""
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        return self._db.write()
 
     # -- assets ------------------------------------------------------------------------------------------
     def put_asset(self, owner: str, file_key: str, data: bytes) -> None:

@@ -8,11 +8,24 @@ from __future__ import annotations
 
 import tracemalloc
 from typing import Any as MockHttp
+from typing import Callable, TypeVar
 
 import numpy as np
 
 from sellerpic_support import (API, AUTH, animated, clock, file_key, finish, ok, plain_png, png, png_header_only,
                                prompt_task, refused, two_objects, upload)
+
+T = TypeVar("T")
+
+
+def traced(call: Callable[[], T]) -> tuple[T, int]:
+    """``call()`` and the peak of memory Python allocated meanwhile (the live server's thread included)."""
+    tracemalloc.start()
+    try:
+        result = call()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def test_upload_answers_a_dated_file_key_for_each_format(mock_http: MockHttp) -> None:
@@ -60,25 +73,14 @@ def test_over_4096_px_is_refused_and_4096_is_accepted(mock_http: MockHttp) -> No
 
 
 def test_a_decompression_bomb_is_refused_without_allocating_it(mock_http: MockHttp) -> None:
-    bomb = png_header_only(100_000, 100_000)
-    tracemalloc.start()
-    try:
-        response = upload(mock_http, bomb)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    response, peak = traced(lambda: upload(mock_http, png_header_only(100_000, 100_000)))
     refused(response, 200, 20005)
     assert peak < 50 * 1024 * 1024
 
 
 def test_a_bomb_under_the_pixel_ceiling_is_refused_by_the_task_header_check(mock_http: MockHttp) -> None:
     key = file_key(mock_http, png_header_only(5000, 5000))
-    tracemalloc.start()
-    try:
-        response = prompt_task(mock_http, key)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    response, peak = traced(lambda: prompt_task(mock_http, key))
     refused(response, 200, 20005)
     assert peak < 50 * 1024 * 1024
 

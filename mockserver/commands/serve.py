@@ -21,6 +21,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"segmock: unknown provider(s): {', '.join(unknown)}; available: {', '.join(implemented())}",
               file=sys.stderr)
         return 2
+    if args.journal_size < 1:
+        print("segmock: --journal-size must be at least 1", file=sys.stderr)
+        return 2
     config = MockConfig(
         providers=providers,
         api_keys=tuple(args.api_key or ()),
@@ -29,6 +32,9 @@ def run(args: argparse.Namespace) -> int:
         segmenter=args.segmenter,
         allow_private_webhooks=args.allow_private_webhooks,
         fetch_allow_hosts=tuple(args.fetch_allow_host or ()),
+        journal_size=args.journal_size,
+        journal_thumbnails=not args.no_thumbnails,
+        log_format=None if args.log_format == "off" else args.log_format,
     )
     config.resolved_state_dir()
 
@@ -37,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
         for name in providers:
             for url in contracts.spec(name).base_urls:
                 print(f"  {name:10} {url} -> {base}", flush=True)
+        print(f"  inspector  {base}/__segmock/  (journal: {base}/__segmock/requests)", flush=True)
 
     MockServer(config, args.host, args.port, args.workers, on_ready=ready, access_log=args.access_log).run()
     return 0
@@ -59,5 +66,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="deliver webhooks to loopback/private hosts (the real APIs refuse them)")
     parser.add_argument("--fetch-allow-host", action="append", metavar="HOST",
                         help="only fetch imageUrl from these hosts (repeatable)")
-    parser.add_argument("--access-log", action="store_true", help="log one line per request")
+    parser.add_argument("--access-log", action="store_true", help="gunicorn's own access log (one line per request)")
+    parser.add_argument("--log-format", choices=("human", "json", "off"), default="human",
+                        help="segmock's request log on stdout, with provider, operation and faults (default: human)")
+    parser.add_argument("--journal-size", type=int, default=1000, metavar="N",
+                        help="keep the last N requests in the journal (GET /__segmock/requests; default: 1000)")
+    parser.add_argument("--no-thumbnails", action="store_true",
+                        help="do not keep input/mask thumbnails for the inspector (/__segmock/)")
     parser.set_defaults(func=run)

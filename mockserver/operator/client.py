@@ -1,0 +1,104 @@
+"""Talk to a running mock's operator API from Python: the journal as objects, faults as one call.
+
+``segmock_server`` exposes these methods; ``OperatorClient(url)`` does the same for any ``segmock serve``
+(several workers included, since the journal and faults are shared through the state directory).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from .admin import PREFIX
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One request the mock answered. ``params`` are the parameters as sent (uploads as
+    ``{bytes, sha256, width, height, format}``); ``image`` is the first upload's ``(width, height)``;
+    ``status`` is None when a fault broke the connection (``fault`` says which)."""
+
+    seq: int
+    method: str
+    path: str
+    query: str
+    provider: str
+    operation: str
+    params: dict[str, Any]
+    image: tuple[int, int] | None
+    image_format: str | None
+    status: int | None
+    content_type: str | None
+    elapsed_ms: float
+    fault: str | None
+    worker: int
+    outputs: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "JournalEntry":
+        image = data.get("image")
+        return cls(seq=data["seq"], method=data["method"], path=data["path"], query=data["query"],
+                   provider=data["provider"], operation=data["operation"], params=data["params"],
+                   image=(image["width"], image["height"]) if image else None,
+                   image_format=image.get("format") if image else None, status=data["status"],
+                   content_type=data["content_type"], elapsed_ms=data["elapsed_ms"], fault=data["fault"],
+                   worker=data["worker"], outputs=list(data.get("outputs", [])))
+
+
+class OperatorClient:
+    """The ``/__segmock/`` API of the mock at ``url``."""
+
+    def __init__(self, url: str, timeout: float = 30.0) -> None:
+        self.url = url.rstrip("/")
+        self._http = httpx.Client(base_url=self.url + PREFIX, timeout=timeout)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def requests(self, provider: str | None = None, operation: str | None = None, status: int | None = None,
+                 limit: int | None = None) -> list[JournalEntry]:
+        """Journaled requests, oldest first, optionally filtered (``limit``: the most recent N)."""
+        query = {k: v for k, v in (("provider", provider), ("operation", operation), ("status", status),
+                                   ("limit", limit)) if v is not None}
+        response = self._http.get("/requests", params=query)
+        response.raise_for_status()
+        return [JournalEntry.from_json(e) for e in response.json()["requests"]]
+
+    def clear_requests(self) -> None:
+        self._http.delete("/requests").raise_for_status()
+
+    def fault(self, provider: str | None = None, operation: str | None = None, *, status: int | None = None,
+              kind: str | None = None, error: str | None = None, retry_after: int | None = None,
+              delay: float = 0.0, times: int | None = None, probability: float | None = None,
+              seed: int = 0) -> int:
+        """Add a fault rule; returns its id. ``kind`` defaults to ``status`` when a status or error is given,
+        else to ``latency`` when a delay is given (see ``FaultRule`` for every kind)."""
+        if kind is None:
+            kind = "status" if status is not None or error is not None else "latency" if delay else "status"
+        rule = {"provider": provider, "operation": operation, "status": status, "kind": kind, "error": error,
+                "retry_after": retry_after, "delay": delay, "times": times, "probability": probability,
+                "seed": seed}
+        response = self._http.post("/faults", json={k: v for k, v in rule.items() if v is not None})
+        if response.status_code == 400:
+            raise ValueError(response.json()["message"])
+        response.raise_for_status()
+        return int(response.json()["id"])
+
+    def faults(self) -> list[dict[str, Any]]:
+        """Every rule with its counters (``seen``, ``fired``, ``remaining``)."""
+        response = self._http.get("/faults")
+        response.raise_for_status()
+        return list(response.json()["faults"])
+
+    def clear_faults(self) -> None:
+        self._http.delete("/faults").raise_for_status()
+
+    def health(self) -> dict[str, Any]:
+        response = self._http.get("/health")
+        response.raise_for_status()
+        return dict(response.json())
+
+    def reset(self) -> None:
+        self._http.post("/reset").raise_for_status()

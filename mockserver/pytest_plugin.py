@@ -1,6 +1,7 @@
 """pytest fixtures (registered through the ``pytest11`` entry point, so no conftest is needed).
 
-- ``segmock_server``: a live mock on a free loopback port (session-scoped; ``.reset()`` between tests).
+- ``segmock_server``: a live mock on a free loopback port (session-scoped; ``.reset()`` between tests), with
+  ``.requests(...)`` (the journal as objects), ``.fault(...)`` (fault injection) and ``.inspector_url``.
 - ``segmock_respx``: a respx router sending httpx calls addressed to the real provider hosts into the app
   in-process (no socket), so unchanged client code runs against the mock.
 - ``segmock_requests``: the same for ``requests``-based clients.
@@ -10,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from typing import Any, Iterator
 from urllib.parse import urlsplit
@@ -38,6 +40,8 @@ class LiveServer:
         return self
 
     def stop(self) -> None:
+        if "operator" in self.__dict__:
+            self.operator.close()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -53,8 +57,39 @@ class LiveServer:
         return self.app.extensions["segmock"]
 
     def reset(self) -> None:
-        """Forget quotas, jobs and recorded traffic (call between tests that share the server)."""
+        """Forget quotas, jobs, recorded traffic and fault rules (call between tests that share the server)."""
         self.services.reset()
+
+    @functools.cached_property
+    def operator(self) -> Any:
+        """The server's ``/__segmock/`` API (``mockserver.operator.client.OperatorClient``)."""
+        from .operator.client import OperatorClient
+
+        return OperatorClient(self.url)
+
+    @property
+    def inspector_url(self) -> str:
+        return f"{self.url}/__segmock/"
+
+    def requests(self, provider: str | None = None, operation: str | None = None, status: int | None = None,
+                 limit: int | None = None) -> list[Any]:
+        """What clients sent, oldest first, as ``JournalEntry`` objects (method, path, provider, operation,
+        params, image size, status …)."""
+        return self.operator.requests(provider=provider, operation=operation, status=status, limit=limit)
+
+    def fault(self, provider: str | None = None, operation: str | None = None, **rule: Any) -> int:
+        """Make matching requests fail: ``status=429`` (provider's own body, ``Retry-After``), ``error=KEY``,
+        ``delay=S``, ``kind="reset"|"empty"|"truncated"``; ``times=N`` or ``probability=P, seed=S``."""
+        return int(self.operator.fault(provider, operation, **rule))
+
+    def faults(self) -> list[dict[str, Any]]:
+        return list(self.operator.faults())
+
+    def clear_faults(self) -> None:
+        self.operator.clear_faults()
+
+    def clear_requests(self) -> None:
+        self.operator.clear_requests()
 
     def force(self, outcome: str = "failed", error: Any = None, **options: Any) -> int:
         """Make the next async job(s) end ``failed`` (with ``error``) or ``canceled``, with no contrived input.

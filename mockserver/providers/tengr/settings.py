@@ -86,7 +86,8 @@ def result_format(output_format: str) -> ResultFormat:
 def media_type_of(extension: str) -> str | None:
     """The media type a result file with this extension is served as."""
     formats = raw()["x-segmock-result-formats"]
-    return next((node["mediaType"] for key, node in formats.items() if node["extension"] == extension), None)
+    return next((node["mediaType"] for node in formats.values()
+                 if isinstance(node, dict) and node["extension"] == extension), None)
 
 
 def mask_values() -> tuple[str, int, int]:

@@ -18,6 +18,7 @@ from .settings import PROVIDER, Settings, settings
 from .storage import Storage
 
 MASK_FILE = "mask.png"
+SAMPLE_OWNER = ""  # no API key hashes to this, so no account can claim a sample key as its upload
 _ID_FLOOR = 10**18  # ids are 19 decimal digits, like the docs' snowflake-style examples
 
 
@@ -102,8 +103,14 @@ class SellerpicBackend:
     def image(self, owner: str, image_key: str) -> bytes | None:
         """The bytes behind an ``imageKey``: a sample key, or one of ``owner``'s uploads."""
         if image_key in self.settings.sample_keys():
-            return sample_image()
+            return self.storage.asset(SAMPLE_OWNER, image_key) or self._store_sample(image_key)
         return self.storage.asset(owner, image_key)
+
+    def _store_sample(self, image_key: str) -> bytes:
+        """Generate a sample image once per state directory (every worker then reads the same bytes)."""
+        data = sample_image()
+        self.storage.put_asset(SAMPLE_OWNER, image_key, data)
+        return data
 
     def _file_key(self, hex32: str, ext: str) -> str:
         day = dt.datetime.fromtimestamp(self.now(), dt.timezone.utc)
@@ -115,7 +122,6 @@ class SellerpicBackend:
         task_type = self.settings.task_type(operation)
         cost = self.cost(task_type)
         with self.storage.exclusive():
-            self.settle(owner)
             if self._active(owner, task_type) >= self.settings.concurrency_limit(task_type):
                 raise Refused(self.settings.raw["x-segmock-concurrency"]["error"])
             if cost > self.remaining(owner):
@@ -159,8 +165,9 @@ class SellerpicBackend:
         return Item(result_id_of(job.id), job.id, status, None, None)
 
     def _active(self, owner: str, task_type: str) -> int:
+        """The owner's unfinished tasks of ``task_type`` (failed ones are refunded on the way)."""
         counted = set(self.settings.raw["x-segmock-concurrency"]["counts_statuses"])
-        return sum(1 for job in self.jobs.list(PROVIDER, owner=owner)
+        return sum(1 for job in self.settle(owner)
                    if job.kind == task_type and self.settings.status_of(job.state.value) in counted)
 
     # -- credits -----------------------------------------------------------------------------------------
@@ -189,10 +196,13 @@ class SellerpicBackend:
     def remaining(self, owner: str) -> int:
         return self.usage(owner)["remaining"]
 
-    def settle(self, owner: str) -> None:
-        """Refund every failed task of ``owner`` not refunded yet (failures show on any read, polled or not)."""
-        for job in self.jobs.list(PROVIDER, owner=owner):
+    def settle(self, owner: str) -> list[Job]:
+        """Refund every failed task of ``owner`` not refunded yet (failures show on any read, polled or not);
+        returns the owner's tasks as they stand."""
+        jobs: list[Job] = self.jobs.list(PROVIDER, owner=owner)
+        for job in jobs:
             self._refund_if_failed(job)
+        return jobs
 
     def _refund_if_failed(self, job: Job) -> None:
         if job.state not in (JobState.FAILED, JobState.CANCELED):

@@ -31,9 +31,9 @@ def packshot(width: int = 240, height: int = 180) -> Scene:
     return make_scene("packshot", width, height, [ObjectSpec("rounded", "red", (0.5, 0.5), (0.35, 0.5))])
 
 
-def png(pixels: np.ndarray) -> bytes:
+def png(pixels: np.ndarray, **options: Any) -> bytes:
     buf = io.BytesIO()
-    Image.fromarray(pixels).save(buf, "PNG")
+    Image.fromarray(pixels).save(buf, "PNG", **options)
     return buf.getvalue()
 
 

@@ -7,10 +7,10 @@ twice the limit through across a boundary, and would make a test that sends limi
 from __future__ import annotations
 
 import math
-import sqlite3
-import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+from ...jobs.db import Database
 
 
 @dataclass(frozen=True)
@@ -23,50 +23,48 @@ class Decision:
     reset: int
 
 
+class _HitsDb(Database):
+    """The job engine's SQLite handling (per-thread, fork-safe connections, ``BEGIN IMMEDIATE`` writes) over
+    one table of hits."""
+
+    def _init_schema(self) -> None:
+        self.connection().execute("PRAGMA journal_mode=WAL")
+        with self.write() as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS hits (scope TEXT NOT NULL, at REAL NOT NULL)")
+            conn.execute("CREATE INDEX IF NOT EXISTS hits_by_scope ON hits (scope, at)")
+
+    def clear(self) -> None:
+        with self.write() as conn:
+            conn.execute("DELETE FROM hits")
+
+
 class RateLimiter:
     """Hits per scope within the last ``window`` seconds; refused requests are not counted."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self._local = threading.local()
-        self._conn().execute("CREATE TABLE IF NOT EXISTS hits (scope TEXT NOT NULL, at REAL NOT NULL)")
-        self._conn().execute("CREATE INDEX IF NOT EXISTS hits_by_scope ON hits (scope, at)")
-
-    def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            self._local.conn = conn
-        return conn
+        self._db = _HitsDb(path)
 
     def hit(self, scope: str, limit: int, window: float, now: float) -> Decision:
         """Count one request if the window has room (atomically across processes)."""
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._db.write() as conn:
             conn.execute("DELETE FROM hits WHERE scope = ? AND at <= ?", (scope, now - window))
             count, oldest = conn.execute("SELECT COUNT(*), MIN(at) FROM hits WHERE scope = ?", (scope,)).fetchone()
             allowed = count < limit
             if allowed:
                 conn.execute("INSERT INTO hits (scope, at) VALUES (?, ?)", (scope, now))
                 count += 1
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return _decision(allowed, limit, count, oldest if oldest is not None else now, window, now)
 
     def peek(self, scope: str, limit: int, window: float, now: float) -> Decision:
         """The window as it stands, counting nothing (for the headers of a request already admitted)."""
-        count, oldest = self._conn().execute(
-            "SELECT COUNT(*), MIN(at) FROM hits WHERE scope = ? AND at > ?", (scope, now - window)
-        ).fetchone()
+        with self._db.read() as conn:
+            count, oldest = conn.execute(
+                "SELECT COUNT(*), MIN(at) FROM hits WHERE scope = ? AND at > ?", (scope, now - window)
+            ).fetchone()
         return _decision(count <= limit, limit, count, oldest if oldest is not None else now, window, now)
 
     def reset(self) -> None:
-        self._conn().execute("DELETE FROM hits")
+        self._db.clear()
 
 
 def _decision(allowed: bool, limit: int, count: int, oldest: float, window: float, now: float) -> Decision:

@@ -109,38 +109,47 @@ class Receiver:
 
 
 @contextmanager
-def receiver(statuses: list[int] | None = None) -> Iterator[Receiver]:
-    """A webhook receiver on 127.0.0.1 with an OS-chosen port, served by a thread."""
-    box: dict[str, Receiver] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            status = box["r"].answer({k.lower(): v for k, v in self.headers.items()}, body)
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence the default log
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+def _serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[int]:
+    """Serve ``handler`` on 127.0.0.1 (OS-chosen port) from a thread; yields the port."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    box["r"] = Receiver(f"http://127.0.0.1:{server.server_address[1]}/tengr-hook", list(statuses or []))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     try:
-        yield box["r"]
+        yield server.server_address[1]
     finally:
         server.shutdown()
         server.server_close()
 
 
+class _Quiet(BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence the default log
+        return
+
+
+@contextmanager
+def receiver(statuses: list[int] | None = None) -> Iterator[Receiver]:
+    """A webhook receiver on loopback answering ``statuses`` in order, then 200."""
+    box: list[Receiver] = []
+
+    class Handler(_Quiet):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            status = box[0].answer({k.lower(): v for k, v in self.headers.items()}, body)
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    with _serving(Handler) as port:
+        box.append(Receiver(f"http://127.0.0.1:{port}/tengr-hook", list(statuses or [])))
+        yield box[0]
+
+
 @contextmanager
 def file_server(payload: bytes, content_type: str = "image/png") -> Iterator[str]:
-    """Serves ``payload`` at every GET path on 127.0.0.1 (an imageUrl the mock fetches over HTTP)."""
+    """Serves ``payload`` at every GET path on loopback (an imageUrl the mock fetches over HTTP)."""
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(_Quiet):
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             self.send_response(200)
             self.send_header("Content-Type", content_type)
@@ -148,15 +157,5 @@ def file_server(payload: bytes, content_type: str = "image/png") -> Iterator[str
             self.end_headers()
             self.wfile.write(payload)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence the default log
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/scene.png"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _serving(Handler) as port:
+        yield f"http://127.0.0.1:{port}/scene.png"

@@ -1,0 +1,120 @@
+"""``segmock serve --workers 2``: one journal and one set of faults for every worker; the request log."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import httpx
+import pytest
+
+from conftest import KEY
+from mockserver.operator.client import OperatorClient
+from mockserver.operator.logs import LOGGER, line
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    port = free_port()
+    state = tmp_path_factory.mktemp("served-state")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mockserver.cli", "serve", "--port", str(port), "--provider", "photoroom",
+         "--workers", "2", "--log-format", "json", "--state-dir", str(state)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(url + "/__segmock/health", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("segmock serve did not start:\n" + proc.communicate()[1])
+            time.sleep(0.05)
+    yield url, proc
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=15)
+
+
+def both_workers_answer(url: str) -> set[int]:
+    """Health from fresh connections until two worker pids have answered (bounded)."""
+    pids: set[int] = set()
+    for _ in range(300):
+        pids.add(httpx.get(url + "/__segmock/health", headers={"Connection": "close"}).json()["pid"])
+        if len(pids) == 2:
+            break
+    return pids
+
+
+def test_every_worker_writes_to_one_journal_and_reads_one_set_of_faults(served: tuple[str, Any]) -> None:
+    url, _ = served
+    operator = OperatorClient(url)
+    operator.reset()
+    assert len(both_workers_answer(url)) == 2
+    operator.fault("photoroom", "account-details-v2", status=429, times=3)
+    statuses = [httpx.get(url + "/v2/account", headers={**KEY, "Connection": "close"}).status_code
+                for _ in range(30)]
+    assert statuses.count(429) == 3 and statuses.count(200) == 27
+    entries = operator.requests(operation="account-details-v2")
+    assert [e.status for e in entries] == statuses
+    assert len({e.worker for e in entries}) == 2
+    operator.close()
+
+
+def test_one_json_log_line_per_request(served: tuple[str, subprocess.Popen[str]]) -> None:
+    url, proc = served
+    httpx.get(url + "/v2/account?marker=1", headers=KEY)
+    httpx.get(url + "/no/such/path")
+    proc.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
+    out, _ = proc.communicate(timeout=15)
+    records = [json.loads(text) for text in out.splitlines() if text.startswith("{")]
+    account = [r for r in records if r["path"] == "/v2/account" and r.get("status") == 200]
+    assert account and account[-1]["provider"] == "photoroom"
+    assert account[-1]["operation"] == "account-details-v2" and account[-1]["ms"] >= 0
+    assert any(r["path"] == "/no/such/path" and r["status"] == 404 for r in records)
+    assert "/__segmock/" in out  # the start-up banner names the inspector
+
+
+def test_human_lines_name_provider_operation_and_fault() -> None:
+    text = line("human", method="GET", path="/v2/account", status=None, elapsed_ms=3.25, provider="photoroom",
+                operation="account-details-v2", fault="reset")
+    assert text == "GET /v2/account --- 3.2ms photoroom:account-details-v2 fault=reset"
+
+
+def test_an_app_with_a_log_format_logs_each_request(make_app: Any) -> None:
+    records: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record.getMessage())
+
+    client = make_app(log_format="human").test_client()
+    keep = Keep()
+    logging.getLogger(LOGGER).addHandler(keep)
+    try:
+        client.get("/v2/account", headers=KEY)
+        client.get("/__segmock/health")
+    finally:
+        logging.getLogger(LOGGER).removeHandler(keep)
+    assert len(records) == 2
+    assert records[0].startswith("GET /v2/account 200 ") and records[0].endswith("photoroom:account-details-v2")
+    assert records[1].startswith("GET /__segmock/health 200 ")

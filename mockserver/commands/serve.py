@@ -24,6 +24,11 @@ def run(args: argparse.Namespace) -> int:
     if args.journal_size < 1:
         print("segmock: --journal-size must be at least 1", file=sys.stderr)
         return 2
+    try:
+        rate_limits = rate_limit_overrides(args.rate_limit or ())
+    except ValueError as exc:
+        print(f"segmock: {exc}", file=sys.stderr)
+        return 2
     config = MockConfig(
         providers=providers,
         api_keys=tuple(args.api_key or ()),
@@ -32,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
         segmenter=args.segmenter,
         allow_private_webhooks=args.allow_private_webhooks,
         fetch_allow_hosts=tuple(args.fetch_allow_host or ()),
+        rate_limits=rate_limits,
         journal_size=args.journal_size,
         journal_thumbnails=not args.no_thumbnails,
         log_format=None if args.log_format == "off" else args.log_format,
@@ -47,6 +53,22 @@ def run(args: argparse.Namespace) -> int:
 
     MockServer(config, args.host, args.port, args.workers, on_ready=ready, access_log=args.access_log).run()
     return 0
+
+
+def rate_limit_overrides(items: tuple[str, ...] | list[str]) -> dict[str, dict[str, float]]:
+    """``PROVIDER.KEY=NUMBER`` items as ``MockConfig.rate_limits`` (keys of the spec's x-segmock-rate-limit)."""
+    out: dict[str, dict[str, float]] = {}
+    for item in items:
+        target, _, value = item.partition("=")
+        provider, _, key = target.partition(".")
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+        if not provider or not key or number is None:
+            raise ValueError(f"--rate-limit wants PROVIDER.KEY=NUMBER (e.g. tengr.limit=1000), not {item!r}")
+        out.setdefault(provider, {})[key] = int(number) if number.is_integer() else number
+    return out
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -66,6 +88,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="deliver webhooks to loopback/private hosts (the real APIs refuse them)")
     parser.add_argument("--fetch-allow-host", action="append", metavar="HOST",
                         help="only fetch imageUrl from these hosts (repeatable)")
+    parser.add_argument("--rate-limit", action="append", metavar="PROVIDER.KEY=N",
+                        help="override a key of a provider's x-segmock-rate-limit, e.g. tengr.limit=100000 (repeatable)")
     parser.add_argument("--access-log", action="store_true", help="gunicorn's own access log (one line per request)")
     parser.add_argument("--log-format", choices=("human", "json", "off"), default="human",
                         help="segmock's request log on stdout, with provider, operation and faults (default: human)")

@@ -1,0 +1,41 @@
+"""Read Prodia's ``Accept`` header, including the official client's ``multipart/form-data; image/png`` form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+_IMAGE_FORMATS = {"image/png": "png", "image/jpeg": "jpeg", "image/webp": "webp"}
+
+
+@dataclass(frozen=True)
+class Output:
+    """What the 200 carries: ``multipart`` (job + outputs), one raw ``image``, or the ``json`` job alone."""
+
+    kind: Literal["multipart", "image", "json"]
+    format: str
+
+
+def negotiate(accept: str | None, default_format: str) -> Output:
+    """The response shape for an Accept value (the contract check has already refused unknown values).
+
+    ``multipart/form-data; <type>`` is not standard syntax: the second item is a media type, not a parameter,
+    and an image type there picks the outputs' format. A missing header or ``*/*`` is plain multipart.
+    """
+    items = [item.strip().lower() for item in (accept or "").split(";") if item.strip()]
+    main = items[0] if items else "*/*"
+    if main in _IMAGE_FORMATS:
+        return Output("image", _IMAGE_FORMATS[main])
+    if main == "application/json":
+        return Output("json", default_format)
+    chosen = next((_IMAGE_FORMATS[item] for item in items[1:] if item in _IMAGE_FORMATS), default_format)
+    return Output("multipart", chosen)
+
+
+def extension(fmt: str) -> str:
+    """File extension of an output format (``jpeg`` files end in ``.jpg``)."""
+    return "jpg" if fmt == "jpeg" else fmt
+
+
+def media_type(fmt: str) -> str:
+    return f"image/{fmt}"

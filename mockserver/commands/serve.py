@@ -10,6 +10,7 @@ import contracts
 
 from ..config import MockConfig
 from ..providers import implemented
+from ..providers.prodia.models import ASYNC_FLAG as PRODIA_ASYNC_SEGMENT
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
         journal_size=args.journal_size,
         journal_thumbnails=not args.no_thumbnails,
         log_format=None if args.log_format == "off" else args.log_format,
+        extra={PRODIA_ASYNC_SEGMENT: True} if args.prodia_async_segment else {},
     )
     config.resolved_state_dir()
 
@@ -88,6 +90,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="deliver webhooks to loopback/private hosts (the real APIs refuse them)")
     parser.add_argument("--fetch-allow-host", action="append", metavar="HOST",
                         help="only fetch imageUrl from these hosts (repeatable)")
+    parser.add_argument("--prodia-async-segment", action="store_true",
+                        help="let Prodia segment jobs run on /v2/job/async (the spec assumes they may not)")
     parser.add_argument("--rate-limit", action="append", metavar="PROVIDER.KEY=N",
                         help="override a key of a provider's x-segmock-rate-limit, e.g. tengr.limit=100000 (repeatable)")
     parser.add_argument("--access-log", action="store_true", help="gunicorn's own access log (one line per request)")

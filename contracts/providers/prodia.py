@@ -19,6 +19,7 @@ from ..violations import Violation, errors_only
 
 JOBS = ("create-job", "create-async-job")
 ASYNC = ("create-async-job",)
+_GO_NUMBERS = frozenset({"bytes", "max_bytes", "count"})
 _JSON_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "dict": "object",
                "list": "array", "NoneType": "null", "bytes": "string"}
 
@@ -140,7 +141,9 @@ def phrase(rule: str, parameter: str | None, location: str, detail: dict[str, An
 
 def _catalog_message(key: str, **values: Any) -> str:
     message = str(catalog_entry("prodia", key).get("message", key))
-    return message.format(**{k: _num(v) for k, v in values.items()}) if values else message
+    if not values:
+        return message
+    return message.format(**{k: _num(v) if k in _GO_NUMBERS else v for k, v in values.items()})
 
 
 def catalog_key(violation: Violation) -> str:

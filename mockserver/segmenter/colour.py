@@ -1,0 +1,91 @@
+"""Colour science for prompts: sRGB to CIELAB and the table of colour names a prompt may use.
+
+Names compete through a softmax over Lab distances, so a region's score for "red" is high only when red is
+its best name; names that overlap in everyday speech (gray/silver, yellow/gold...) accept each other.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_PROTOTYPES: dict[str, tuple[tuple[int, int, int], ...]] = {
+    "red": ((220, 30, 30), (180, 20, 20), (255, 0, 0), (140, 15, 20), (200, 40, 50)),
+    "orange": ((255, 140, 0), (240, 120, 30), (230, 100, 20)),
+    "yellow": ((250, 220, 30), (255, 255, 0), (240, 230, 80)),
+    "green": ((40, 160, 60), (0, 128, 0), (100, 200, 80), (20, 90, 30), (60, 180, 110)),
+    "blue": ((30, 80, 220), (0, 0, 255), (60, 120, 200), (40, 60, 170)),
+    "purple": ((128, 0, 128), (120, 60, 180), (150, 80, 200), (90, 40, 130)),
+    "pink": ((255, 150, 190), (240, 100, 160), (255, 192, 203)),
+    "brown": ((120, 70, 30), (150, 90, 50), (90, 55, 30), (110, 80, 60)),
+    "black": ((15, 15, 15), (40, 40, 40)),
+    "white": ((250, 250, 250), (235, 235, 235)),
+    "gray": ((128, 128, 128), (90, 90, 90), (170, 170, 170)),
+    "cyan": ((0, 200, 220), (0, 255, 255), (80, 210, 230)),
+    "magenta": ((230, 0, 200), (255, 0, 255), (200, 30, 160)),
+    "beige": ((225, 205, 165), (245, 235, 210), (210, 190, 150)),
+    "navy": ((20, 30, 100), (0, 0, 128), (30, 40, 80)),
+    "teal": ((0, 128, 128), (30, 140, 140), (20, 100, 100)),
+    "gold": ((212, 175, 55), (200, 160, 40), (230, 190, 70)),
+    "silver": ((192, 192, 192), (170, 170, 175), (205, 205, 210)),
+}
+
+ALIASES: dict[str, str] = {"grey": "gray", "violet": "purple", "turquoise": "teal", "aqua": "cyan", "tan": "beige"}
+
+_ACCEPTS: dict[str, frozenset[str]] = {
+    "gray": frozenset({"gray", "silver"}),
+    "silver": frozenset({"silver", "gray", "white"}),
+    "yellow": frozenset({"yellow", "gold"}),
+    "gold": frozenset({"gold", "yellow"}),
+    "blue": frozenset({"blue", "navy"}),
+    "navy": frozenset({"navy", "blue"}),
+    "cyan": frozenset({"cyan", "teal"}),
+    "teal": frozenset({"teal", "cyan"}),
+    "pink": frozenset({"pink", "magenta"}),
+    "magenta": frozenset({"magenta", "pink", "purple"}),
+    "purple": frozenset({"purple", "magenta"}),
+    "beige": frozenset({"beige", "white"}),
+}
+
+NAMES: tuple[str, ...] = tuple(_PROTOTYPES)
+_TEMPERATURE = 9.0
+
+
+def to_lab(rgb: np.ndarray) -> np.ndarray:
+    """sRGB (0..255, any leading shape, last axis 3) to CIELAB under D65."""
+    c = np.asarray(rgb, dtype=np.float32) / 255.0
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    m = np.array(
+        [[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]], dtype=np.float32
+    )
+    xyz = lin @ m.T / np.array([0.95047, 1.0, 1.08883], dtype=np.float32)
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16.0 / 116.0)
+    lab = np.empty_like(f)
+    lab[..., 0] = 116.0 * f[..., 1] - 16.0
+    lab[..., 1] = 500.0 * (f[..., 0] - f[..., 1])
+    lab[..., 2] = 200.0 * (f[..., 1] - f[..., 2])
+    return lab
+
+
+_PROTO_LAB = {name: to_lab(np.array(rgbs, dtype=np.float32)) for name, rgbs in _PROTOTYPES.items()}
+
+
+def canonical(word: str) -> str | None:
+    """The table name a word stands for, or None if it is not a colour."""
+    word = ALIASES.get(word, word)
+    return word if word in _PROTOTYPES else None
+
+
+def name_scores(lab: np.ndarray) -> dict[str, float]:
+    """Probability of each colour name for one Lab colour (softmax over nearest-prototype distances)."""
+    dists = np.array([np.min(np.linalg.norm(_PROTO_LAB[n] - lab, axis=1)) for n in NAMES], dtype=np.float64)
+    logits = -((dists - dists.min()) / _TEMPERATURE) ** 2
+    probs = np.exp(logits)
+    probs /= probs.sum()
+    return dict(zip(NAMES, probs.tolist()))
+
+
+def colour_score(name: str, lab: np.ndarray) -> float:
+    """Confidence in [0, 1] that a region of colour `lab` is what a user calls `name`."""
+    probs = name_scores(lab)
+    accepted = _ACCEPTS.get(name, frozenset({name}))
+    return float(min(1.0, sum(probs[n] for n in accepted)))

@@ -1,0 +1,198 @@
+"""The numpy reference segmenter: deterministic masks that behave like the real models' parameters.
+
+Each call analyses the image once on a capped working grid (``regions.Analysis``), picks regions by the
+request (salient foreground, every region, prompt terms, clicks) and renders only the masks a caller
+keeps, at the input's resolution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .colour import colour_score
+from .postprocess import refine
+from .prompts import Term, parse
+from .protocol import Detection, Point, SalientMode, SalientResult, mask_box
+from .regions import Analysis, Region
+
+DEFAULT_CAP = 384
+_MIN_SCORE = 0.02
+_SALIENT_LABEL = "salient object"
+
+
+def _sigmoid(x: float) -> float:
+    return float(1.0 / (1.0 + np.exp(-x)))
+
+
+def _position_score(word: str, cx: float, cy: float) -> float:
+    """How well a centroid (0..1) matches a position word; 0.5 on the dividing line."""
+    if word == "left":
+        return _sigmoid((0.5 - cx) * 12)
+    if word == "right":
+        return _sigmoid((cx - 0.5) * 12)
+    if word == "top":
+        return _sigmoid((0.5 - cy) * 12)
+    if word == "bottom":
+        return _sigmoid((cy - 0.5) * 12)
+    return float(max(0.0, 1.0 - 2.2 * np.hypot(cx - 0.5, cy - 0.5)))
+
+
+def _size_score(word: str, area: int, areas: list[int]) -> float:
+    """Largest/smallest by rank among the candidates (ties share the score)."""
+    ordered = sorted(set(areas), reverse=(word == "large"))
+    rank = ordered.index(area)
+    return 1.0 if rank == 0 else max(0.05, 0.6 * (1.0 - rank / max(1, len(ordered))))
+
+
+class ReferenceSegmenter:
+    """Deterministic, content-aware masks from numpy and Pillow only (see the module docstring)."""
+
+    def __init__(self, cap: int = DEFAULT_CAP) -> None:
+        self.cap = cap
+
+    # -- salient -------------------------------------------------------------------------------------------
+    def salient(self, image: np.ndarray, *, use_alpha: bool = False) -> SalientResult:
+        """The product cutout: every foreground object, soft-edged; an RGBA input's alpha when asked."""
+        arr = np.asarray(image)
+        if use_alpha and arr.ndim == 3 and arr.shape[2] == 4 and arr[:, :, 3].min() < 255:
+            alpha = np.ascontiguousarray(arr[:, :, 3])
+            mask = alpha >= 128
+            return SalientResult(alpha, mask, mask_box(mask), 1.0)
+        analysis = Analysis(arr, self.cap)
+        field = np.where(analysis.fg, np.maximum(analysis.salient_field, 0.5), np.minimum(analysis.salient_field, 0.49))
+        alpha = analysis.render(field.astype(np.float32), soft=True)
+        mask = alpha >= 128
+        score = float(np.clip(0.5 + 0.5 * np.tanh(analysis.contrast - 1.0), 0.0, 1.0)) if mask.any() else 0.0
+        return SalientResult(alpha, mask, mask_box(mask), score)
+
+    # -- automatic ------------------------------------------------------------------------------------------
+    def everything(self, image: np.ndarray) -> list[Detection]:
+        """Every colour region of the foreground, area descending then by position, each with a quality score."""
+        analysis = Analysis(np.asarray(image), self.cap)
+        return [self._detection(analysis, r.mask, r.quality, f"region {r.index + 1}") for r in analysis.regions]
+
+    # -- text -------------------------------------------------------------------------------------------------
+    def text(self, image: np.ndarray, prompt: str, *, negative: str | None = None,
+             salient_mode: SalientMode = None) -> list[Detection]:
+        """Detections for each prompt term, best first; a negative prompt removes what it names (score ≥ 0.5).
+
+        With ``keepSalientObject`` the salient foreground is kept as well (Photoroom's documented mode).
+        """
+        analysis = Analysis(np.asarray(image), self.cap)
+        found: list[tuple[np.ndarray, float, str]] = []
+        for term in parse(prompt):
+            found.extend(self._term(analysis, term))
+        if salient_mode == "keepSalientObject" and analysis.fg.any():
+            found.append((analysis.fg, 1.0, _SALIENT_LABEL))
+        removed = np.zeros(analysis.work_size, dtype=bool)
+        for term in parse(negative):
+            for selection, score, _ in self._term(analysis, term):
+                if score >= 0.5:
+                    removed |= selection
+        out = []
+        for selection, score, label in found:
+            kept = selection & ~removed
+            if kept.any():
+                out.append(self._detection(analysis, kept, score, label, removed))
+        out.sort(key=lambda d: -d.score)
+        return out
+
+    def _term(self, analysis: Analysis, term: Term) -> list[tuple[np.ndarray, float, str]]:
+        if term.background:
+            return [(~analysis.fg, 0.9, term.text)] if (~analysis.fg).any() else []
+        if term.everything and not term.has_attributes:
+            return [(analysis.fg, 0.95, term.text)] if analysis.fg.any() else []
+        units: list[Region] = analysis.regions if term.colours else analysis.objects
+        if not units:
+            return []
+        if not term.has_attributes:
+            return self._noun(units, term)
+        areas = [u.area for u in units]
+        out = []
+        for unit in units:
+            score = 1.0
+            for colour in term.colours:
+                score *= colour_score(colour, unit.lab)
+            for word in term.positions:
+                score *= _position_score(word, *unit.centroid)
+            for word in term.sizes:
+                score *= _size_score(word, unit.area, areas)
+            score *= 0.4 + 0.6 * unit.quality
+            if score >= _MIN_SCORE:
+                out.append((unit.mask, float(np.clip(score, 0.0, 1.0)), term.text))
+        return out
+
+    def _noun(self, objects: list[Region], term: Term) -> list[tuple[np.ndarray, float, str]]:
+        """An unrecognised noun stands for one salient object (a stable pick); the others score low."""
+        ranked = sorted(objects, key=lambda o: (-o.salience, o.box[1], o.box[0]))
+        top = ranked[: min(3, len(ranked))]
+        pick = top[term.noun_pick(len(top))]
+        out = [(pick.mask, float(np.clip(0.6 + 0.35 * pick.quality, 0.0, 1.0)), term.text)]
+        for other in ranked:
+            if other is not pick:
+                out.append((other.mask, float(np.clip(0.3 * other.salience, _MIN_SCORE, 0.45)), term.text))
+        return out
+
+    # -- points -------------------------------------------------------------------------------------------------
+    def points(self, image: np.ndarray, positive: Sequence[Point], negative: Sequence[Point] = (), *,
+               multimask: bool = True, refinement_steps: int = 0) -> list[Detection]:
+        """Masks selected by normalised clicks: three nested candidates (sub-part, part, whole) or the whole.
+
+        A positive click selects the region under it (the background, if it lands there); a negative click
+        removes the part under it. Refinement steps smooth the result (open + close per step).
+        """
+        analysis = Analysis(np.asarray(image), self.cap)
+        h, w = analysis.work_size
+        sub = np.zeros((h, w), dtype=bool)
+        part = np.zeros((h, w), dtype=bool)
+        whole = np.zeros((h, w), dtype=bool)
+        for x, y in positive:
+            s, p, o = self._under(analysis, x, y)
+            sub |= s
+            part |= p
+            whole |= o
+        removed = np.zeros((h, w), dtype=bool)
+        for x, y in negative:
+            removed |= self._under(analysis, x, y)[1]
+        kept = [(m & ~removed) for m in (sub, part, whole)]
+        kept = [refine(m, refinement_steps) if refinement_steps else m for m in kept]
+        # The whole object is the best guess unless it merges several distinct parts (touching objects).
+        scores = (0.72, 0.84, 0.93 if np.array_equal(kept[1], kept[2]) else 0.8)
+        names = ("sub-part", "part", "whole")
+        candidates = [(m, s, n) for m, s, n in zip(kept, scores, names) if m.any()]
+        if not multimask:
+            candidates = candidates[-1:]
+        return [self._detection(analysis, m, s, n, removed) for m, s, n in candidates]
+
+    def _under(self, analysis: Analysis, x: float, y: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(sub-part, part, whole) under a click on the working grid."""
+        h, w = analysis.work_size
+        col = min(w - 1, max(0, int(x * w)))
+        row = min(h - 1, max(0, int(y * h)))
+        if not analysis.fg[row, col]:
+            background = ~analysis.fg
+            return background, background, background
+        part = next((r.mask for r in analysis.regions if r.mask[row, col]), analysis.fg)
+        whole = next((o.mask for o in analysis.objects if o.mask[row, col]), part)
+        ys, xs = np.nonzero(part)
+        radius = 0.35 * max(ys.max() - ys.min() + 1, xs.max() - xs.min() + 1)
+        gy, gx = np.mgrid[0:h, 0:w]
+        disc = (gy - row) ** 2 + (gx - col) ** 2 <= radius * radius
+        return part & disc, part, whole | part
+
+    # -- rendering ----------------------------------------------------------------------------------------------
+    @staticmethod
+    def _detection(analysis: Analysis, selection: np.ndarray, score: float, label: str,
+                   removed: np.ndarray | None = None) -> Detection:
+        """A detection whose full-size mask is rendered only if a caller reads it."""
+        selection = selection.copy()
+
+        def render() -> np.ndarray:
+            field = analysis.field_for(selection)
+            if removed is not None and removed.any():
+                field = np.minimum(field, np.where(removed, 0.0, 1.0).astype(np.float32))
+            return analysis.render(field, soft=False)
+
+        return Detection(score=float(score), label=label, render=render)

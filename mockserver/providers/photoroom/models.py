@@ -22,6 +22,8 @@ from ...core.images import Limits, formats_from
 from ...core.services import Services
 
 V1 = ("remove-background",)
+# Photoroom exposes no confidence parameter; a detection counts when the segmenter is at least even-odds.
+PROMPT_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,7 @@ def subject_alpha(segmenter: Any, pixels: np.ndarray, params: dict[str, Any]) ->
 
         detections = segmenter.text(pixels, prompt, negative=params.get("segmentation.negativePrompt"),
                                     salient_mode=params.get("segmentation.mode"))
-        mask = combine(detections) if detections else np.zeros(pixels.shape[:2], dtype=bool)
+        kept = [d for d in detections if d.score >= PROMPT_THRESHOLD]
+        mask = combine(kept, pixels.shape[:2])
         return np.where(mask, 255, 0).astype(np.uint8)
     return segmenter.salient(pixels).alpha

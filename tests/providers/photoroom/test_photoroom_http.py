@@ -50,9 +50,10 @@ def post_edit(mock: MockHttp, fields: dict[str, str], image: bytes | None = None
     return mock.post(EDIT, headers=headers, data=fields, files=files)
 
 
-def test_default_cutout_keeps_the_subject_and_clears_the_background(mock_http: MockHttp) -> None:
+def test_cutout_in_place_keeps_the_subject_and_clears_the_background(mock_http: MockHttp) -> None:
+    """With referenceBox=originalImage the subject stays where it was (by default it is re-centred)."""
     data, truth = packshot()
-    r = post_edit(mock_http, {}, data)
+    r = post_edit(mock_http, {"referenceBox": "originalImage"}, data)
     assert r.status_code == 200 and r.headers["content-type"] == "image/png"
     out = np.asarray(image_of(r).convert("RGBA"))
     assert out.shape[:2] == truth.shape
@@ -113,7 +114,7 @@ def test_text_prompt_selects_by_colour(mock_http: MockHttp) -> None:
     pixels[60:180, 230:330] = (200, 40, 40)  # red box, right
     buf = io.BytesIO()
     Image.fromarray(pixels).save(buf, "PNG")
-    r = post_edit(mock_http, {"segmentation.prompt": "red"}, buf.getvalue())
+    r = post_edit(mock_http, {"segmentation.prompt": "red", "referenceBox": "originalImage"}, buf.getvalue())
     alpha = np.asarray(image_of(r).convert("RGBA"))[:, :, 3] > 127
     red = np.zeros((240, 360), bool)
     red[60:180, 230:330] = True

@@ -236,11 +236,31 @@ def test_remove_background_missing_image(mock_http: MockHttp) -> None:
     assert r.json() == {"detail": "Please provide an image.", "status_code": 400, "type": "missing_image"}
 
 
-def test_body_over_the_limit_is_refused_from_the_headers(mock_http: MockHttp) -> None:
-    """Content-Length above the limit is answered without reading the body."""
-    big = b"\x00" * (61 * 1024 * 1024)
-    r = mock_http.post(SEGMENT, headers={**KEY, "Content-Type": "multipart/form-data; boundary=x"}, content=big)
-    assert r.status_code == 400 and r.json()["type"]
+def test_body_over_the_limit_is_refused_from_the_headers(segmock_server) -> None:
+    """A Content-Length above the limit is answered before a byte of the body is sent."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", segmock_server.port), timeout=10) as sock:
+        head = ("POST /v1/segment HTTP/1.1\r\nHost: sdk.photoroom.com\r\nx-api-key: k\r\n"
+                "Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 64000000\r\n\r\n")
+        sock.sendall(head.encode())
+        reply = b""
+        while b"\r\n\r\n" not in reply or len(reply.split(b"\r\n\r\n", 1)[1]) < _content_length(reply):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+    head_part, _, payload = reply.decode("latin-1").partition("\r\n\r\n")
+    assert " 400 " in head_part.split("\r\n", 1)[0]
+    body = json.loads(payload)
+    assert body["status_code"] == 400 and body["type"]
+
+
+def _content_length(reply: bytes) -> int:
+    for line in reply.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            return int(line.split(b":", 1)[1])
+    return 0
 
 
 def test_requests_clients_work_in_process(segmock_requests, segmock_app) -> None:

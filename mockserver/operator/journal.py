@@ -4,6 +4,8 @@ Why bounded: WireMock's unbounded journal is its most reported out-of-memory cau
 the last ``size`` exchanges (oldest dropped in the same transaction as each insert) and never stores bodies:
 parameters are stored as sent, with every upload replaced by ``{bytes, sha256, width, height, format}``, plus
 small thumbnails for the inspector. It lives in the state directory, so every worker writes to one journal.
+A plain entry is one autocommit INSERT; rows past the ring are deleted every ``TRIM_EVERY`` inserts and never
+read in between (readers look only at the last ``size`` sequence numbers).
 """
 
 from __future__ import annotations
@@ -36,7 +38,6 @@ CREATE TABLE IF NOT EXISTS journal (
     worker       INTEGER NOT NULL,
     input_thumb  BLOB
 );
-CREATE INDEX IF NOT EXISTS journal_by_op ON journal (provider, operation, seq);
 CREATE TABLE IF NOT EXISTS outputs (
     entry INTEGER NOT NULL,
     idx   INTEGER NOT NULL,
@@ -45,6 +46,9 @@ CREATE TABLE IF NOT EXISTS outputs (
     PRIMARY KEY (entry, idx)
 );
 """
+INSERT = ("INSERT INTO journal (at, method, path, query, provider, operation, params, image, status, content_type,"
+          " response_bytes, elapsed_ms, fault, worker, input_thumb) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+TRIM_EVERY = 32
 COLUMNS = ("seq", "at", "method", "path", "query", "provider", "operation", "params", "image", "status",
            "content_type", "response_bytes", "elapsed_ms", "fault", "worker")
 
@@ -81,27 +85,39 @@ class Journal:
         self.db = Database(path, SCHEMA)
 
     def record(self, ex: Exchange) -> int:
+        """Insert one entry; the common case (no pictures, nothing to drop) is a single autocommit INSERT."""
+        row = (ex.at, ex.method, ex.path, ex.query, ex.provider, ex.operation, json.dumps(ex.params),
+               json.dumps(ex.image) if ex.image else None, ex.status, ex.content_type, ex.response_bytes,
+               round(ex.elapsed_ms, 3), ex.fault, ex.worker, ex.input_thumb)
+        if not ex.outputs and not ex.input_thumb:
+            seq = int(self.db.conn().execute(INSERT, row).lastrowid or 0)
+            if seq % TRIM_EVERY == 0:
+                self._trim(seq)
+            return seq
         with self.db.write() as conn:
-            seq = conn.execute(
-                "INSERT INTO journal (at, method, path, query, provider, operation, params, image, status,"
-                " content_type, response_bytes, elapsed_ms, fault, worker, input_thumb)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (ex.at, ex.method, ex.path, ex.query, ex.provider, ex.operation, json.dumps(ex.params),
-                 json.dumps(ex.image) if ex.image else None, ex.status, ex.content_type, ex.response_bytes,
-                 round(ex.elapsed_ms, 3), ex.fault, ex.worker, ex.input_thumb)).lastrowid
-            assert seq is not None
+            seq = int(conn.execute(INSERT, row).lastrowid or 0)
             conn.executemany("INSERT INTO outputs (entry, idx, kind, png) VALUES (?, ?, ?, ?)",
                              [(seq, i, p.kind, p.png) for i, p in enumerate(ex.outputs)])
-            oldest_kept = seq - self.size
-            if oldest_kept > 0:
+        self._trim(seq)
+        return seq
+
+    def _trim(self, seq: int) -> None:
+        """Drop what fell off the ring (readers never see it anyway: they only look at the last ``size``)."""
+        oldest_kept = seq - self.size
+        if oldest_kept > 0:
+            with self.db.write() as conn:
                 conn.execute("DELETE FROM journal WHERE seq <= ?", (oldest_kept,))
                 conn.execute("DELETE FROM outputs WHERE entry <= ?", (oldest_kept,))
-        return seq
+
+    def _window(self) -> int:
+        """The lowest sequence number still inside the ring."""
+        last = self.db.conn().execute("SELECT max(seq) FROM journal").fetchone()[0] or 0
+        return int(last) - self.size + 1
 
     def entries(self, *, provider: str | None = None, operation: str | None = None, status: int | None = None,
                 limit: int | None = None, after: int | None = None) -> list[dict[str, Any]]:
         """Matching entries, oldest first (``limit`` keeps the most recent ones)."""
-        where, args = [], []
+        where, args = ["seq >= ?"], [self._window()]
         for column, value in (("provider", provider), ("operation", operation), ("status", status)):
             if value is not None:
                 where.append(f"{column} = ?")
@@ -111,8 +127,7 @@ class Journal:
             args.append(after)
         sql = (f"SELECT {', '.join(COLUMNS)}, input_thumb IS NOT NULL,"
                " (SELECT group_concat(kind) FROM outputs WHERE entry = seq) FROM journal")
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY seq DESC"
         if limit is not None:
             sql += " LIMIT ?"
@@ -123,8 +138,8 @@ class Journal:
     def entry(self, seq: int) -> dict[str, Any] | None:
         rows = self.db.conn().execute(
             f"SELECT {', '.join(COLUMNS)}, input_thumb IS NOT NULL,"
-            " (SELECT group_concat(kind) FROM outputs WHERE entry = seq) FROM journal WHERE seq = ?",
-            (seq,)).fetchall()
+            " (SELECT group_concat(kind) FROM outputs WHERE entry = seq) FROM journal WHERE seq = ? AND seq >= ?",
+            (seq, self._window())).fetchall()
         return _entry(rows[0]) if rows else None
 
     def input_thumb(self, seq: int) -> bytes | None:
@@ -137,7 +152,8 @@ class Journal:
         return Picture(row[0], row[1]) if row else None
 
     def count(self) -> int:
-        return int(self.db.conn().execute("SELECT count(*) FROM journal").fetchone()[0])
+        return int(self.db.conn().execute("SELECT count(*) FROM journal WHERE seq >= ?",
+                                          (self._window(),)).fetchone()[0])
 
     def clear(self) -> None:
         with self.db.write() as conn:

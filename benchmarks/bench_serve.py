@@ -1,0 +1,311 @@
+"""How fast ``segmock serve`` is, next to Prism and WireMock measured in the same run (prints figures).
+
+Loopback only and bounded. For each server: start-up to the first 200, then a keep-alive ``httpx.Client``
+sending the JSON operation (tengr ``GET /v2/artworks/{id}``; Photoroom ``GET /v2/account`` when the tengr
+provider is absent) ``--n`` times after ``--warmup`` requests; for segmock also Photoroom ``POST /v1/segment``
+with a 512×512 PNG. Prism (``@stoplight/prism-cli@5.14.2`` serving ``specs/tengr.yaml``) and WireMock
+(``wiremock@3.13.2`` from npm, its bundled standalone jar on Java 17) run when installed in
+``benchmarks/.tools/`` (``--install-anchors`` installs them with npm). Run:
+
+    .venv/bin/python benchmarks/bench_serve.py [--install-anchors] [--n 1000] [--n-image 200] [--workers 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Callable
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+TOOLS = ROOT / "benchmarks" / ".tools"
+PRISM = "@stoplight/prism-cli@5.14.2"
+WIREMOCK = "wiremock@3.13.2"
+BEARER = {"Authorization": "Bearer bench-key"}
+PHOTOROOM_KEY = {"x-api-key": "bench-key"}
+START_TIMEOUT = 60.0
+
+
+@dataclass
+class Figures:
+    server: str
+    operation: str
+    startup_s: float | None = None
+    latencies: list[float] = field(default_factory=list)
+    wall_s: float = 0.0
+    statuses: dict[int, int] = field(default_factory=dict)
+    note: str = ""
+
+    def row(self) -> str:
+        if not self.latencies:
+            return f"| {self.server} | {self.operation} | {_s(self.startup_s)} | – | – | – | {self.note} |"
+        ordered = sorted(self.latencies)
+        p50 = ordered[len(ordered) // 2] * 1000
+        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+        rate = len(ordered) / self.wall_s
+        seen = ", ".join(f"{k}×{v}" for k, v in sorted(self.statuses.items()))
+        return (f"| {self.server} | {self.operation} | {_s(self.startup_s)} | {p50:.2f} | {p99:.2f} | {rate:.0f} |"
+                f" {seen}{'; ' + self.note if self.note else ''} |")
+
+
+def _s(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f} s"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def machine() -> list[str]:
+    cpu = platform.processor() or "?"
+    try:
+        for text in Path("/proc/cpuinfo").read_text().splitlines():
+            if text.startswith("model name"):
+                cpu = text.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    return [f"CPU: {cpu}; cores: {os.cpu_count()}; load average at start: {load}",
+            f"Python {platform.python_version()}; Node {_version(['node', '--version'])};"
+            f" Java {_version(['java', '-version'])}; {platform.platform()}"]
+
+
+def _version(command: list[str]) -> str:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return "absent"
+    text = (done.stdout or done.stderr).strip().splitlines()
+    return text[0] if text else "?"
+
+
+def install_anchors() -> None:
+    TOOLS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", str(TOOLS),
+                    PRISM, WIREMOCK], check=True)
+
+
+def prism_bin() -> Path | None:
+    path = TOOLS / "node_modules" / ".bin" / "prism"
+    return path if path.exists() else None
+
+
+def wiremock_jar() -> Path | None:
+    return next(iter(sorted((TOOLS / "node_modules" / "wiremock").rglob("wiremock-standalone-*.jar"))), None)
+
+
+def start(command: list[str], probe: Callable[[], bool], **popen: Any) -> tuple[subprocess.Popen[bytes], float]:
+    """Launch a server and return it with its start-up time to the first successful probe."""
+    began = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+                            **popen)
+    while True:
+        try:
+            if probe():
+                return proc, time.perf_counter() - began
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.perf_counter() - began > START_TIMEOUT:
+            stop(proc)
+            raise RuntimeError(f"{command[0]} did not start: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
+        time.sleep(0.005)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def ok(url: str, headers: dict[str, str]) -> Callable[[], bool]:
+    return lambda: httpx.get(url, headers=headers, timeout=2).status_code == 200
+
+
+def measure(figures: Figures, client: httpx.Client, send: Callable[[], httpx.Response], n: int, warmup: int) -> None:
+    for _ in range(warmup):
+        send()
+    began = time.perf_counter()
+    for _ in range(n):
+        t0 = time.perf_counter()
+        response = send()
+        figures.latencies.append(time.perf_counter() - t0)
+        figures.statuses[response.status_code] = figures.statuses.get(response.status_code, 0) + 1
+    figures.wall_s = time.perf_counter() - began
+
+
+def packshot(size: int = 512) -> bytes:
+    from PIL import Image
+
+    img = Image.new("RGB", (size, size), (250, 250, 250))
+    img.paste((200, 40, 40), (size // 4, size // 4, 3 * size // 4, 3 * size // 4))
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+class _ImageHandler(BaseHTTPRequestHandler):
+    """Serves the packshot tengr fetches as ``imageUrl``."""
+
+    body = b""
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args: Any) -> None:
+        """Quiet."""
+
+
+def tengr_served() -> bool:
+    sys.path.insert(0, str(ROOT))
+    from mockserver.providers import implemented
+
+    return "tengr" in implemented()
+
+
+def bench_segmock(args: argparse.Namespace, image: bytes) -> tuple[list[Figures], dict[str, Any] | None]:
+    """segmock's figures, and the artwork JSON it served (WireMock is stubbed with the same body)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with_tengr = tengr_served()
+    state = tempfile.mkdtemp(prefix="bench-serve-")
+    command = [sys.executable, "-m", "mockserver.cli", "serve", "--port", str(port), "--workers", str(args.workers),
+               "--state-dir", state, "--job-progression", "immediate", "--rate-limit", "tengr.limit=100000000",
+               "--rate-limit", "photoroom.images_per_minute=100000000", "--log-format", args.log_format]
+    probe = ok(f"{base}/v2/artworks", BEARER) if with_tengr else ok(f"{base}/v2/account", PHOTOROOM_KEY)
+    proc, startup = start(command, probe, cwd=ROOT)
+    out: list[Figures] = []
+    artwork: dict[str, Any] | None = None
+    try:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            if with_tengr:
+                _ImageHandler.body = image
+                images = ThreadingHTTPServer(("127.0.0.1", 0), _ImageHandler)
+                threading.Thread(target=images.serve_forever, daemon=True).start()
+                created = client.post("/v2/artworks/segmentation", headers=BEARER, json={
+                    "imageUrl": f"http://127.0.0.1:{images.server_address[1]}/packshot.png", "method": "text",
+                    "textPrompt": "red square"})
+                created.raise_for_status()
+                path = f"/v2/artworks/{created.json()['id']}"
+                artwork = client.get(path, headers=BEARER).json()
+                figures = Figures("segmock", "tengr get-artwork (JSON)", startup)
+                measure(figures, client, lambda: client.get(path, headers=BEARER), args.n, args.warmup)
+                images.shutdown()
+            else:
+                figures = Figures("segmock", "photoroom GET /v2/account (JSON)", startup,
+                                  note="tengr provider absent: fell back to Photoroom GET /v2/account")
+                measure(figures, client, lambda: client.get("/v2/account", headers=PHOTOROOM_KEY), args.n,
+                        args.warmup)
+            out.append(figures)
+            segment = Figures("segmock", "photoroom POST /v1/segment 512² (image)")
+            files = {"image_file": ("packshot.png", image, "image/png")}
+            measure(segment, client, lambda: client.post("/v1/segment", headers=PHOTOROOM_KEY, files=files),
+                    args.n_image, min(args.warmup, 10))
+            out.append(segment)
+    finally:
+        stop(proc)
+        shutil.rmtree(state, ignore_errors=True)
+    return out, artwork
+
+
+def bench_prism(args: argparse.Namespace) -> Figures:
+    figures = Figures("Prism 5.14.2 (mock -m, validating)", "tengr get-artwork (JSON)")
+    binary = prism_bin()
+    if binary is None:
+        figures.note = "not installed (--install-anchors)"
+        return figures
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/v2/artworks/bench-artwork"
+    proc, figures.startup_s = start([str(binary), "mock", "-m", "-p", str(port), "-h", "127.0.0.1",
+                                     str(ROOT / "specs" / "tengr.yaml")], ok(url, BEARER))
+    try:
+        with httpx.Client(timeout=60) as client:
+            measure(figures, client, lambda: client.get(url, headers=BEARER), args.n, args.warmup)
+    finally:
+        stop(proc)
+    return figures
+
+
+def bench_wiremock(args: argparse.Namespace, body: dict[str, Any]) -> Figures:
+    figures = Figures("WireMock 3.13.2 (journal on)", "tengr get-artwork (JSON)")
+    jar = wiremock_jar()
+    if jar is None or shutil.which("java") is None:
+        figures.note = "not installed (--install-anchors; needs java)"
+        return figures
+    root = Path(tempfile.mkdtemp(prefix="bench-wiremock-"))
+    (root / "mappings").mkdir()
+    (root / "mappings" / "artwork.json").write_text(json.dumps({
+        "request": {"method": "GET", "urlPathPattern": "/v2/artworks/[^/]+",
+                    "headers": {"Authorization": {"matches": "Bearer .+"}}},
+        "response": {"status": 200, "headers": {"Content-Type": "application/json"}, "jsonBody": body}}))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/v2/artworks/bench-artwork"
+    proc, figures.startup_s = start(["java", "-jar", str(jar), "--port", str(port), "--bind-address", "127.0.0.1",
+                                     "--root-dir", str(root), "--disable-banner"], ok(url, BEARER))
+    try:
+        with httpx.Client(timeout=60) as client:
+            measure(figures, client, lambda: client.get(url, headers=BEARER), args.n, args.warmup)
+    finally:
+        stop(proc)
+        shutil.rmtree(root, ignore_errors=True)
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=1000, help="timed JSON requests per server (default 1000)")
+    parser.add_argument("--n-image", type=int, default=200, help="timed /v1/segment requests (default 200)")
+    parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=1, help="segmock serve --workers")
+    parser.add_argument("--log-format", default="human", choices=("human", "json", "off"),
+                        help="segmock's request log (written to /dev/null here; default: human, as served)")
+    parser.add_argument("--install-anchors", action="store_true",
+                        help=f"npm install {PRISM} {WIREMOCK} into benchmarks/.tools/")
+    parser.add_argument("--no-anchors", action="store_true", help="measure segmock only")
+    args = parser.parse_args(argv)
+    if not 1 <= args.n <= 20_000 or not 1 <= args.n_image <= 5_000:
+        parser.error("--n must be 1..20000 and --n-image 1..5000 (this benchmark stays bounded)")
+    if args.install_anchors:
+        install_anchors()
+    print("\n".join(machine()))
+    image = packshot()
+    rows, artwork = bench_segmock(args, image)
+    if not args.no_anchors:
+        rows.append(bench_prism(args))
+        rows.append(bench_wiremock(args, artwork or {"id": "bench-artwork", "status": "completed"}))
+    print(f"\nkeep-alive httpx.Client, sequential, n={args.n} (image: n={args.n_image}) after {args.warmup} warm-up;"
+          f" segmock --workers {args.workers}, request log {args.log_format} to /dev/null\n")
+    print("| server | operation | start-up to first 200 | p50 ms | p99 ms | req/s | statuses |")
+    print("|---|---|---|---|---|---|---|")
+    for figures in rows:
+        print(figures.row())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

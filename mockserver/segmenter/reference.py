@@ -17,7 +17,7 @@ from .prompts import Term, parse
 from .protocol import Detection, Point, SalientMode, SalientResult, mask_box
 from .regions import Analysis, Region
 
-DEFAULT_CAP = 384
+DEFAULT_CAP = 256
 _MIN_SCORE = 0.02
 _SALIENT_LABEL = "salient object"
 

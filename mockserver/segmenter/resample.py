@@ -108,8 +108,8 @@ def upsample(field: np.ndarray, size: tuple[int, int], soft: bool) -> np.ndarray
     if img.size != (w, h):
         img = img.resize((w, h), Image.Resampling.BILINEAR)
     if soft:
-        gain = edge_gain(scale)
-        lut = [int(np.clip(round((v - 127.5) * gain + 127.5), 0, 255)) for v in range(256)]
-        return np.array(img.point(lut), dtype=np.uint8)
+        levels = np.arange(256, dtype=np.float64)
+        lut = np.clip(np.round((levels - 127.5) * edge_gain(scale) + 127.5), 0, 255).astype(np.uint8)
+        return np.array(img.point(lut.tolist()), dtype=np.uint8)
     lut = [1 if v >= 128 else 0 for v in range(256)]
     return np.array(img.point(lut), dtype=np.uint8).view(bool)

@@ -1,0 +1,91 @@
+"""Metamorphic properties: how masks must change when a request parameter changes."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mockserver.segmenter import ReferenceSegmenter, combine, expand_mask, scenes
+from mockserver.segmenter.scenes import PALETTE, ObjectSpec
+
+SEG = ReferenceSegmenter()
+COLOURS = sorted(c for c in PALETTE if c not in ("white", "silver", "gray", "beige"))
+
+
+@st.composite
+def small_scenes(draw: st.DrawFn) -> scenes.Scene:
+    count = draw(st.integers(1, 3))
+    colours = draw(st.lists(st.sampled_from(COLOURS), min_size=count, max_size=count, unique=True))
+    specs = [
+        ObjectSpec(draw(st.sampled_from(["rect", "ellipse", "rounded", "bottle"])), colour,
+                   ((i + 0.5) / count, draw(st.floats(0.35, 0.65))),
+                   (0.7 / count, draw(st.floats(0.3, 0.6))))
+        for i, colour in enumerate(colours)
+    ]
+    kind = draw(st.sampled_from(["plain", "gradient", "packshot", "noisy"]))
+    return scenes.make_scene(kind, 160, 120, specs, seed=draw(st.integers(0, 3)))
+
+
+@st.composite
+def masks(draw: st.DrawFn) -> np.ndarray:
+    h, w = draw(st.integers(8, 60)), draw(st.integers(8, 60))
+    mask = np.zeros((h, w), bool)
+    for _ in range(draw(st.integers(1, 3))):
+        y0, x0 = draw(st.integers(0, h - 1)), draw(st.integers(0, w - 1))
+        mask[y0: y0 + draw(st.integers(1, h)), x0: x0 + draw(st.integers(1, w))] = True
+    return mask
+
+
+@settings(max_examples=40)
+@given(masks(), st.integers(-30, 30), st.integers(0, 30), st.booleans())
+def test_area_never_shrinks_as_expand_grows(mask: np.ndarray, px: int, step: int, tapered: bool) -> None:
+    smaller = expand_mask(mask, px, tapered)
+    larger = expand_mask(mask, px + step, tapered)
+    assert smaller.sum() <= larger.sum()
+    assert (smaller <= larger).all()
+
+
+@settings(max_examples=12)
+@given(small_scenes(), st.floats(0, 1), st.floats(0, 1))
+def test_detections_never_increase_as_the_threshold_rises(scene: scenes.Scene, a: float, b: float) -> None:
+    low, high = sorted((a, b))
+    found = SEG.text(scene.image, scene.objects[0].colour_name)
+    assert all(0.0 <= d.score <= 1.0 for d in found)
+    again = [d.score for d in SEG.text(scene.image, scene.objects[0].colour_name)]
+    assert again == [d.score for d in found]
+    assert len([d for d in found if d.score >= high]) <= len([d for d in found if d.score >= low])
+
+
+@settings(max_examples=12)
+@given(small_scenes(), st.data())
+def test_a_positive_point_on_an_object_is_inside_its_mask(scene: scenes.Scene, data: st.DataObject) -> None:
+    obj = data.draw(st.sampled_from(scene.objects))
+    inner = expand_mask(obj.mask, -3)
+    ys, xs = np.nonzero(inner if inner.any() else obj.mask)
+    i = data.draw(st.integers(0, ys.size - 1))
+    y, x = int(ys[i]), int(xs[i])
+    h, w = obj.mask.shape
+    for det in SEG.points(scene.image, [((x + 0.5) / w, (y + 0.5) / h)]):
+        assert det.mask[y, x]
+
+
+@settings(max_examples=12)
+@given(small_scenes(), st.data())
+def test_a_negative_prompt_never_adds_pixels(scene: scenes.Scene, data: st.DataObject) -> None:
+    prompt = data.draw(st.sampled_from(["everything", scene.objects[0].colour_name, "left", "bottle"]))
+    negative = data.draw(st.sampled_from([o.colour_name for o in scene.objects] + ["right", "background"]))
+    shape = scene.image.shape[:2]
+    plain = combine(SEG.text(scene.image, prompt), shape)
+    reduced = combine(SEG.text(scene.image, prompt, negative=negative), shape)
+    assert (reduced <= plain).all()
+
+
+@settings(max_examples=12)
+@given(small_scenes())
+def test_combine_is_the_union_of_the_masks(scene: scenes.Scene) -> None:
+    found = SEG.everything(scene.image)
+    union = np.zeros(scene.image.shape[:2], bool)
+    for det in found:
+        union |= det.mask
+    assert (combine(found, scene.image.shape[:2]) == union).all()

@@ -1,6 +1,7 @@
 """How fast ``segmock serve`` is, next to Prism and WireMock measured in the same run (prints figures).
 
-Loopback only and bounded. For each server: start-up to the first 200, then a keep-alive ``httpx.Client``
+Loopback only and bounded. For each server: start-up to the first 200 (wall clock, and the CPU seconds the
+server's processes used until then, which a busy machine distorts less), then a keep-alive ``httpx.Client``
 sending the JSON operation (tengr ``GET /v2/artworks/{id}``; Photoroom ``GET /v2/account`` when the tengr
 provider is absent) ``--n`` times after ``--warmup`` requests; for segmock also Photoroom ``POST /v1/segment``
 with a 512×512 PNG. Prism (``@stoplight/prism-cli@5.14.2`` serving ``specs/tengr.yaml``) and WireMock
@@ -46,6 +47,7 @@ class Figures:
     server: str
     operation: str
     startup_s: float | None = None
+    startup_cpu_s: float | None = None
     latencies: list[float] = field(default_factory=list)
     wall_s: float = 0.0
     statuses: dict[int, int] = field(default_factory=dict)
@@ -53,13 +55,15 @@ class Figures:
 
     def row(self) -> str:
         if not self.latencies:
-            return f"| {self.server} | {self.operation} | {_s(self.startup_s)} | – | – | – | {self.note} |"
+            return (f"| {self.server} | {self.operation} | {_s(self.startup_s)} | {_s(self.startup_cpu_s)} | – | – | – |"
+                    f" {self.note} |")
         ordered = sorted(self.latencies)
         p50 = ordered[len(ordered) // 2] * 1000
         p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
         rate = len(ordered) / self.wall_s
         seen = ", ".join(f"{k}×{v}" for k, v in sorted(self.statuses.items()))
-        return (f"| {self.server} | {self.operation} | {_s(self.startup_s)} | {p50:.2f} | {p99:.2f} | {rate:.0f} |"
+        return (f"| {self.server} | {self.operation} | {_s(self.startup_s)} | {_s(self.startup_cpu_s)} | {p50:.2f} |"
+                f" {p99:.2f} | {rate:.0f} |"
                 f" {seen}{'; ' + self.note if self.note else ''} |")
 
 
@@ -110,6 +114,23 @@ def prism_bin() -> Path | None:
 
 def wiremock_jar() -> Path | None:
     return next(iter(sorted((TOOLS / "node_modules" / "wiremock").rglob("wiremock-standalone-*.jar"))), None)
+
+
+def cpu_seconds(group: int) -> float | None:
+    """CPU time (user + system, all threads) used so far by every process of a process group (Linux)."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    try:
+        stats = [p / "stat" for p in Path("/proc").iterdir() if p.name.isdigit()]
+    except OSError:
+        return None
+    for stat in stats:
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == group:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def start(command: list[str], probe: Callable[[], bool], **popen: Any) -> tuple[subprocess.Popen[bytes], float]:
@@ -199,6 +220,7 @@ def bench_segmock(args: argparse.Namespace, image: bytes) -> tuple[list[Figures]
                "--rate-limit", "photoroom.images_per_minute=100000000", "--log-format", args.log_format]
     probe = ok(f"{base}/v2/artworks", BEARER) if with_tengr else ok(f"{base}/v2/account", PHOTOROOM_KEY)
     proc, startup = start(command, probe, cwd=ROOT)
+    startup_cpu = cpu_seconds(proc.pid)
     out: list[Figures] = []
     artwork: dict[str, Any] | None = None
     try:
@@ -213,11 +235,11 @@ def bench_segmock(args: argparse.Namespace, image: bytes) -> tuple[list[Figures]
                 created.raise_for_status()
                 path = f"/v2/artworks/{created.json()['id']}"
                 artwork = client.get(path, headers=BEARER).json()
-                figures = Figures("segmock", "tengr get-artwork (JSON)", startup)
+                figures = Figures("segmock", "tengr get-artwork (JSON)", startup, startup_cpu)
                 measure(figures, client, lambda: client.get(path, headers=BEARER), args.n, args.warmup)
                 images.shutdown()
             else:
-                figures = Figures("segmock", "photoroom GET /v2/account (JSON)", startup,
+                figures = Figures("segmock", "photoroom GET /v2/account (JSON)", startup, startup_cpu,
                                   note="tengr provider absent: fell back to Photoroom GET /v2/account")
                 measure(figures, client, lambda: client.get("/v2/account", headers=PHOTOROOM_KEY), args.n,
                         args.warmup)
@@ -243,6 +265,7 @@ def bench_prism(args: argparse.Namespace) -> Figures:
     url = f"http://127.0.0.1:{port}/v2/artworks/bench-artwork"
     proc, figures.startup_s = start([str(binary), "mock", "-m", "-p", str(port), "-h", "127.0.0.1",
                                      str(ROOT / "specs" / "tengr.yaml")], ok(url, BEARER))
+    figures.startup_cpu_s = cpu_seconds(proc.pid)
     try:
         with httpx.Client(timeout=60) as client:
             measure(figures, client, lambda: client.get(url, headers=BEARER), args.n, args.warmup)
@@ -267,6 +290,7 @@ def bench_wiremock(args: argparse.Namespace, body: dict[str, Any]) -> Figures:
     url = f"http://127.0.0.1:{port}/v2/artworks/bench-artwork"
     proc, figures.startup_s = start(["java", "-jar", str(jar), "--port", str(port), "--bind-address", "127.0.0.1",
                                      "--root-dir", str(root), "--disable-banner"], ok(url, BEARER))
+    figures.startup_cpu_s = cpu_seconds(proc.pid)
     try:
         with httpx.Client(timeout=60) as client:
             measure(figures, client, lambda: client.get(url, headers=BEARER), args.n, args.warmup)
@@ -300,8 +324,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(bench_wiremock(args, artwork or {"id": "bench-artwork", "status": "completed"}))
     print(f"\nkeep-alive httpx.Client, sequential, n={args.n} (image: n={args.n_image}) after {args.warmup} warm-up;"
           f" segmock --workers {args.workers}, request log {args.log_format} to /dev/null\n")
-    print("| server | operation | start-up to first 200 | p50 ms | p99 ms | req/s | statuses |")
-    print("|---|---|---|---|---|---|---|")
+    print("| server | operation | start-up to first 200 | start-up CPU | p50 ms | p99 ms | req/s | statuses |")
+    print("|---|---|---|---|---|---|---|---|")
     for figures in rows:
         print(figures.row())
     return 0

@@ -8,6 +8,7 @@ keeps a journal insert in the tens of microseconds.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -21,10 +22,13 @@ class Database:
     def __init__(self, path: Path, schema: str) -> None:
         self.path = path
         self._local = threading.local()
-        self._schema = schema
+        self._pid = os.getpid()
         self.conn().executescript(schema)
 
     def conn(self) -> sqlite3.Connection:
+        """This thread's connection; a forked worker never reuses its parent's."""
+        if os.getpid() != self._pid:
+            self._local, self._pid = threading.local(), os.getpid()
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)

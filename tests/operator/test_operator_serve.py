@@ -55,11 +55,16 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subp
         proc.wait(timeout=15)
 
 
-def both_workers_answer(url: str) -> set[int]:
+def fresh_connections(url: str) -> httpx.Client:
+    """A client opening a new connection per request, so the workers take turns accepting them."""
+    return httpx.Client(base_url=url, limits=httpx.Limits(max_keepalive_connections=0), timeout=10)
+
+
+def both_workers_answer(client: httpx.Client) -> set[int]:
     """Health from fresh connections until two worker pids have answered (bounded)."""
     pids: set[int] = set()
     for _ in range(300):
-        pids.add(httpx.get(url + "/__segmock/health", headers={"Connection": "close"}).json()["pid"])
+        pids.add(client.get("/__segmock/health").json()["pid"])
         if len(pids) == 2:
             break
     return pids
@@ -69,10 +74,10 @@ def test_every_worker_writes_to_one_journal_and_reads_one_set_of_faults(served: 
     url, _ = served
     operator = OperatorClient(url)
     operator.reset()
-    assert len(both_workers_answer(url)) == 2
-    operator.fault("photoroom", "account-details-v2", status=429, times=3)
-    statuses = [httpx.get(url + "/v2/account", headers={**KEY, "Connection": "close"}).status_code
-                for _ in range(30)]
+    with fresh_connections(url) as client:
+        assert len(both_workers_answer(client)) == 2
+        operator.fault("photoroom", "account-details-v2", status=429, times=3)
+        statuses = [client.get("/v2/account", headers=KEY).status_code for _ in range(30)]
     assert statuses.count(429) == 3 and statuses.count(200) == 27
     entries = operator.requests(operation="account-details-v2")
     assert [e.status for e in entries] == statuses

@@ -18,8 +18,7 @@ def prompt_mask(segmenter: Any, pixels: np.ndarray, prompt: str) -> np.ndarray:
     """What the prompt names (every detection the segmenter keeps, combined); empty when nothing matches."""
     from ...segmenter import combine
 
-    detections = segmenter.text(pixels, prompt)
-    return combine(detections) if detections else np.zeros(pixels.shape[:2], dtype=bool)
+    return combine(segmenter.text(pixels, prompt), pixels.shape[:2])
 
 
 def type_mask(segmenter: Any, pixels: np.ndarray, recipe: Mapping[str, Any], expand: int) -> np.ndarray:

@@ -229,6 +229,6 @@ def sample_image() -> bytes:
     """The generated packshot behind the docs' sample key (a green bottle on a light background)."""
     from ...segmenter.scenes import ObjectSpec, make_scene
 
-    scene = make_scene("packshot", objects=[ObjectSpec("bottle", "green", (0.5, 0.5), (0.22, 0.7))],
+    scene = make_scene("packshot", 400, 300, [ObjectSpec("bottle", "green", (0.5, 0.5), (0.22, 0.7))],
                        name="sellerpic-sample")
     return scene.encode("png")

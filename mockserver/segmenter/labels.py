@@ -1,12 +1,40 @@
 """Connected-component labelling and the clean-ups built on it (hole filling, speck removal).
 
-numpy has no labelling, and scipy is not a dependency; labelling runs of pixels instead of pixels keeps the
-Python-level union-find to a few thousand items on the working grid.
+numpy has no labelling and scipy is not a dependency. Components are found over horizontal runs, not
+pixels: every overlap between runs of consecutive rows comes from one global ``searchsorted``, and the
+union-find is vectorised (hook the larger root onto the smaller, then pointer-jump) so no Python loop runs
+per row or per run. Roots are always the smallest run index, which makes labels follow raster order.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+
+
+@dataclass(frozen=True)
+class Runs:
+    """Horizontal runs of True (raster order) and the component (root run index) of each."""
+
+    rows: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    roots: np.ndarray
+    shape: tuple[int, int]
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return self.ends - self.starts
+
+    def paint(self, values: np.ndarray, dtype: type = np.int32) -> np.ndarray:
+        """An image holding `values[k]` on the pixels of run k and 0 elsewhere (a cumulative sum of steps)."""
+        h, w = self.shape
+        steps = np.zeros(h * w + 1, dtype=dtype)
+        base = self.rows * w
+        steps[base + self.starts] = values
+        steps[base + self.ends] -= values
+        return np.cumsum(steps[:-1], dtype=dtype).reshape(h, w)
 
 
 def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -20,67 +48,79 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return rows_s, starts, ends
 
 
-def _find(parent: list[int], i: int) -> int:
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]
-        i = parent[i]
-    return i
+def _overlaps(rows: np.ndarray, starts: np.ndarray, ends: np.ndarray, width: int, reach: int) -> tuple[
+        np.ndarray, np.ndarray]:
+    """(upper, lower) run index pairs that touch across consecutive rows.
+
+    Keys ``row * (width + 2) + x`` are globally sorted, so one ``searchsorted`` finds, for every run, the
+    range of runs in the row above with ``start < end_j + reach`` and ``end + reach > start_j``.
+    """
+    stride = width + 2
+    above = (rows - 1) * stride
+    lo = np.searchsorted(rows * stride + ends + reach, above + starts, side="right")
+    hi = np.searchsorted(rows * stride + starts, above + ends + reach, side="left")
+    counts = np.maximum(hi - lo, 0)
+    total = int(counts.sum())
+    lower = np.repeat(np.arange(rows.size), counts)
+    first = np.cumsum(counts) - counts
+    upper = np.repeat(lo - first, counts) + np.arange(total)
+    return upper, lower
+
+
+def _union(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Root (smallest member index) of every item after joining each pair (a[k], b[k])."""
+    parent = np.arange(n)
+    while a.size:
+        ra, rb = parent[a], parent[b]
+        differ = ra != rb
+        if not differ.any():
+            break
+        lo, hi = np.minimum(ra, rb)[differ], np.maximum(ra, rb)[differ]
+        np.minimum.at(parent, hi, lo)
+        while True:
+            jumped = parent[parent]
+            if np.array_equal(jumped, parent):
+                break
+            parent = jumped
+        a, b = a[differ], b[differ]
+    return parent
+
+
+def components(mask: np.ndarray, connectivity: int = 8) -> Runs:
+    """Runs of `mask` with their component roots (8- or 4-connected)."""
+    mask = np.asarray(mask, dtype=bool)
+    rows, starts, ends = _runs(mask)
+    upper, lower = _overlaps(rows, starts, ends, mask.shape[1], 1 if connectivity == 8 else 0)
+    return Runs(rows, starts, ends, _union(rows.size, upper, lower), mask.shape)
 
 
 def label(mask: np.ndarray, connectivity: int = 8) -> tuple[np.ndarray, int]:
     """Label connected True pixels 1..n in raster order of their first pixel (deterministic); 0 is background."""
-    mask = np.asarray(mask, dtype=bool)
-    rows, starts, ends = _runs(mask)
-    n_runs = rows.size
-    out = np.zeros(mask.shape, dtype=np.int32)
-    if n_runs == 0:
-        return out, 0
-    reach = 1 if connectivity == 8 else 0
-    parent = list(range(n_runs))
-    row_first = np.searchsorted(rows, np.arange(mask.shape[0] + 1))
-    for r in range(1, mask.shape[0]):
-        a0, a1 = row_first[r - 1], row_first[r]
-        b0, b1 = row_first[r], row_first[r + 1]
-        if a0 == a1 or b0 == b1:
-            continue
-        # Runs of the previous row overlapping run j: start_prev < end_j + reach and end_prev + reach > start_j.
-        lo = np.searchsorted(ends[a0:a1] + reach, starts[b0:b1], side="right")
-        hi = np.searchsorted(starts[a0:a1], ends[b0:b1] + reach, side="left")
-        for j, (k0, k1) in enumerate(zip(lo.tolist(), hi.tolist())):
-            for k in range(k0, k1):
-                ra, rb = _find(parent, a0 + k), _find(parent, b0 + j)
-                if ra != rb:
-                    parent[max(ra, rb)] = min(ra, rb)
-    roots = np.array([_find(parent, i) for i in range(n_runs)], dtype=np.int64)
-    _, ids = np.unique(roots, return_inverse=True)
-    ids = ids.astype(np.int32) + 1
-    flat = out.reshape(-1)
-    w = mask.shape[1]
-    lengths = ends - starts
-    offsets = np.repeat(rows * w + starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-    flat[offsets] = np.repeat(ids, lengths)
-    return out, int(ids.max())
+    runs = components(mask, connectivity)
+    if runs.roots.size == 0:
+        return np.zeros(runs.shape, dtype=np.int32), 0
+    is_root = runs.roots == np.arange(runs.roots.size)
+    ids = np.cumsum(is_root, dtype=np.int32)[runs.roots]
+    return runs.paint(ids), int(is_root.sum())
 
 
 def fill_holes(mask: np.ndarray) -> np.ndarray:
     """Fill background pockets that do not reach the image border (4-connected, the dual of 8-connected fg)."""
     mask = np.asarray(mask, dtype=bool)
-    labels, n = label(~mask, connectivity=4)
-    if n == 0:
+    runs = components(~mask, connectivity=4)
+    h, w = runs.shape
+    touches = (runs.rows == 0) | (runs.rows == h - 1) | (runs.starts == 0) | (runs.ends == w)
+    outside = np.zeros(runs.roots.size, dtype=bool)
+    outside[runs.roots[touches]] = True
+    hole = ~outside[runs.roots]
+    if not hole.any():
         return mask.copy()
-    border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
-    outside = np.zeros(n + 1, dtype=bool)
-    outside[border] = True
-    outside[0] = True
-    return mask | ~outside[labels]
+    return mask | runs.paint(hole.astype(np.int8), np.int8).astype(bool)
 
 
 def remove_specks(mask: np.ndarray, min_area: int) -> np.ndarray:
     """Drop 8-connected components smaller than `min_area` pixels."""
-    labels, n = label(mask, connectivity=8)
-    if n == 0:
-        return np.asarray(mask, dtype=bool).copy()
-    areas = np.bincount(labels.reshape(-1), minlength=n + 1)
-    keep = areas >= min_area
-    keep[0] = False
-    return keep[labels]
+    runs = components(mask, connectivity=8)
+    areas = np.bincount(runs.roots, weights=runs.lengths, minlength=runs.roots.size)
+    keep = areas[runs.roots] >= min_area
+    return runs.paint(keep.astype(np.int8), np.int8).astype(bool)

@@ -141,14 +141,17 @@ class FormBody(bytes):
     fields: MultiDict
     files: MultiDict
 
-    def __new__(cls, raw: bytes, fields: MultiDict, files: MultiDict) -> "FormBody":
+    present: bool
+
+    def __new__(cls, raw: bytes, fields: MultiDict, files: MultiDict, present: bool = False) -> "FormBody":
         obj = super().__new__(cls, raw)
         obj.fields = fields
         obj.files = files
+        obj.present = present
         return obj
 
     def __bool__(self) -> bool:
-        return bool(self.fields) or bool(self.files) or len(self) > 0
+        return self.present or bool(self.fields) or bool(self.files) or len(self) > 0
 
 
 class FormMediaTypeDeserializer(MediaTypeDeserializer):

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         rate_limits=rate_limits,
         journal_size=args.journal_size,
         journal_thumbnails=not args.no_thumbnails,
-        log_format=None if args.log_format == "off" else args.log_format,
+        log_format=request_log_format(args.log_format),
         extra={PRODIA_ASYNC_SEGMENT: True} if args.prodia_async_segment else {},
     )
     config.resolved_state_dir()
@@ -55,6 +55,13 @@ def run(args: argparse.Namespace) -> int:
 
     MockServer(config, args.host, args.port, args.workers, on_ready=ready, access_log=args.access_log).run()
     return 0
+
+
+def request_log_format(choice: str) -> str | None:
+    """``auto`` logs for a person watching a terminal; a piped stdout gets lines only when asked for."""
+    if choice == "auto":
+        return "human" if sys.stdout.isatty() else None
+    return None if choice == "off" else choice
 
 
 def rate_limit_overrides(items: tuple[str, ...] | list[str]) -> dict[str, dict[str, float]]:
@@ -95,8 +102,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--rate-limit", action="append", metavar="PROVIDER.KEY=N",
                         help="override a key of a provider's x-segmock-rate-limit, e.g. tengr.limit=100000 (repeatable)")
     parser.add_argument("--access-log", action="store_true", help="gunicorn's own access log (one line per request)")
-    parser.add_argument("--log-format", choices=("human", "json", "off"), default="human",
-                        help="segmock's request log on stdout, with provider, operation and faults (default: human)")
+    parser.add_argument("--log-format", choices=("auto", "human", "json", "off"), default="auto",
+                        help="segmock's request log on stdout, one line per request with provider, operation and "
+                             "fault (default auto: human on a terminal, off when stdout is a pipe or file nobody "
+                             "may read, so a full pipe never stalls the server)")
     parser.add_argument("--journal-size", type=int, default=1000, metavar="N",
                         help="keep the last N requests in the journal (GET /__segmock/requests; default: 1000)")
     parser.add_argument("--no-thumbnails", action="store_true",

@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--workers", type=int, default=1, help="segmock serve --workers")
     parser.add_argument("--log-format", default="human", choices=("human", "json", "off"),
-                        help="segmock's request log, written to /dev/null (default human: the cost of a terminal user's setup)")
+                        help="segmock's request log, written to /dev/null (default human: what a terminal user pays)")
     parser.add_argument("--install-anchors", action="store_true",
                         help=f"npm install {PRISM} {WIREMOCK} into benchmarks/.tools/")
     parser.add_argument("--no-anchors", action="store_true", help="measure segmock only")

@@ -55,8 +55,8 @@ class Figures:
 
     def row(self) -> str:
         if not self.latencies:
-            return (f"| {self.server} | {self.operation} | {_s(self.startup_s)} | {_s(self.startup_cpu_s)} | – | – | – |"
-                    f" {self.note} |")
+            started = f"{_s(self.startup_s)} | {_s(self.startup_cpu_s)}"
+            return f"| {self.server} | {self.operation} | {started} | – | – | – | {self.note} |"
         ordered = sorted(self.latencies)
         p50 = ordered[len(ordered) // 2] * 1000
         p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
@@ -146,7 +146,8 @@ def start(command: list[str], probe: Callable[[], bool], **popen: Any) -> tuple[
             pass
         if proc.poll() is not None or time.perf_counter() - began > START_TIMEOUT:
             stop(proc)
-            raise RuntimeError(f"{command[0]} did not start: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
+            said = proc.stderr.read().decode()[-2000:] if proc.stderr else ""
+            raise RuntimeError(f"{command[0]} did not start: {said}")
         time.sleep(0.005)
 
 

@@ -100,7 +100,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--prodia-async-segment", action="store_true",
                         help="let Prodia segment jobs run on /v2/job/async (the spec assumes they may not)")
     parser.add_argument("--rate-limit", action="append", metavar="PROVIDER.KEY=N",
-                        help="override a key of a provider's x-segmock-rate-limit, e.g. tengr.limit=100000 (repeatable)")
+                        help="override a key of a provider's x-segmock-rate-limit, e.g. tengr.limit=100000 "
+                             "(repeatable)")
     parser.add_argument("--access-log", action="store_true", help="gunicorn's own access log (one line per request)")
     parser.add_argument("--log-format", choices=("auto", "human", "json", "off"), default="auto",
                         help="segmock's request log on stdout, one line per request with provider, operation and "

@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS outputs (
 );
 """
 INSERT = ("INSERT INTO journal (at, method, path, query, provider, operation, params, image, status, content_type,"
-          " response_bytes, elapsed_ms, fault, worker, input_thumb) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+          " response_bytes, elapsed_ms, fault, worker, input_thumb) VALUES (" + ", ".join("?" * 15) + ")")
 TRIM_EVERY = 32
 COLUMNS = ("seq", "at", "method", "path", "query", "provider", "operation", "params", "image", "status",
            "content_type", "response_bytes", "elapsed_ms", "fault", "worker")

@@ -53,7 +53,9 @@ def probe(data: bytes) -> tuple[int, int, str] | None:
 
 
 def looks_like_image(data: bytes) -> bool:
-    return data[:8] == b"\x89PNG\r\n\x1a\n" or data[:3] == b"\xff\xd8\xff" or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+    if data[:4] == b"RIFF":
+        return data[8:12] == b"WEBP"
+    return data[:8] == b"\x89PNG\r\n\x1a\n" or data[:3] == b"\xff\xd8\xff"
 
 
 def input_thumbnail(data: bytes) -> bytes | None:

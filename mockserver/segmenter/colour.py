@@ -50,19 +50,30 @@ NAMES: tuple[str, ...] = tuple(_PROTOTYPES)
 _TEMPERATURE = 9.0
 
 
+_RGB_TO_XYZ = (
+    (0.4124 / 0.95047, 0.3576 / 0.95047, 0.1805 / 0.95047),
+    (0.2126, 0.7152, 0.0722),
+    (0.0193 / 1.08883, 0.1192 / 1.08883, 0.9505 / 1.08883),
+)
+
+
 def to_lab(rgb: np.ndarray) -> np.ndarray:
-    """sRGB (0..255, any leading shape, last axis 3) to CIELAB under D65."""
-    c = np.asarray(rgb, dtype=np.float32) / 255.0
-    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    m = np.array(
-        [[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]], dtype=np.float32
-    )
-    xyz = lin @ m.T / np.array([0.95047, 1.0, 1.08883], dtype=np.float32)
-    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16.0 / 116.0)
-    lab = np.empty_like(f)
-    lab[..., 0] = 116.0 * f[..., 1] - 16.0
-    lab[..., 1] = 500.0 * (f[..., 0] - f[..., 1])
-    lab[..., 2] = 200.0 * (f[..., 1] - f[..., 2])
+    """sRGB (0..255, any leading shape, last axis 3) to CIELAB under D65.
+
+    The 3x3 colour matrix is applied as elementwise sums, not a BLAS product, so results do not depend on
+    the machine's BLAS kernels.
+    """
+    c = np.asarray(rgb, dtype=np.float32) * np.float32(1.0 / 255.0)
+    lin = np.where(c <= 0.04045, c / np.float32(12.92), ((c + np.float32(0.055)) / np.float32(1.055)) ** 2.4)
+    channels = [lin[..., 0], lin[..., 1], lin[..., 2]]
+    f = []
+    for row in _RGB_TO_XYZ:
+        xyz = channels[0] * np.float32(row[0]) + channels[1] * np.float32(row[1]) + channels[2] * np.float32(row[2])
+        f.append(np.where(xyz > 0.008856, np.cbrt(xyz), np.float32(7.787) * xyz + np.float32(16.0 / 116.0)))
+    lab = np.empty(lin.shape, dtype=np.float32)
+    lab[..., 0] = 116.0 * f[1] - 16.0
+    lab[..., 1] = 500.0 * (f[0] - f[1])
+    lab[..., 2] = 200.0 * (f[1] - f[2])
     return lab
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from .colour import to_lab
 from .labels import fill_holes, label, remove_specks
-from .resample import as_rgb, blur, downscale, upsample, working_size
+from .resample import blur, downscale, upsample, validate, working_size
 
 _SHADOW_DEPTH = 0.35
 _SHADOW_WEIGHT = 0.2
@@ -52,67 +52,113 @@ class Region:
         return size * (0.5 + 0.5 * central) * (0.5 + 0.5 * self.distinct)
 
 
-def _design(ys: np.ndarray, xs: np.ndarray, h: int, w: int, degree: int) -> np.ndarray:
-    u = (xs + 0.5) / w - 0.5
-    v = (ys + 0.5) / h - 0.5
-    cols = [np.ones_like(u)]
-    if degree >= 1:
-        cols += [u, v]
-    if degree >= 2:
-        cols += [u * u, v * v, u * v]
-    return np.stack(cols, axis=1)
+# Exponents (a, b) of the background surface's terms u^a v^b, by degree.
+_TERMS = {0: ((0, 0),), 2: ((0, 0), (1, 0), (0, 1), (2, 0), (0, 2), (1, 1))}
 
 
-def _background_model(img: np.ndarray) -> tuple[np.ndarray, float]:
-    """Predict the background colour everywhere from the border band; return it and the border noise level.
+def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Solve a small symmetric positive-definite system by Gaussian elimination.
 
-    A quadratic surface follows gradients and vignetting; Tukey reweighting ignores objects that touch the
-    border, starting from the per-channel median so they cannot drag the first fit.
+    Plain elementwise arithmetic instead of LAPACK, so the result does not depend on which CPU kernels the
+    BLAS build dispatches to (masks must be byte-identical across machines).
     """
-    h, w, _ = img.shape
+    a = a.astype(np.float64).copy()
+    b = b.astype(np.float64).copy()
+    n = a.shape[0]
+    for k in range(n):
+        for i in range(k + 1, n):
+            f = a[i, k] / a[k, k]
+            a[i, k:] -= f * a[k, k:]
+            b[i] -= f * b[k]
+    x = np.zeros_like(b)
+    for k in range(n - 1, -1, -1):
+        x[k] = (b[k] - np.sum(a[k, k + 1 :, None] * x[k + 1 :], axis=0)) / a[k, k]
+    return x
+
+
+def _ring(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column of every pixel in the border band used to fit the background."""
     band = max(1, round(0.03 * min(h, w)))
     ring = np.zeros((h, w), dtype=bool)
     ring[:band] = ring[-band:] = True
     ring[:, :band] = ring[:, -band:] = True
-    ys, xs = np.nonzero(ring)
-    colours = img[ys, xs].astype(np.float64)
-    degree = 2 if ys.size >= 60 else 0
-    design = _design(ys.astype(np.float64), xs.astype(np.float64), h, w, degree)
-    pred = np.broadcast_to(np.median(colours, axis=0), colours.shape)
-    coef = np.zeros((design.shape[1], 3))
-    coef[0] = np.median(colours, axis=0)
+    return np.nonzero(ring)
+
+
+def _surface(coef: np.ndarray, h: int, w: int) -> np.ndarray:
+    """The fitted background on the whole grid, as planes (3, h, w), evaluated separably (no design matrix)."""
+    u = (np.arange(w, dtype=np.float64) + 0.5) / w - 0.5
+    v = (np.arange(h, dtype=np.float64) + 0.5) / h - 0.5
+    out = np.empty((3, h, w), dtype=np.float32)
+    for c in range(3):
+        k = coef[:, c]
+        if k.size == 1:
+            out[c] = k[0]
+            continue
+        across = k[0] + k[1] * u + k[3] * u * u
+        down = k[2] * v + k[4] * v * v
+        out[c] = across[None, :] + down[:, None] + k[5] * (v[:, None] * u[None, :])
+    return out
+
+
+def _background_model(img: np.ndarray) -> tuple[np.ndarray, float]:
+    """Predict the background colour everywhere from the border band; return it (3, h, w) and the noise level.
+
+    A quadratic surface follows gradients and vignetting; Tukey reweighting ignores objects that touch the
+    border, starting from the per-channel median so they cannot drag the first fit.
+    """
+    _, h, w = img.shape
+    ys, xs = _ring(h, w)
+    colours = img[:, ys, xs].astype(np.float64)
+    terms = _TERMS[2 if ys.size >= 60 else 0]
+    k, n = len(terms), ys.size
+    # Every product of two terms is a monomial; summing the weighted monomials once per iteration gives the
+    # whole normal matrix (15 sums instead of 36 for the quadratic).
+    u = (xs + 0.5) / w - 0.5
+    v = (ys + 0.5) / h - 0.5
+    products = sorted({(a1 + a2, b1 + b2) for a1, b1 in terms for a2, b2 in terms})
+    monomials = np.stack([u**a * v**b for a, b in products])
+    where = np.array([[products.index((a1 + a2, b1 + b2)) for a2, b2 in terms] for a1, b1 in terms])
+    design = monomials[[products.index(t) for t in terms]]
+    cross = (design[:, None, :] * colours[None, :, :]).reshape(k * 3, n)
+    coef = np.zeros((k, 3))
+    coef[0] = np.median(colours, axis=1)
+    pred = np.broadcast_to(coef[0][:, None], colours.shape)
     for _ in range(5):
-        resid = np.linalg.norm(colours - pred, axis=1)
+        resid = np.sqrt(np.sum((colours - pred) ** 2, axis=0))
         scale = max(1.4826 * float(np.median(resid)), 1.0)
         t = resid / (4.685 * scale)
         weights = np.where(t < 1.0, (1.0 - t * t) ** 2, 0.0)
-        if weights.sum() < design.shape[1]:
+        if weights.sum() < k:
             break
-        weighted = design * weights[:, None]
-        coef = np.linalg.solve(weighted.T @ design + 1e-6 * np.eye(design.shape[1]), weighted.T @ colours)
-        pred = design @ coef
-    resid = np.linalg.norm(colours - pred, axis=1)
+        normal = np.sum(monomials * weights, axis=1)[where] + 1e-6 * np.eye(k)
+        coef = _solve(normal, np.sum(cross * weights, axis=1).reshape(k, 3))
+        pred = np.sum(coef.T[:, :, None] * design[None, :, :], axis=1)
+    resid = np.sqrt(np.sum((colours - pred) ** 2, axis=0))
     inliers = resid <= max(3.0 * float(np.median(resid)), 1e-6)
     noise = float(np.median(resid[inliers])) if inliers.any() else 0.0
-    gy, gx = np.mgrid[0:h, 0:w]
-    full = _design(gy.reshape(-1).astype(np.float64), gx.reshape(-1).astype(np.float64), h, w, degree) @ coef
-    return full.reshape(h, w, 3).astype(np.float32), noise
+    return _surface(coef, h, w), noise
 
 
 def _distance(img: np.ndarray, bg: np.ndarray) -> np.ndarray:
-    """Colour distance from the background model that forgives soft shadows.
+    """Colour distance from the background model that forgives soft shadows (planes in, one plane out).
 
     A shadow darkens the background without changing its hue, so darkening up to `_SHADOW_DEPTH` counts
     only at `_SHADOW_WEIGHT`; hue changes and brightening count fully.
     """
-    base = bg + 8.0
-    norm = np.sqrt(np.sum(base * base, axis=2))
-    ratio = np.sum((img + 8.0) * base, axis=2) / (norm * norm)
-    chroma = np.sqrt(np.sum((img + 8.0 - ratio[..., None] * base) ** 2, axis=2))
-    dark = np.maximum(0.0, 1.0 - ratio)
-    dark_eff = (_SHADOW_WEIGHT * np.minimum(dark, _SHADOW_DEPTH) + np.maximum(0.0, dark - _SHADOW_DEPTH)) * norm
-    bright = np.maximum(0.0, ratio - 1.0) * norm
-    return np.sqrt(chroma * chroma + dark_eff * dark_eff + bright * bright)
+    base = bg + np.float32(8.0)
+    pix = img + np.float32(8.0)
+    norm2 = base[0] * base[0] + base[1] * base[1] + base[2] * base[2]
+    ratio = (pix[0] * base[0] + pix[1] * base[1] + pix[2] * base[2]) / norm2
+    chroma2 = np.zeros_like(ratio)
+    for c in range(3):
+        off = pix[c] - ratio * base[c]
+        chroma2 += off * off
+    dark = np.float32(1.0) - ratio
+    shade = np.float32(_SHADOW_WEIGHT) * np.minimum(dark, np.float32(_SHADOW_DEPTH)) + np.maximum(
+        dark - np.float32(_SHADOW_DEPTH), np.float32(0.0))
+    along = np.where(dark > 0, shade, -dark)
+    return np.sqrt(chroma2 + along * along * norm2)
 
 
 def _adjacent_pairs(labels: np.ndarray) -> np.ndarray:
@@ -175,23 +221,27 @@ def _merge_similar(labels: np.ndarray, n: int, lab: np.ndarray) -> np.ndarray:
 
 
 class Analysis:
-    """Everything the capabilities need about one image, computed once on the working grid."""
+    """Everything the capabilities need about one image, computed once on the working grid.
+
+    Colour images live as planes (3, h, w) so per-channel arithmetic runs on contiguous memory.
+    """
 
     def __init__(self, image: np.ndarray, cap: int) -> None:
-        rgb = as_rgb(image)
-        self.full_size: tuple[int, int] = (rgb.shape[0], rgb.shape[1])
+        pixels = validate(image)
+        self.full_size: tuple[int, int] = (pixels.shape[0], pixels.shape[1])
         self.work_size = working_size(*self.full_size, cap)
-        small = downscale(rgb, self.work_size)
-        img = np.stack([blur(small[..., c], 0.7) for c in range(3)], axis=2)
+        img = blur(downscale(pixels, self.work_size), 0.7)
         bg, noise = _background_model(img)
         dist = _distance(img, bg)
         self.threshold = max(5.0 * noise, _MIN_THRESHOLD)
-        prob = blur(1.0 / (1.0 + np.exp(-(dist - self.threshold) / (0.25 * self.threshold))), 1.0)
+        steep = np.float32(-1.0 / (0.25 * self.threshold))
+        prob = blur(1.0 / (1.0 + np.exp((dist - np.float32(self.threshold)) * steep)), 1.0)
         n_px = prob.size
         raw = prob >= 0.5
         fg = fill_holes(remove_specks(raw, max(4, round(_SPECK_FRACTION * n_px))))
         self.fg = fg
-        self.salient_field = np.where(raw == fg, prob, blur(fg.astype(np.float32), 1.0)).astype(np.float32)
+        changed = raw != fg
+        self.salient_field = np.where(changed, blur(fg.astype(np.float32), 1.0), prob) if changed.any() else prob
         self.contrast = float(np.median(dist[fg]) / self.threshold) if fg.any() else 0.0
         self._img, self._bg = img, bg
 
@@ -199,11 +249,11 @@ class Analysis:
     # cutout, so it is computed on first use.
     @cached_property
     def lab(self) -> np.ndarray:
-        return to_lab(self._img)
+        return to_lab(np.moveaxis(self._img, 0, -1))
 
     @cached_property
     def bg_lab(self) -> np.ndarray:
-        return to_lab(self._bg)
+        return to_lab(np.moveaxis(self._bg, 0, -1))
 
     @cached_property
     def object_labels(self) -> np.ndarray:

@@ -12,8 +12,8 @@ from PIL import Image
 _STRIDE_OVERSAMPLE = 4
 
 
-def as_rgb(image: np.ndarray) -> np.ndarray:
-    """Validate an input image and return its HxWx3 uint8 colour part (alpha dropped, grey expanded)."""
+def validate(image: np.ndarray) -> np.ndarray:
+    """Check an input image and return it as HxWxC uint8 (C in 1, 3, 4) without copying."""
     arr = np.asarray(image)
     if arr.dtype != np.uint8:
         raise TypeError(f"image must be uint8, got {arr.dtype}")
@@ -21,9 +21,7 @@ def as_rgb(image: np.ndarray) -> np.ndarray:
         arr = arr[:, :, None]
     if arr.ndim != 3 or arr.shape[2] not in (1, 3, 4) or arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(f"image must be HxW, HxWx3 or HxWx4, got shape {arr.shape}")
-    if arr.shape[2] == 1:
-        return np.repeat(arr, 3, axis=2)
-    return arr[:, :, :3]
+    return arr
 
 
 def working_size(height: int, width: int, cap: int) -> tuple[int, int]:
@@ -35,19 +33,41 @@ def working_size(height: int, width: int, cap: int) -> tuple[int, int]:
     return max(1, round(height * scale)), max(1, round(width * scale))
 
 
-def downscale(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Area-average `rgb` to `size` (h, w) as float32.
+def _sample(pixels: np.ndarray, step: int) -> Image.Image:
+    """Every `step`-th row and column as a Pillow image (L, RGB or RGBX; alpha is never premultiplied).
+
+    Whole pixels are copied as single items (3-byte voids, 32-bit words): a strided copy of 16 MP is then a
+    few milliseconds instead of a per-byte gather.
+    """
+    channels = pixels.shape[2]
+    if channels == 1:
+        return Image.fromarray(np.ascontiguousarray(pixels[::step, ::step, 0]))
+    whole = pixels.strides[1:] == (channels, 1)
+    if channels == 4 and whole:
+        words = np.ascontiguousarray(pixels.view(np.uint32)[::step, ::step, 0])
+        return Image.frombuffer("RGBX", (words.shape[1], words.shape[0]), words, "raw", "RGBX", 0, 1)
+    if channels == 3 and whole:
+        return Image.fromarray(np.ascontiguousarray(pixels.view("V3")[::step, ::step]).view(np.uint8))
+    return Image.fromarray(np.ascontiguousarray(pixels[::step, ::step, :3]))
+
+
+def downscale(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Area-average a validated HxWxC image to `size` (h, w) as 3 float32 colour planes (3, h, w).
 
     Huge inputs are first strided to a few times the target so Pillow copies megabytes, not a whole
-    16 MP frame; a handful of samples per output pixel still averages out noise.
+    16 MP frame; a handful of samples per output pixel still averages out noise. Pillow reduces by the
+    integer part of half the ratio first (``reducing_gap=2``), then box-resamples the rest.
     """
     h, w = size
-    if (h, w) == rgb.shape[:2]:
-        return rgb.astype(np.float32)
-    step = max(1, min(rgb.shape[0] // (h * _STRIDE_OVERSAMPLE), rgb.shape[1] // (w * _STRIDE_OVERSAMPLE)))
-    src = np.ascontiguousarray(rgb[::step, ::step]) if step > 1 else np.ascontiguousarray(rgb)
-    small = Image.fromarray(src).resize((w, h), Image.Resampling.BOX)
-    return np.asarray(small, dtype=np.float32)
+    if (h, w) == pixels.shape[:2]:
+        small = pixels
+    else:
+        step = max(1, min(pixels.shape[0] // (h * _STRIDE_OVERSAMPLE), pixels.shape[1] // (w * _STRIDE_OVERSAMPLE)))
+        image = _sample(pixels, step).resize((w, h), Image.Resampling.BOX, reducing_gap=2.0)
+        small = np.asarray(image).reshape(h, w, -1)
+    planes = np.empty((3, h, w), dtype=np.float32)
+    planes[...] = np.moveaxis(small[:, :, :3], 2, 0)
+    return planes
 
 
 def downscale_mask(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -67,24 +87,30 @@ def gaussian_kernel(sigma: float, taps: int | None = None) -> np.ndarray:
     return (k / k.sum()).astype(np.float32)
 
 
-def convolve_separable(field: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """Convolve a 2-D float field along both axes with edge padding (numpy only, any size, deterministic)."""
+def _convolve_axis(field: np.ndarray, kernel: np.ndarray, axis: int) -> np.ndarray:
+    """Symmetric 1-D convolution along `axis` with edge padding: centre tap plus one add per mirrored pair."""
     half = kernel.size // 2
+    n = field.shape[axis]
+    first = np.take(field, [0], axis=axis)
+    last = np.take(field, [n - 1], axis=axis)
+    padded = np.concatenate([first] * half + [field] + [last] * half, axis=axis)
+    view = np.moveaxis(padded, axis, 0)
+    acc = view[half : half + n] * kernel[half]
+    for i in range(1, half + 1):
+        acc += (view[half - i : half - i + n] + view[half + i : half + i + n]) * kernel[half + i]
+    return np.moveaxis(acc, 0, axis)
+
+
+def convolve_separable(field: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Convolve the last two axes of a float field with a symmetric kernel, edge padded (deterministic)."""
     out = np.asarray(field, dtype=np.float32)
-    for axis in (0, 1):
-        pad = [(0, 0), (0, 0)]
-        pad[axis] = (half, half)
-        padded = np.pad(out, pad, mode="edge")
-        acc = np.zeros_like(out)
-        n = out.shape[axis]
-        for i, weight in enumerate(kernel):
-            acc += weight * (padded[i : i + n] if axis == 0 else padded[:, i : i + n])
-        out = acc
-    return out
+    for axis in (out.ndim - 2, out.ndim - 1):
+        out = _convolve_axis(out, kernel, axis)
+    return np.ascontiguousarray(out)
 
 
 def blur(field: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian blur of a small 2-D field (analysis grid sizes only)."""
+    """Gaussian blur over the last two axes of a small field (analysis grid sizes only; planes stay apart)."""
     if sigma <= 0:
         return np.asarray(field, dtype=np.float32)
     return convolve_separable(field, gaussian_kernel(sigma))
@@ -95,11 +121,17 @@ def edge_gain(scale: float) -> float:
     return max(2.0, 2.2 * scale)
 
 
+def _gain_lut(scale: float) -> list[int]:
+    levels = np.arange(256, dtype=np.float64)
+    return np.clip(np.round((levels - 127.5) * edge_gain(scale) + 127.5), 0, 255).astype(np.uint8).tolist()
+
+
 def upsample(field: np.ndarray, size: tuple[int, int], soft: bool) -> np.ndarray:
     """Bring a working-grid field (0..1, 0.5 = edge) to `size` (h, w).
 
-    Returns uint8 alpha (anti-aliased, 255 inside) when `soft`, otherwise a boolean mask. The threshold runs
-    through a 256-entry lookup table on Pillow's 8-bit image, so a 16 MP mask costs a few full-size passes.
+    Returns uint8 alpha (anti-aliased, 255 inside) when `soft`, otherwise a boolean mask. Pillow does the
+    bilinear pass on an 8-bit image; the soft ramp is one 256-entry lookup, the hard mask one comparison,
+    so a 16 MP mask costs a few full-size passes and one copy out of Pillow.
     """
     h, w = size
     quantised = np.clip(np.rint(np.asarray(field, dtype=np.float32) * 255.0), 0, 255).astype(np.uint8)
@@ -108,8 +140,5 @@ def upsample(field: np.ndarray, size: tuple[int, int], soft: bool) -> np.ndarray
     if img.size != (w, h):
         img = img.resize((w, h), Image.Resampling.BILINEAR)
     if soft:
-        levels = np.arange(256, dtype=np.float64)
-        lut = np.clip(np.round((levels - 127.5) * edge_gain(scale) + 127.5), 0, 255).astype(np.uint8)
-        return np.array(img.point(lut.tolist()), dtype=np.uint8)
-    lut = [1 if v >= 128 else 0 for v in range(256)]
-    return np.array(img.point(lut), dtype=np.uint8).view(bool)
+        return np.asarray(img.point(_gain_lut(scale))).copy()
+    return np.asarray(img) >= 128

@@ -9,10 +9,12 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-import numpy as np
 from PIL import Image, ImageFile, ImageOps
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
@@ -140,8 +142,10 @@ def decode(data: bytes, limits: Limits | None = None) -> Image.Image:
     return out
 
 
-def to_array(image: Image.Image) -> np.ndarray:
+def to_array(image: Image.Image) -> "np.ndarray":
     """RGB or RGBA uint8 array of an image in any mode (palette transparency kept as alpha)."""
+    import numpy as np  # imported on first image, so JSON-only servers start faster
+
     if image.mode in ("RGBA", "RGB"):
         return np.asarray(image)
     if image.mode in ("LA", "PA") or (image.mode == "P" and "transparency" in image.info):

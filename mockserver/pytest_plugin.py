@@ -106,10 +106,11 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def segmock_config(tmp_path_factory: pytest.TempPathFactory) -> MockConfig:
-    """The fixtures' configuration: private webhook receivers allowed (tests run them on loopback), and
-    webhook retries a few milliseconds apart instead of the documented seconds."""
+    """The fixtures' configuration: private webhook receivers allowed (tests run them on loopback), webhook
+    retries a few milliseconds apart instead of the documented seconds, and no inspector thumbnails (the
+    journal still records every request; thumbnails cost a decode per image response)."""
     return MockConfig(state_dir=tmp_path_factory.mktemp("segmock-state"), allow_private_webhooks=True,
-                      webhook_delivery={"base_delay": 0.02, "timeout": 5.0})
+                      webhook_delivery={"base_delay": 0.02, "timeout": 5.0}, journal_thumbnails=False)
 
 
 @pytest.fixture(scope="session")

@@ -171,33 +171,48 @@ def _adjacent_pairs(labels: np.ndarray) -> np.ndarray:
     return np.unique(allp, axis=0) if allp.size else allp.reshape(0, 2)
 
 
-def _mean_lab(labels: np.ndarray, n: int, lab: np.ndarray) -> np.ndarray:
-    flat = labels.reshape(-1)
+def _label_means(flat: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
+    """Mean (n + 1, 3) of `values` (m, 3) per label in `flat` (m,); 0 where a label has no pixel."""
     counts = np.maximum(np.bincount(flat, minlength=n + 1), 1).astype(np.float64)
-    return np.stack([np.bincount(flat, lab[..., c].reshape(-1), minlength=n + 1) / counts for c in range(3)], 1)
+    return np.stack([np.bincount(flat, values[:, c], minlength=n + 1) / counts for c in range(3)], 1)
+
+
+def _mean_lab(labels: np.ndarray, n: int, lab: np.ndarray) -> np.ndarray:
+    return _label_means(labels.reshape(-1), n, lab.reshape(-1, 3))
 
 
 def _grow(labels: np.ndarray, allowed: np.ndarray, lab: np.ndarray, means: np.ndarray) -> np.ndarray:
-    """Give unlabelled allowed pixels the neighbouring label whose mean colour is closest, until stable."""
-    labels = labels.copy()
+    """Give unlabelled allowed pixels the neighbouring label whose mean colour is closest, until stable.
+
+    Only the pixels still to grow are visited (flat indices into a zero-padded copy), so each step costs the
+    width of the edge bands, not the grid.
+    """
     h, w = labels.shape
+    padded = np.zeros((h + 2, w + 2), dtype=labels.dtype)
+    padded[1:-1, 1:-1] = labels
+    flat = padded.reshape(-1)
+    ys, xs = np.nonzero(allowed & (labels == 0))
+    todo = (ys + 1) * (w + 2) + xs + 1
+    colours = lab[ys, xs]
+    table = means.astype(np.float32)
     for _ in range(h + w):
-        todo = allowed & (labels == 0)
-        if not todo.any():
+        if not todo.size:
             break
-        best = np.zeros_like(labels)
-        best_d = np.full(labels.shape, np.inf, dtype=np.float32)
-        padded = np.pad(labels, 1)
-        for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-            cand = padded[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
-            d = np.linalg.norm(lab - means[cand].astype(np.float32), axis=2)
-            better = todo & (cand > 0) & (d < best_d)
+        best = np.zeros(todo.size, dtype=labels.dtype)
+        best_d = np.full(todo.size, np.inf, dtype=np.float32)
+        for offset in (-(w + 2), w + 2, -1, 1):
+            cand = flat[todo + offset]
+            diff = colours - table[cand]
+            d = np.sqrt(np.sum(diff * diff, axis=1))
+            better = (cand > 0) & (d < best_d)
             best = np.where(better, cand, best)
             best_d = np.where(better, d, best_d)
-        if not (best > 0).any():
+        got = best > 0
+        if not got.any():
             break
-        labels = np.where(best > 0, best, labels)
-    return labels
+        flat[todo[got]] = best[got]
+        todo, colours = todo[~got], colours[~got]
+    return padded[1:-1, 1:-1].copy()
 
 
 def _merge_similar(labels: np.ndarray, n: int, lab: np.ndarray) -> np.ndarray:
@@ -252,10 +267,6 @@ class Analysis:
         return to_lab(np.moveaxis(self._img, 0, -1))
 
     @cached_property
-    def bg_lab(self) -> np.ndarray:
-        return to_lab(np.moveaxis(self._bg, 0, -1))
-
-    @cached_property
     def object_labels(self) -> np.ndarray:
         return label(self.fg, 8)[0]
 
@@ -293,7 +304,9 @@ class Analysis:
         flat = labels.reshape(-1)
         areas = np.bincount(flat, minlength=n + 1)
         means = _mean_lab(labels, n, self.lab)
-        bg_means = _mean_lab(labels, n, self.bg_lab)
+        inside = np.flatnonzero(flat)
+        bg_lab = to_lab(self._bg.reshape(3, -1)[:, inside].T)
+        bg_means = _label_means(flat[inside], n, bg_lab)
         found = []
         for i in range(1, n + 1):
             mask = labels == i

@@ -17,14 +17,15 @@ from ...core import images
 from ...core.fetch import FetchError
 from ...core.images import ImageProblem
 from ...core.services import JobSettings, Services
-from ...jobs import Job, WebhookSpec, owner_key
+from ...config import MockConfig
+from ...jobs import Job, JobStore, WebhookSpec, owner_key
 from . import artworks, masks, settings
 from .ratelimit import Decision, RateLimiter
 
 KIND = "segmentation"
 
 
-def job_settings(config: Any) -> JobSettings:
+def job_settings(config: MockConfig) -> JobSettings:
     """What the shared job store needs from tengr: 8-day retention, artwork payloads, the retry policy."""
     return JobSettings(ttl=settings.retention_seconds(), payload=artworks.artwork, delivery=settings.delivery_policy())
 
@@ -37,8 +38,9 @@ class TengrBackend:
         self.limiter = RateLimiter(services.state_dir / "tengr-rate.sqlite")
 
     @property
-    def jobs(self) -> Any:
-        return self.services.jobs
+    def jobs(self) -> JobStore:
+        store: JobStore = self.services.jobs
+        return store
 
     # -- guard ---------------------------------------------------------------------------------------------
     def guard(self, api_key: str | None, operation: str) -> HttpResponse | None:
@@ -99,10 +101,10 @@ class TengrBackend:
 
     def get(self, api_key: str, artwork_id: str) -> Job | None:
         """One poll of the caller's own live artwork (None: unknown, foreign or expired alike)."""
-        return self.jobs.get(settings.PROVIDER, artwork_id, owner=owner_key(api_key))  # type: ignore[no-any-return]
+        return self.jobs.get(settings.PROVIDER, artwork_id, owner=owner_key(api_key))
 
     def list(self, api_key: str, offset: int, limit: int) -> list[Job]:
-        return self.jobs.list(settings.PROVIDER, owner=owner_key(api_key), offset=offset, limit=limit)  # type: ignore[no-any-return]
+        return self.jobs.list(settings.PROVIDER, owner=owner_key(api_key), offset=offset, limit=limit)
 
     def result(self, artwork_id: str, name: str) -> tuple[bytes, str] | None:
         """A result file of a live, succeeded artwork and its media type."""

@@ -69,20 +69,27 @@ def _lab_f(t: np.ndarray) -> np.ndarray:
     return np.where(t > np.float32(0.008856), root, np.float32(7.787) * t + np.float32(16.0 / 116.0))
 
 
-def to_lab(rgb: np.ndarray) -> np.ndarray:
-    """sRGB (0..255, any leading shape, last axis 3) to CIELAB under D65.
+def to_lab_planes(planes: np.ndarray) -> np.ndarray:
+    """sRGB planes (3, ...) of 0..255 to CIELAB planes (3, ...) under D65.
 
-    Channels are processed as separate contiguous planes, and the 3x3 colour matrix is applied as
-    elementwise sums, not a BLAS product, so results do not depend on the machine's BLAS kernels.
+    The 3x3 colour matrix is applied as elementwise sums, not a BLAS product, so results do not depend on
+    the machine's BLAS kernels.
     """
-    arr = np.asarray(rgb, dtype=np.float32)
-    lin = [_linear(arr[..., k] * np.float32(1.0 / 255.0)) for k in range(3)]
-    f = [_lab_f(lin[0] * np.float32(r[0]) + lin[1] * np.float32(r[1]) + lin[2] * np.float32(r[2])) for r in _RGB_TO_XYZ]
+    arr = np.asarray(planes, dtype=np.float32)
+    lin = [_linear(arr[k] * np.float32(1.0 / 255.0)) for k in range(3)]
+    x, y, z = (lin[0] * np.float32(r[0]) + lin[1] * np.float32(r[1]) + lin[2] * np.float32(r[2]) for r in _RGB_TO_XYZ)
+    del lin
     lab = np.empty(arr.shape, dtype=np.float32)
-    lab[..., 0] = np.float32(116.0) * f[1] - np.float32(16.0)
-    lab[..., 1] = np.float32(500.0) * (f[0] - f[1])
-    lab[..., 2] = np.float32(200.0) * (f[1] - f[2])
+    fy = _lab_f(y)
+    lab[0] = np.float32(116.0) * fy - np.float32(16.0)
+    lab[1] = np.float32(500.0) * (_lab_f(x) - fy)
+    lab[2] = np.float32(200.0) * (fy - _lab_f(z))
     return lab
+
+
+def to_lab(rgb: np.ndarray) -> np.ndarray:
+    """sRGB (0..255, any leading shape, last axis 3) to CIELAB under D65."""
+    return np.moveaxis(to_lab_planes(np.moveaxis(np.asarray(rgb), -1, 0)), 0, -1)
 
 
 _PROTO_LAB = {name: to_lab(np.array(rgbs, dtype=np.float32)) for name, rgbs in _PROTOTYPES.items()}

@@ -11,7 +11,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .colour import to_lab
+from .colour import to_lab_planes
 from .labels import fill_holes, label, remove_specks
 from .resample import blur, downscale, upsample, validate, working_size
 
@@ -76,6 +76,19 @@ def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return x
 
 
+def _weighted_sums(rows: np.ndarray, select: list[int], weights: np.ndarray) -> np.ndarray:
+    """Sum of each selected row times `weights`, a few rows at a time so the products stay small."""
+    return np.concatenate([np.sum(rows[select[i : i + 4]] * weights, axis=1) for i in range(0, len(select), 4)])
+
+
+def _predict(coef: np.ndarray, rows: np.ndarray, select: list[int]) -> np.ndarray:
+    """Surface colours (3, n) at the fitted pixels, one term (a selected row) at a time."""
+    pred = coef[0][:, None] * rows[select[0]]
+    for k in range(1, len(select)):
+        pred += coef[k][:, None] * rows[select[k]]
+    return pred
+
+
 def _ring(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     """Row and column of every pixel in the border band used to fit the background."""
     band = max(1, round(0.03 * min(h, w)))
@@ -85,24 +98,44 @@ def _ring(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     return np.nonzero(ring)
 
 
-def _surface(coef: np.ndarray, h: int, w: int) -> np.ndarray:
-    """The fitted background on the whole grid, as planes (3, h, w), evaluated separably (no design matrix)."""
+def _axes(coef: np.ndarray, h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per-column and per-row parts of the background surface (3, w), (3, h) and u, v, all float32.
+
+    The surface is across(x) + down(y) + k5 * v(y) * u(x), so the whole grid (or any pixels of it) is
+    built from these vectors without a design matrix.
+    """
     u = (np.arange(w, dtype=np.float64) + 0.5) / w - 0.5
     v = (np.arange(h, dtype=np.float64) + 0.5) / h - 0.5
-    out = np.empty((3, h, w), dtype=np.float32)
-    for c in range(3):
-        k = coef[:, c]
-        if k.size == 1:
-            out[c] = k[0]
-            continue
-        across = k[0] + k[1] * u + k[3] * u * u
-        down = k[2] * v + k[4] * v * v
-        out[c] = across[None, :] + down[:, None] + k[5] * (v[:, None] * u[None, :])
+    k = np.zeros((6, 3))
+    k[: coef.shape[0]] = coef
+    across = k[0][:, None] + k[1][:, None] * u + k[3][:, None] * u * u
+    down = k[2][:, None] * v + k[4][:, None] * v * v
+    return across.astype(np.float32), down.astype(np.float32), u.astype(np.float32), v.astype(np.float32)
+
+
+def _surface_plane(coef: np.ndarray, channel: int, h: int, w: int) -> np.ndarray:
+    """One channel of the fitted background on the whole grid (h, w) float32."""
+    across, down, u, v = _axes(coef, h, w)
+    k5 = np.float32(coef[5, channel]) if coef.shape[0] > 5 else np.float32(0.0)
+    out = v[:, None] * u[None, :]
+    out *= k5
+    out += across[channel][None, :]
+    out += down[channel][:, None]
+    return out
+
+
+def _surface_at(coef: np.ndarray, ys: np.ndarray, xs: np.ndarray, h: int, w: int) -> np.ndarray:
+    """The fitted background at some pixels, (3, m) float32, with the same arithmetic as `_surface_plane`."""
+    across, down, u, v = _axes(coef, h, w)
+    k5 = (coef[5] if coef.shape[0] > 5 else np.zeros(3)).astype(np.float32)
+    out = (v[ys] * u[xs])[None, :] * k5[:, None]
+    out += across[:, xs]
+    out += down[:, ys]
     return out
 
 
 def _background_model(img: np.ndarray) -> tuple[np.ndarray, float]:
-    """Predict the background colour everywhere from the border band; return it (3, h, w) and the noise level.
+    """Fit the background colour from the border band; return the surface's coefficients (k, 3) and the noise.
 
     A quadratic surface follows gradients and vignetting; Tukey reweighting ignores objects that touch the
     border, starting from the per-channel median so they cannot drag the first fit.
@@ -117,10 +150,11 @@ def _background_model(img: np.ndarray) -> tuple[np.ndarray, float]:
     u = (xs + 0.5) / w - 0.5
     v = (ys + 0.5) / h - 0.5
     products = sorted({(a1 + a2, b1 + b2) for a1, b1 in terms for a2, b2 in terms})
-    monomials = np.stack([u**a * v**b for a, b in products])
+    monomials = np.empty((len(products), n))
+    for row, (a, b) in zip(monomials, products):
+        np.multiply(u**a, v**b, out=row)
     where = np.array([[products.index((a1 + a2, b1 + b2)) for a2, b2 in terms] for a1, b1 in terms])
-    design = monomials[[products.index(t) for t in terms]]
-    cross = (design[:, None, :] * colours[None, :, :]).reshape(k * 3, n)
+    design = [products.index(t) for t in terms]
     coef = np.zeros((k, 3))
     coef[0] = np.median(colours, axis=1)
     pred = np.broadcast_to(coef[0][:, None], colours.shape)
@@ -131,34 +165,59 @@ def _background_model(img: np.ndarray) -> tuple[np.ndarray, float]:
         weights = np.where(t < 1.0, (1.0 - t * t) ** 2, 0.0)
         if weights.sum() < k:
             break
-        normal = np.sum(monomials * weights, axis=1)[where] + 1e-6 * np.eye(k)
-        coef = _solve(normal, np.sum(cross * weights, axis=1).reshape(k, 3))
-        pred = np.sum(coef.T[:, :, None] * design[None, :, :], axis=1)
+        normal = _weighted_sums(monomials, list(range(len(products))), weights)[where] + 1e-6 * np.eye(k)
+        rhs = np.stack([_weighted_sums(monomials, design, weights * colours[c]) for c in range(3)], axis=1)
+        coef = _solve(normal, rhs)
+        pred = _predict(coef, monomials, design)
     resid = np.sqrt(np.sum((colours - pred) ** 2, axis=0))
     inliers = resid <= max(3.0 * float(np.median(resid)), 1e-6)
     noise = float(np.median(resid[inliers])) if inliers.any() else 0.0
-    return _surface(coef, h, w), noise
+    return coef, noise
 
 
-def _distance(img: np.ndarray, bg: np.ndarray) -> np.ndarray:
+def _distance(img: np.ndarray, coef: np.ndarray) -> np.ndarray:
     """Colour distance from the background model that forgives soft shadows (planes in, one plane out).
 
     A shadow darkens the background without changing its hue, so darkening up to `_SHADOW_DEPTH` counts
-    only at `_SHADOW_WEIGHT`; hue changes and brightening count fully.
+    only at `_SHADOW_WEIGHT`; hue changes and brightening count fully. The background is rebuilt one
+    channel at a time (twice: projection, then residual) so no 3-plane temporaries are held.
     """
-    base = bg + np.float32(8.0)
-    pix = img + np.float32(8.0)
-    norm2 = base[0] * base[0] + base[1] * base[1] + base[2] * base[2]
-    ratio = (pix[0] * base[0] + pix[1] * base[1] + pix[2] * base[2]) / norm2
-    chroma2 = np.zeros_like(ratio)
+    _, h, w = img.shape
+    eight = np.float32(8.0)
+
+    def channel(c: int) -> tuple[np.ndarray, np.ndarray]:
+        base = _surface_plane(coef, c, h, w)
+        base += eight
+        return img[c] + eight, base
+
+    norm2 = np.zeros((h, w), dtype=np.float32)
+    dot = np.zeros((h, w), dtype=np.float32)
     for c in range(3):
-        off = pix[c] - ratio * base[c]
-        chroma2 += off * off
-    dark = np.float32(1.0) - ratio
-    shade = np.float32(_SHADOW_WEIGHT) * np.minimum(dark, np.float32(_SHADOW_DEPTH)) + np.maximum(
-        dark - np.float32(_SHADOW_DEPTH), np.float32(0.0))
-    along = np.where(dark > 0, shade, -dark)
-    return np.sqrt(chroma2 + along * along * norm2)
+        pix, base = channel(c)
+        dot += pix * base
+        base *= base
+        norm2 += base
+    ratio = dot / norm2
+    chroma2 = dot
+    chroma2.fill(0.0)
+    for c in range(3):
+        pix, base = channel(c)
+        base *= ratio
+        pix -= base
+        pix *= pix
+        chroma2 += pix
+    dark = np.subtract(np.float32(1.0), ratio, out=ratio)
+    along = np.minimum(dark, np.float32(_SHADOW_DEPTH))
+    along *= np.float32(_SHADOW_WEIGHT)
+    excess = np.subtract(dark, np.float32(_SHADOW_DEPTH))
+    np.maximum(excess, np.float32(0.0), out=excess)
+    along += excess
+    np.negative(dark, out=excess)
+    np.copyto(along, excess, where=dark <= 0)
+    along *= along
+    along *= norm2
+    along += chroma2
+    return np.sqrt(along, out=along)
 
 
 def _adjacent_pairs(labels: np.ndarray) -> np.ndarray:
@@ -172,13 +231,14 @@ def _adjacent_pairs(labels: np.ndarray) -> np.ndarray:
 
 
 def _label_means(flat: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
-    """Mean (n + 1, 3) of `values` (m, 3) per label in `flat` (m,); 0 where a label has no pixel."""
+    """Mean (n + 1, 3) of `values` (3, m) per label in `flat` (m,); 0 where a label has no pixel."""
     counts = np.maximum(np.bincount(flat, minlength=n + 1), 1).astype(np.float64)
-    return np.stack([np.bincount(flat, values[:, c], minlength=n + 1) / counts for c in range(3)], 1)
+    return np.stack([np.bincount(flat, values[c], minlength=n + 1) / counts for c in range(3)], 1)
 
 
 def _mean_lab(labels: np.ndarray, n: int, lab: np.ndarray) -> np.ndarray:
-    return _label_means(labels.reshape(-1), n, lab.reshape(-1, 3))
+    """Mean Lab colour per label of a labelled grid, from Lab planes (3, h, w)."""
+    return _label_means(labels.reshape(-1), n, lab.reshape(3, -1))
 
 
 def _grow(labels: np.ndarray, allowed: np.ndarray, lab: np.ndarray, means: np.ndarray) -> np.ndarray:
@@ -193,7 +253,7 @@ def _grow(labels: np.ndarray, allowed: np.ndarray, lab: np.ndarray, means: np.nd
     flat = padded.reshape(-1)
     ys, xs = np.nonzero(allowed & (labels == 0))
     todo = (ys + 1) * (w + 2) + xs + 1
-    colours = lab[ys, xs]
+    colours = lab[:, ys, xs].T
     table = means.astype(np.float32)
     for _ in range(h + w):
         if not todo.size:
@@ -246,8 +306,8 @@ class Analysis:
         self.full_size: tuple[int, int] = (pixels.shape[0], pixels.shape[1])
         self.work_size = working_size(*self.full_size, cap)
         img = blur(downscale(pixels, self.work_size), 0.7)
-        bg, noise = _background_model(img)
-        dist = _distance(img, bg)
+        coef, noise = _background_model(img)
+        dist = _distance(img, coef)
         self.threshold = max(5.0 * noise, _MIN_THRESHOLD)
         steep = np.float32(-1.0 / (0.25 * self.threshold))
         prob = blur(1.0 / (1.0 + np.exp((dist - np.float32(self.threshold)) * steep)), 1.0)
@@ -258,13 +318,16 @@ class Analysis:
         changed = raw != fg
         self.salient_field = np.where(changed, blur(fg.astype(np.float32), 1.0), prob) if changed.any() else prob
         self.contrast = float(np.median(dist[fg]) / self.threshold) if fg.any() else 0.0
-        self._img, self._bg = img, bg
+        self._img, self._bg_coef = img, coef
 
     # Colour and region analysis is only needed by prompts, clicks and automatic mode, not by the plain
     # cutout, so it is computed on first use.
     @cached_property
     def lab(self) -> np.ndarray:
-        return to_lab(np.moveaxis(self._img, 0, -1))
+        """Lab planes (3, h, w); the RGB planes are dropped once converted (nothing else reads them)."""
+        lab = to_lab_planes(self._img)
+        del self._img
+        return lab
 
     @cached_property
     def object_labels(self) -> np.ndarray:
@@ -282,8 +345,15 @@ class Analysis:
     def _colour_regions(self) -> tuple[np.ndarray, int]:
         """Split the foreground at colour edges, grow regions back over the edges, merge look-alikes."""
         lab, fg = self.lab, self.fg
-        gy, gx = np.gradient(lab, axis=(0, 1)) if min(lab.shape[:2]) > 1 else (lab * 0, lab * 0)
-        grad = np.sqrt(np.sum(gx * gx + gy * gy, axis=2))
+        grad = np.zeros(fg.shape, dtype=np.float32)
+        if min(fg.shape) > 1:
+            for plane in lab:
+                gy, gx = np.gradient(plane)
+                gx *= gx
+                gy *= gy
+                gx += gy
+                grad += gx
+        grad = np.sqrt(grad, out=grad)
         bg_grad = grad[~fg]
         edge = max(6.0, 4.0 * float(np.median(bg_grad))) if bg_grad.size else 6.0
         interior, n = label(fg & (grad < edge), 4)
@@ -305,7 +375,7 @@ class Analysis:
         areas = np.bincount(flat, minlength=n + 1)
         means = _mean_lab(labels, n, self.lab)
         inside = np.flatnonzero(flat)
-        bg_lab = to_lab(self._bg.reshape(3, -1)[:, inside].T)
+        bg_lab = to_lab_planes(_surface_at(self._bg_coef, inside // w, inside % w, h, w))
         bg_means = _label_means(flat[inside], n, bg_lab)
         found = []
         for i in range(1, n + 1):

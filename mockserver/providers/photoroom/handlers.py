@@ -15,7 +15,7 @@ from ...core import images
 from ...core.images import ImageProblem
 from ...core.provider import Call
 from . import render
-from .models import parse_key, subject_alpha
+from .models import parse_key, subject_alpha, uncertainty
 
 EDIT_URL = "https://app.photoroom.com/api-edit"
 
@@ -34,10 +34,10 @@ def edit(call: Call) -> Any:
     if image is not None:
         _check_upscale(image, params, backend.limits(operation).get("upscale_max_input_pixels", {}), operation)
     background = _input_image(call, "background.imageFile", "background.imageUrl", limits)
-    alpha = None
+    alpha, score = None, None
     if image is not None:
         pixels = images.to_array(image)
-        alpha = subject_alpha(call.services.segmenter, pixels, params)
+        alpha, score = subject_alpha(call.services.segmenter, pixels, params)
     digest = _digest(call)
     out = render.edit(image, alpha, params, background_image=background,
                       export_quality=_export_quality(call), sandbox=parse_key(call.api_key or "").sandbox,
@@ -48,6 +48,8 @@ def edit(call: Call) -> Any:
     if unsupported:
         headers["pr-unsupported-attributes"] = "Unsupported attributes: " + ", ".join(unsupported)
     headers.setdefault("pr-edit-further-url", f"{EDIT_URL}/{digest[:32]}")
+    if score is not None:
+        headers["x-uncertainty-score"] = score
     return _image_response(out.body, out.content_type, headers)
 
 
@@ -65,14 +67,15 @@ def remove_background(call: Call) -> Any:
         key = "image_too_large" if exc.kind in ("image_too_large", "image_too_many_pixels") else "image_invalid"
         return error_response("photoroom", f"v1.{key}", operation)
     pixels = images.to_array(image)
-    alpha = call.services.segmenter.salient(pixels).alpha
+    cutout = call.services.segmenter.salient(pixels)
+    alpha = cutout.alpha
     node = backend.operations[operation].node
     out = render.segment_v1(image, alpha, call.params, size_presets=node["x-segmock-size-presets"],
                             want_json=_wants_json(call.request.headers.get("Accept", "")),
                             sandbox=parse_key(call.api_key or "").sandbox,
                             export_quality=_export_quality(call))
     backend.charge(call.api_key, operation)
-    return _image_response(out.body, out.content_type, dict(out.headers))
+    return _image_response(out.body, out.content_type, {**out.headers, "x-uncertainty-score": uncertainty(cutout.score)})
 
 
 def account(call: Call) -> Any:

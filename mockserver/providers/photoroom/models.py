@@ -160,8 +160,14 @@ def _number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else round(value, 4)
 
 
-def subject_alpha(segmenter: Any, pixels: np.ndarray, params: dict[str, Any]) -> np.ndarray | None:
-    """The subject's alpha for ``/v2/edit``: existing transparency, a text-guided mask, or the salient object.
+def uncertainty(score: float) -> str:
+    """``x-uncertainty-score``: 0 is a confident cutout (the segmenter's confidence turned around)."""
+    return f"{max(0.0, min(1.0, 1.0 - score)):.4f}"
+
+
+def subject_alpha(segmenter: Any, pixels: np.ndarray, params: dict[str, Any]) -> tuple[np.ndarray | None, str | None]:
+    """The subject's alpha for ``/v2/edit`` and its uncertainty: existing transparency, a text-guided mask, or
+    the salient object.
 
     ``removeBackground=false`` keeps every pixel (None). ``keepExistingAlphaChannel=auto`` uses the
     input's own alpha when it has transparency. ``segmentation.prompt`` keeps what the prompt names, minus
@@ -169,11 +175,11 @@ def subject_alpha(segmenter: Any, pixels: np.ndarray, params: dict[str, Any]) ->
     documented combination).
     """
     if params.get("removeBackground") is False:
-        return None
+        return None, None
     if params.get("keepExistingAlphaChannel") == "auto" and pixels.ndim == 3 and pixels.shape[2] == 4:
         alpha = pixels[:, :, 3]
         if alpha.min() < 255:
-            return np.ascontiguousarray(alpha)
+            return np.ascontiguousarray(alpha), uncertainty(1.0)
     prompt = params.get("segmentation.prompt")
     if prompt:
         from ...segmenter import combine
@@ -182,5 +188,6 @@ def subject_alpha(segmenter: Any, pixels: np.ndarray, params: dict[str, Any]) ->
                                     salient_mode=params.get("segmentation.mode"))
         kept = [d for d in detections if d.score >= PROMPT_THRESHOLD]
         mask = combine(kept, pixels.shape[:2])
-        return np.where(mask, 255, 0).astype(np.uint8)
-    return segmenter.salient(pixels).alpha
+        return np.where(mask, 255, 0).astype(np.uint8), uncertainty(max((d.score for d in kept), default=0.0))
+    result = segmenter.salient(pixels)
+    return result.alpha, uncertainty(result.score)

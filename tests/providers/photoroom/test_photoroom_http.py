@@ -59,6 +59,7 @@ def test_cutout_in_place_keeps_the_subject_and_clears_the_background(mock_http: 
     assert out.shape[:2] == truth.shape
     assert iou(out[:, :, 3] > 127, truth) >= 0.9
     assert (out[:, :, 3][~truth & ~_dilate(truth)] == 0).all()
+    assert 0.0 <= float(r.headers["x-uncertainty-score"]) < 0.5  # a clear packshot is a confident cutout
 
 
 def _dilate(mask: np.ndarray, px: int = 3) -> np.ndarray:

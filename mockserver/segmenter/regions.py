@@ -292,7 +292,7 @@ def _merge_similar(labels: np.ndarray, n: int, lab: np.ndarray) -> np.ndarray:
         while parent[r] != r:
             r = parent[r]
         parent[i] = r
-    return parent[labels]
+    return parent.astype(np.int32)[labels]
 
 
 class Analysis:
@@ -325,7 +325,7 @@ class Analysis:
     @cached_property
     def lab(self) -> np.ndarray:
         """Lab planes (3, h, w); the RGB planes are dropped once converted (nothing else reads them)."""
-        lab = to_lab_planes(self._img)
+        lab = to_lab_planes(self._img, overwrite=True)
         del self._img
         return lab
 
@@ -342,8 +342,8 @@ class Analysis:
     def regions(self) -> list[Region]:
         return self._regions(*self._colour_regions())
 
-    def _colour_regions(self) -> tuple[np.ndarray, int]:
-        """Split the foreground at colour edges, grow regions back over the edges, merge look-alikes."""
+    def _edge_free(self) -> np.ndarray:
+        """Foreground pixels whose Lab gradient is below the edge level set by the background's texture."""
         lab, fg = self.lab, self.fg
         grad = np.zeros(fg.shape, dtype=np.float32)
         if min(fg.shape) > 1:
@@ -356,17 +356,27 @@ class Analysis:
         grad = np.sqrt(grad, out=grad)
         bg_grad = grad[~fg]
         edge = max(6.0, 4.0 * float(np.median(bg_grad))) if bg_grad.size else 6.0
-        interior, n = label(fg & (grad < edge), 4)
+        return fg & (grad < edge)
+
+    def _colour_regions(self) -> tuple[np.ndarray, int]:
+        """Split the foreground at colour edges, grow regions back over the edges, merge look-alikes.
+
+        Intermediate label grids are released as soon as the next one exists (peak memory).
+        """
+        lab, fg = self.lab, self.fg
+        interior, n = label(self._edge_free(), 4)
         if n:
             areas = np.bincount(interior.reshape(-1), minlength=n + 1)
             small = areas < max(6, round(_REGION_FRACTION * fg.size))
             small[0] = True
-            interior = np.where(small[interior], 0, interior)
+            interior[small[interior]] = 0
         grown = _grow(interior, fg, lab, _mean_lab(interior, n, lab))
+        del interior
         orphans, n_orphans = label(fg & (grown == 0), 4)
-        grown = np.where(orphans > 0, orphans + n, grown)
-        merged = _merge_similar(grown, n + n_orphans, lab)
-        return label_compact(merged)
+        lone = orphans > 0
+        grown[lone] = orphans[lone] + n
+        del orphans, lone
+        return label_compact(_merge_similar(grown, n + n_orphans, lab))
 
     def _regions(self, labels: np.ndarray, n: int) -> list[Region]:
         """Describe labelled areas, ordered by area descending then top-left position (a stable order)."""
@@ -415,18 +425,23 @@ class Analysis:
         where it meets other regions, the label boundary.
         """
         fg = self.fg
-        fields = []
+        out: np.ndarray | None = None
         for part, inside, sal in ((selection & fg, fg, self.salient_field), (selection & ~fg, ~fg, None)):
             if not part.any():
                 continue
-            grown = _dilate4(part)
-            edge = 1.0 - blur((inside & ~part).astype(np.float32), 0.7)
-            f = np.minimum(blur(grown.astype(np.float32), 0.7), edge)
-            f = np.minimum(f, sal if sal is not None else 1.0 - self.salient_field)
-            fields.append(np.where(part, np.maximum(f, 0.5), f))
-        if not fields:
-            return np.zeros(self.work_size, dtype=np.float32)
-        return np.maximum.reduce(fields).astype(np.float32)
+            f = blur(_dilate4(part).astype(np.float32), 0.7)
+            edge = blur((inside & ~part).astype(np.float32), 0.7)
+            np.subtract(np.float32(1.0), edge, out=edge)
+            np.minimum(f, edge, out=f)
+            if sal is None:
+                np.subtract(np.float32(1.0), self.salient_field, out=edge)
+                np.minimum(f, edge, out=f)
+            else:
+                np.minimum(f, sal, out=f)
+            del edge
+            np.maximum(f, np.float32(0.5), out=f, where=part)
+            out = f if out is None else np.maximum(out, f, out=out)
+        return out if out is not None else np.zeros(self.work_size, dtype=np.float32)
 
     def render(self, field: np.ndarray, soft: bool = False) -> np.ndarray:
         """Full-resolution mask (bool) or alpha (uint8, when `soft`) of a working-grid field."""
@@ -443,11 +458,18 @@ def _dilate4(mask: np.ndarray) -> np.ndarray:
 
 
 def label_compact(labels: np.ndarray) -> tuple[np.ndarray, int]:
-    """Renumber arbitrary non-negative labels to 1..n in order of first appearance, 0 kept."""
+    """Renumber arbitrary non-negative labels to 1..n in order of first appearance, 0 kept.
+
+    A label first appears where the raster scan changes value, so only those positions are sorted.
+    """
     flat = labels.reshape(-1)
-    ids, first = np.unique(flat, return_index=True)
+    if flat.size == 0:
+        return labels.astype(np.int32), 0
+    starts = np.flatnonzero(flat[1:] != flat[:-1]) + 1
+    positions = np.concatenate([[0], starts])
+    ids, first = np.unique(flat[positions], return_index=True)
     keep = ids > 0
     order = np.argsort(first[keep], kind="stable")
-    lut = np.zeros(int(ids.max()) + 1 if ids.size else 1, dtype=np.int32)
+    lut = np.zeros(int(ids.max()) + 1, dtype=np.int32)
     lut[ids[keep][order]] = np.arange(1, order.size + 1, dtype=np.int32)
     return lut[labels], int(order.size)

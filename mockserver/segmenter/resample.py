@@ -96,19 +96,24 @@ def _convolve_axis(plane: np.ndarray, kernel: np.ndarray, axis: int) -> np.ndarr
     half = kernel.size // 2
     n = plane.shape[axis]
     padded = np.take(plane, np.clip(np.arange(-half, n + half), 0, n - 1), axis=axis)
-    view = np.moveaxis(padded, axis, 0)
-    acc = view[half : half + n] * kernel[half]
+
+    def window(start: int) -> np.ndarray:
+        return padded[start : start + n] if axis == 0 else padded[:, start : start + n]
+
+    acc = window(half) * kernel[half]
     pair = np.empty_like(acc)
     for i in range(1, half + 1):
-        np.add(view[half - i : half - i + n], view[half + i : half + i + n], out=pair)
+        np.add(window(half - i), window(half + i), out=pair)
         pair *= kernel[half + i]
         acc += pair
-    return np.moveaxis(acc, 0, axis)
+    return acc
 
 
 def convolve_separable(field: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """Convolve the last two axes of a float field with a symmetric kernel, edge padded, plane by plane."""
     field = np.asarray(field, dtype=np.float32)
+    if field.ndim == 2:
+        return _convolve_axis(_convolve_axis(field, kernel, 0), kernel, 1)
     out = np.empty(field.shape, dtype=np.float32)
     for index in np.ndindex(field.shape[:-2]):
         out[index] = _convolve_axis(_convolve_axis(field[index], kernel, 0), kernel, 1)

@@ -206,15 +206,32 @@ def _fingerprint(ctx: RequestContext) -> tuple[Any, ...] | None:
             return None
         for name, value in fields.items(multi=True):
             digest.update(f"\x00f{name}\x00{value}".encode("utf-8", "surrogateescape"))
+        binary = _binary_properties(ctx)
         for name, part in files.items(multi=True):
-            # A file part's bytes never change the verdict (schemas only see that it is binary, and its
-            # emptiness), so two uploads of different images with the same fields share one check.
+            # The bytes of a binary upload never change the verdict (schemas only see that it is binary, and its
+            # emptiness), so two uploads of different images share one check. A file part holding a typed value
+            # (Prodia's job.json) is validated, so its bytes count.
             digest.update(f"\x00p{name}\x00{part.filename}\x00{part.content_type}\x00{bool(part.data)}"
                           .encode("utf-8", "surrogateescape"))
+            if name not in binary:
+                digest.update(part.data)
     secret = _security_header(ctx)[0].lower()  # only its presence matters to the contract
     headers = tuple(sorted((k.lower(), _stable_header(k.lower(), v, secret)) for k, v in req.headers.items()
                            if k.lower() not in _VOLATILE_HEADERS))
     return (ctx.provider, req.method, req.url.split("://", 1)[-1].partition("/")[2], headers, digest.digest())
+
+
+def _binary_properties(ctx: RequestContext) -> set[str]:
+    """Form properties whose schema is raw bytes (``format: binary``, or arrays of them)."""
+    body = _body_schema(ctx.spec, ctx.operation, ctx.request.mimetype) if ctx.operation else None
+    out = set()
+    for name, prop in (ctx.spec.resolve(body or {}).get("properties") or {}).items():
+        prop = ctx.spec.resolve(prop)
+        item = ctx.spec.resolve(prop.get("items", {})) if isinstance(prop, dict) else {}
+        if any(isinstance(s, dict) and (s.get("format") == "binary" or "contentMediaType" in s and "type" not in s)
+               for s in (prop, item)):
+            out.add(name)
+    return out
 
 
 def _stable_header(name: str, value: str, secret: str) -> str:

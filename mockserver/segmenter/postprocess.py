@@ -1,8 +1,9 @@
 """Mask post-processing the providers expose (tengr ``maskExpand``, ``maskBlurSigma``, ``maskKernelSize``).
 
-Expansion thresholds a signed distance field, so the result grows monotonically with the number of pixels
-and costs the same for 1 px or 16 384 px. Tapered corners use Euclidean-like (chamfer) distance, which
-rounds corners; otherwise chessboard distance, which keeps them square.
+Expansion is an exact dilation (erosion for a negative amount) at full resolution. A square element gives
+square corners (chessboard distance); tapered corners use the union of rectangles inscribed in the disc
+of that radius (a stepped disc: Euclidean-like, rounded corners). Each rectangle is separable, and each
+1-D dilation is a handful of shifted ORs (doubling windows), so 1 px and 16 384 px cost about the same.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ from PIL import Image, ImageFilter
 
 from .protocol import Detection
 
-_SDF_CAP = 1024  # longest side of the grid the distance field is computed on
-_CHAMFER = (1.0, 1.4142135)  # (edge, diagonal) step costs: rounded corners
-_CHESSBOARD = (1.0, 1.0)  # square corners
+# Rectangles of the tapered element: half-sizes (px cos a, px sin a) at these angles, from flat to tall.
+_TAPER_ANGLES = np.radians([0.0, 22.5, 45.0, 67.5, 90.0])
 
 
 def combine(detections: Iterable[Detection], shape: tuple[int, int] | None = None) -> np.ndarray:
@@ -31,68 +31,67 @@ def combine(detections: Iterable[Detection], shape: tuple[int, int] | None = Non
     return out
 
 
-def _distance(mask: np.ndarray, costs: tuple[float, float]) -> np.ndarray:
-    """Two-pass chamfer distance from every pixel to the nearest True pixel (0 on the mask)."""
-    h, w = mask.shape
-    big = np.float32(h + w) * 2
-    d = np.where(mask, np.float32(0), big).astype(np.float32)
-    edge, diag = np.float32(costs[0]), np.float32(costs[1])
-    for y in range(h):  # forward: left-to-right along the row, then from the row above
-        row = d[y]
-        if y > 0:
-            up = d[y - 1]
-            row = np.minimum(row, up + edge)
-            row[1:] = np.minimum(row[1:], up[:-1] + diag)
-            row[:-1] = np.minimum(row[:-1], up[1:] + diag)
-        d[y] = _sweep(row, edge)
-    for y in range(h - 1, -1, -1):  # backward
-        row = d[y]
-        if y < h - 1:
-            down = d[y + 1]
-            row = np.minimum(row, down + edge)
-            row[1:] = np.minimum(row[1:], down[:-1] + diag)
-            row[:-1] = np.minimum(row[:-1], down[1:] + diag)
-        d[y] = _sweep(row, edge)
-    return d
+def _take(array: np.ndarray, start: int, length: int, axis: int) -> np.ndarray:
+    return array[start : start + length] if axis == 0 else array[:, start : start + length]
 
 
-def _sweep(row: np.ndarray, step: np.float32) -> np.ndarray:
-    """1-D distance propagation along a row in both directions: min over j of row[j] + |i - j| * step."""
-    n = row.size
-    idx = np.arange(n, dtype=np.float32) * step
-    left = np.minimum.accumulate(row - idx) + idx
-    right = (np.minimum.accumulate((row + idx)[::-1])[::-1]) - idx
-    return np.minimum(np.minimum(row, left), right)
+def _dilate_axis(mask: np.ndarray, radii: list[int], axis: int) -> list[np.ndarray]:
+    """The mask dilated along `axis` by each radius: True wherever a True pixel lies within that distance.
+
+    One table serves every radius: it is padded with the largest radius of False in front, then doubled in
+    place (entry x becomes the OR over [x, x + span)) until a span covers half a window; a window of
+    2r + 1 is then the OR of two overlapping spans.
+    """
+    n = mask.shape[axis]
+    wanted = [min(r, n - 1) for r in radii]
+    pad = max(wanted)
+    if pad <= 0:
+        return [mask.copy() for _ in radii]
+    shape = (n + pad, mask.shape[1]) if axis == 0 else (mask.shape[0], n + pad)
+    table = np.zeros(shape, dtype=bool)
+    _take(table, pad, n, axis)[...] = mask
+    out: dict[int, np.ndarray] = {}
+    span = 1
+    for r in sorted(set(wanted)):
+        while span * 2 <= 2 * r + 1:
+            size = table.shape[axis] - span
+            np.logical_or(_take(table, 0, size, axis), _take(table, span, size, axis), out=_take(table, 0, size, axis))
+            span *= 2
+        out[r] = _take(table, pad - r, n, axis) | _take(table, pad + r + 1 - span, n, axis) if r else mask.copy()
+    return [out[r] for r in wanted]
 
 
-def signed_distance(mask: np.ndarray, tapered: bool) -> np.ndarray:
-    """Distance outside the mask minus distance inside it, at full resolution (float32)."""
-    mask = np.asarray(mask, dtype=bool)
-    h, w = mask.shape
-    costs = _CHAMFER if tapered else _CHESSBOARD
-    scale = max(h, w) / _SDF_CAP
-    if scale <= 1.0:
-        return _distance(mask, costs) - _distance(~mask, costs)
-    sh, sw = max(1, round(h / scale)), max(1, round(w / scale))
-    small = np.asarray(Image.fromarray(mask.astype(np.uint8) * np.uint8(255)).resize((sw, sh), Image.Resampling.BOX))
-    small_mask = small >= 128
-    sdf = (_distance(small_mask, costs) - _distance(~small_mask, costs)) * np.float32(scale)
-    return np.asarray(Image.fromarray(sdf, "F").resize((w, h), Image.Resampling.BILINEAR), dtype=np.float32)
+def _rectangles(px: int, tapered: bool) -> list[tuple[int, int]]:
+    """(half-width, half-height) of the rectangles whose union is the structuring element."""
+    if not tapered:
+        return [(px, px)]
+    return [(int(round(px * np.cos(a))), int(round(px * np.sin(a)))) for a in _TAPER_ANGLES]
+
+
+def _dilate(mask: np.ndarray, px: int, tapered: bool) -> np.ndarray:
+    """Dilation by the union of rectangles; every half-size grows with `px`, so larger amounts nest."""
+    rects = _rectangles(px, tapered)
+    rows = _dilate_axis(mask, [wx for wx, _ in rects], 1)
+    out: np.ndarray | None = None
+    for (_, wy), part in zip(rects, rows):
+        grown = _dilate_axis(part, [wy], 0)[0]
+        out = grown if out is None else np.logical_or(out, grown, out=out)
+    assert out is not None
+    return out
 
 
 def expand_mask(mask: np.ndarray, px: int, tapered: bool = False) -> np.ndarray:
     """Grow (``px`` > 0) or shrink (``px`` < 0) a boolean mask by ``px`` pixels.
 
-    A grown mask always contains the original and a shrunk one is always inside it, so the area is
-    monotonic in ``px`` even where the distance field is interpolated from a coarser grid.
+    A grown mask always contains the original and a shrunk one is always inside it; the structuring
+    elements are nested, so the area is monotonic in ``px``.
     """
     mask = np.asarray(mask, dtype=bool)
     if px == 0 or not mask.any() or mask.all():
         return mask.copy()
-    sdf = signed_distance(mask, tapered)
     if px > 0:
-        return (sdf <= px) | mask
-    return (sdf < px) & mask
+        return _dilate(mask, px, tapered)
+    return ~_dilate(~mask, -px, tapered)
 
 
 def feather_mask(mask: np.ndarray, sigma: float, kernel_size: int) -> np.ndarray:

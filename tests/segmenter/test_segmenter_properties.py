@@ -89,3 +89,33 @@ def test_combine_is_the_union_of_the_masks(scene: scenes.Scene) -> None:
     for det in found:
         union |= det.mask
     assert (combine(found, scene.image.shape[:2]) == union).all()
+
+
+def shifted_union(mask: np.ndarray, offsets: list[tuple[int, int]]) -> np.ndarray:
+    """Reference dilation: the union of the mask shifted by every offset of a structuring element."""
+    h, w = mask.shape
+    out = np.zeros_like(mask)
+    for dy, dx in offsets:
+        ys, xs = slice(max(0, dy), min(h, h + dy)), slice(max(0, dx), min(w, w + dx))
+        src_y, src_x = slice(max(0, -dy), min(h, h - dy)), slice(max(0, -dx), min(w, w - dx))
+        out[ys, xs] |= mask[src_y, src_x]
+    return out
+
+
+def element(px: int, tapered: bool) -> list[tuple[int, int]]:
+    """Offsets of the documented structuring element: a square, or rectangles inscribed in the disc."""
+    angles = np.radians([0.0, 22.5, 45.0, 67.5, 90.0]) if tapered else [np.pi / 4]
+    rects = [(round(px * np.cos(a)), round(px * np.sin(a))) if tapered else (px, px) for a in angles]
+    return sorted({(dy, dx) for wx, wy in rects for dy in range(-wy, wy + 1) for dx in range(-wx, wx + 1)})
+
+
+@settings(max_examples=60, deadline=None)
+@given(masks(), st.integers(-7, 7), st.booleans())
+def test_expand_is_dilation_by_its_structuring_element(mask: np.ndarray, px: int, tapered: bool) -> None:
+    if px >= 0:
+        expected = shifted_union(mask, element(px, tapered))
+    else:
+        expected = ~shifted_union(~mask, element(-px, tapered))
+    if not mask.any() or mask.all():
+        expected = mask
+    assert (expand_mask(mask, px, tapered) == expected).all()

@@ -57,23 +57,27 @@ _TERMS = {0: ((0, 0),), 2: ((0, 0), (1, 0), (0, 1), (2, 0), (0, 2), (1, 1))}
 
 
 def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Solve a small symmetric positive-definite system by Gaussian elimination.
+    """Solve a small symmetric positive-definite system by Gaussian elimination in Python floats.
 
-    Plain elementwise arithmetic instead of LAPACK, so the result does not depend on which CPU kernels the
-    BLAS build dispatches to (masks must be byte-identical across machines).
+    Not LAPACK, so the result does not depend on which CPU kernels the BLAS build dispatches to (masks
+    must be byte-identical across machines); at 6 x 6 plain Python is also faster than numpy calls.
     """
-    a = a.astype(np.float64).copy()
-    b = b.astype(np.float64).copy()
-    n = a.shape[0]
+    m = a.astype(np.float64).tolist()
+    rhs = b.astype(np.float64).tolist()
+    n = len(m)
     for k in range(n):
         for i in range(k + 1, n):
-            f = a[i, k] / a[k, k]
-            a[i, k:] -= f * a[k, k:]
-            b[i] -= f * b[k]
-    x = np.zeros_like(b)
+            f = m[i][k] / m[k][k]
+            m[i] = [m[i][j] - f * m[k][j] if j >= k else m[i][j] for j in range(n)]
+            rhs[i] = [ri - f * rk for ri, rk in zip(rhs[i], rhs[k])]
+    x = [[0.0] * len(rhs[0]) for _ in range(n)]
     for k in range(n - 1, -1, -1):
-        x[k] = (b[k] - np.sum(a[k, k + 1 :, None] * x[k + 1 :], axis=0)) / a[k, k]
-    return x
+        for c in range(len(rhs[0])):
+            acc = rhs[k][c]
+            for j in range(k + 1, n):  # explicit loop: builtin sum() rounds differently from Python 3.12
+                acc -= m[k][j] * x[j][c]
+            x[k][c] = acc / m[k][k]
+    return np.array(x)
 
 
 def _weighted_sums(rows: np.ndarray, select: list[int], weights: np.ndarray) -> np.ndarray:

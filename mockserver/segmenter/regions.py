@@ -224,6 +224,11 @@ def _distance(img: np.ndarray, coef: np.ndarray) -> np.ndarray:
     return np.sqrt(along, out=along)
 
 
+def _length(vector: np.ndarray) -> float:
+    """Euclidean length of a short vector without BLAS (np.linalg.norm of a 1-D array calls ddot)."""
+    return float(np.sqrt(np.sum(vector * vector)))
+
+
 def _adjacent_pairs(labels: np.ndarray) -> np.ndarray:
     """Unique (a, b) pairs, a < b, of different non-zero labels touching horizontally or vertically."""
     pairs = []
@@ -284,7 +289,7 @@ def _merge_similar(labels: np.ndarray, n: int, lab: np.ndarray) -> np.ndarray:
     means = _mean_lab(labels, n, lab)
     parent = np.arange(n + 1)
     for a, b in _adjacent_pairs(labels).tolist():
-        if np.linalg.norm(means[a] - means[b]) < _MERGE_DELTA_E:
+        if _length(means[a] - means[b]) < _MERGE_DELTA_E:
             ra, rb = a, b
             while parent[ra] != ra:
                 ra = parent[ra]
@@ -408,7 +413,7 @@ class Analysis:
                     centroid=(float((xs.mean() + 0.5) / w), float((ys.mean() + 0.5) / h)),
                     box=box,
                     solidity=float(areas[i] / box_area),
-                    distinct=float(min(1.0, np.linalg.norm(means[i] - bg_means[i]) / 60.0)),
+                    distinct=float(min(1.0, _length(means[i] - bg_means[i]) / 60.0)),
                     obj=int(self.object_labels[ys[0], xs[0]]),
                 )
             )

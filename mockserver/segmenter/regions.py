@@ -11,12 +11,11 @@ from functools import cached_property
 
 import numpy as np
 
+from .background import distance, fit, surface_at
 from .colour import to_lab_planes
 from .labels import fill_holes, label, remove_specks
 from .resample import blur, downscale, upsample, validate, working_size
 
-_SHADOW_DEPTH = 0.35
-_SHADOW_WEIGHT = 0.2
 _MIN_THRESHOLD = 28.0
 _SPECK_FRACTION = 0.001
 _REGION_FRACTION = 0.0008
@@ -50,178 +49,6 @@ class Region:
         central = 1.0 - min(1.0, 2.0 * float(np.hypot(cx - 0.5, cy - 0.5)))
         size = float(np.sqrt(self.area / self.mask.size))
         return size * (0.5 + 0.5 * central) * (0.5 + 0.5 * self.distinct)
-
-
-# Exponents (a, b) of the background surface's terms u^a v^b, by degree.
-_TERMS = {0: ((0, 0),), 2: ((0, 0), (1, 0), (0, 1), (2, 0), (0, 2), (1, 1))}
-
-
-def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Solve a small symmetric positive-definite system by Gaussian elimination in Python floats.
-
-    Not LAPACK, so the result does not depend on which CPU kernels the BLAS build dispatches to (masks
-    must be byte-identical across machines); at 6 x 6 plain Python is also faster than numpy calls.
-    """
-    m = a.astype(np.float64).tolist()
-    rhs = b.astype(np.float64).tolist()
-    n = len(m)
-    for k in range(n):
-        for i in range(k + 1, n):
-            f = m[i][k] / m[k][k]
-            m[i] = [m[i][j] - f * m[k][j] if j >= k else m[i][j] for j in range(n)]
-            rhs[i] = [ri - f * rk for ri, rk in zip(rhs[i], rhs[k])]
-    x = [[0.0] * len(rhs[0]) for _ in range(n)]
-    for k in range(n - 1, -1, -1):
-        for c in range(len(rhs[0])):
-            acc = rhs[k][c]
-            for j in range(k + 1, n):  # explicit loop: builtin sum() rounds differently from Python 3.12
-                acc -= m[k][j] * x[j][c]
-            x[k][c] = acc / m[k][k]
-    return np.array(x)
-
-
-def _weighted_sums(rows: np.ndarray, select: list[int], weights: np.ndarray) -> np.ndarray:
-    """Sum of each selected row times `weights`, a few rows at a time so the products stay small."""
-    return np.concatenate([np.sum(rows[select[i : i + 4]] * weights, axis=1) for i in range(0, len(select), 4)])
-
-
-def _predict(coef: np.ndarray, rows: np.ndarray, select: list[int]) -> np.ndarray:
-    """Surface colours (3, n) at the fitted pixels, one term (a selected row) at a time."""
-    pred = coef[0][:, None] * rows[select[0]]
-    for k in range(1, len(select)):
-        pred += coef[k][:, None] * rows[select[k]]
-    return pred
-
-
-def _ring(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column of every pixel in the border band used to fit the background."""
-    band = max(1, round(0.03 * min(h, w)))
-    ring = np.zeros((h, w), dtype=bool)
-    ring[:band] = ring[-band:] = True
-    ring[:, :band] = ring[:, -band:] = True
-    return np.nonzero(ring)
-
-
-def _axes(coef: np.ndarray, h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per-column and per-row parts of the background surface (3, w), (3, h) and u, v, all float32.
-
-    The surface is across(x) + down(y) + k5 * v(y) * u(x), so the whole grid (or any pixels of it) is
-    built from these vectors without a design matrix.
-    """
-    u = (np.arange(w, dtype=np.float64) + 0.5) / w - 0.5
-    v = (np.arange(h, dtype=np.float64) + 0.5) / h - 0.5
-    k = np.zeros((6, 3))
-    k[: coef.shape[0]] = coef
-    across = k[0][:, None] + k[1][:, None] * u + k[3][:, None] * u * u
-    down = k[2][:, None] * v + k[4][:, None] * v * v
-    return across.astype(np.float32), down.astype(np.float32), u.astype(np.float32), v.astype(np.float32)
-
-
-def _surface_plane(coef: np.ndarray, channel: int, h: int, w: int) -> np.ndarray:
-    """One channel of the fitted background on the whole grid (h, w) float32."""
-    across, down, u, v = _axes(coef, h, w)
-    k5 = np.float32(coef[5, channel]) if coef.shape[0] > 5 else np.float32(0.0)
-    out = v[:, None] * u[None, :]
-    out *= k5
-    out += across[channel][None, :]
-    out += down[channel][:, None]
-    return out
-
-
-def _surface_at(coef: np.ndarray, ys: np.ndarray, xs: np.ndarray, h: int, w: int) -> np.ndarray:
-    """The fitted background at some pixels, (3, m) float32, with the same arithmetic as `_surface_plane`."""
-    across, down, u, v = _axes(coef, h, w)
-    k5 = (coef[5] if coef.shape[0] > 5 else np.zeros(3)).astype(np.float32)
-    out = (v[ys] * u[xs])[None, :] * k5[:, None]
-    out += across[:, xs]
-    out += down[:, ys]
-    return out
-
-
-def _background_model(img: np.ndarray) -> tuple[np.ndarray, float]:
-    """Fit the background colour from the border band; return the surface's coefficients (k, 3) and the noise.
-
-    A quadratic surface follows gradients and vignetting; Tukey reweighting ignores objects that touch the
-    border, starting from the per-channel median so they cannot drag the first fit.
-    """
-    _, h, w = img.shape
-    ys, xs = _ring(h, w)
-    colours = img[:, ys, xs].astype(np.float64)
-    terms = _TERMS[2 if ys.size >= 60 else 0]
-    k, n = len(terms), ys.size
-    # Every product of two terms is a monomial; summing the weighted monomials once per iteration gives the
-    # whole normal matrix (15 sums instead of 36 for the quadratic).
-    u = (xs + 0.5) / w - 0.5
-    v = (ys + 0.5) / h - 0.5
-    products = sorted({(a1 + a2, b1 + b2) for a1, b1 in terms for a2, b2 in terms})
-    monomials = np.empty((len(products), n))
-    for row, (a, b) in zip(monomials, products):
-        np.multiply(u**a, v**b, out=row)
-    where = np.array([[products.index((a1 + a2, b1 + b2)) for a2, b2 in terms] for a1, b1 in terms])
-    design = [products.index(t) for t in terms]
-    coef = np.zeros((k, 3))
-    coef[0] = np.median(colours, axis=1)
-    pred = np.broadcast_to(coef[0][:, None], colours.shape)
-    for _ in range(5):
-        resid = np.sqrt(np.sum((colours - pred) ** 2, axis=0))
-        scale = max(1.4826 * float(np.median(resid)), 1.0)
-        t = resid / (4.685 * scale)
-        weights = np.where(t < 1.0, (1.0 - t * t) ** 2, 0.0)
-        if weights.sum() < k:
-            break
-        normal = _weighted_sums(monomials, list(range(len(products))), weights)[where] + 1e-6 * np.eye(k)
-        rhs = np.stack([_weighted_sums(monomials, design, weights * colours[c]) for c in range(3)], axis=1)
-        coef = _solve(normal, rhs)
-        pred = _predict(coef, monomials, design)
-    resid = np.sqrt(np.sum((colours - pred) ** 2, axis=0))
-    inliers = resid <= max(3.0 * float(np.median(resid)), 1e-6)
-    noise = float(np.median(resid[inliers])) if inliers.any() else 0.0
-    return coef, noise
-
-
-def _distance(img: np.ndarray, coef: np.ndarray) -> np.ndarray:
-    """Colour distance from the background model that forgives soft shadows (planes in, one plane out).
-
-    A shadow darkens the background without changing its hue, so darkening up to `_SHADOW_DEPTH` counts
-    only at `_SHADOW_WEIGHT`; hue changes and brightening count fully. The background is rebuilt one
-    channel at a time (twice: projection, then residual) so no 3-plane temporaries are held.
-    """
-    _, h, w = img.shape
-    eight = np.float32(8.0)
-
-    def channel(c: int) -> tuple[np.ndarray, np.ndarray]:
-        base = _surface_plane(coef, c, h, w)
-        base += eight
-        return img[c] + eight, base
-
-    norm2 = np.zeros((h, w), dtype=np.float32)
-    dot = np.zeros((h, w), dtype=np.float32)
-    for c in range(3):
-        pix, base = channel(c)
-        dot += pix * base
-        base *= base
-        norm2 += base
-    ratio = dot / norm2
-    chroma2 = dot
-    chroma2.fill(0.0)
-    for c in range(3):
-        pix, base = channel(c)
-        base *= ratio
-        pix -= base
-        pix *= pix
-        chroma2 += pix
-    dark = np.subtract(np.float32(1.0), ratio, out=ratio)
-    along = np.minimum(dark, np.float32(_SHADOW_DEPTH))
-    along *= np.float32(_SHADOW_WEIGHT)
-    excess = np.subtract(dark, np.float32(_SHADOW_DEPTH))
-    np.maximum(excess, np.float32(0.0), out=excess)
-    along += excess
-    np.negative(dark, out=excess)
-    np.copyto(along, excess, where=dark <= 0)
-    along *= along
-    along *= norm2
-    along += chroma2
-    return np.sqrt(along, out=along)
 
 
 def _length(vector: np.ndarray) -> float:
@@ -315,8 +142,8 @@ class Analysis:
         self.full_size: tuple[int, int] = (pixels.shape[0], pixels.shape[1])
         self.work_size = working_size(*self.full_size, cap)
         img = blur(downscale(pixels, self.work_size), 0.7)
-        coef, noise = _background_model(img)
-        dist = _distance(img, coef)
+        coef, noise = fit(img)
+        dist = distance(img, coef)
         self.threshold = max(5.0 * noise, _MIN_THRESHOLD)
         steep = np.float32(-1.0 / (0.25 * self.threshold))
         prob = blur(1.0 / (1.0 + np.exp((dist - np.float32(self.threshold)) * steep)), 1.0)
@@ -394,7 +221,7 @@ class Analysis:
         areas = np.bincount(flat, minlength=n + 1)
         means = _mean_lab(labels, n, self.lab)
         inside = np.flatnonzero(flat)
-        bg_lab = to_lab_planes(_surface_at(self._bg_coef, inside // w, inside % w, h, w))
+        bg_lab = to_lab_planes(surface_at(self._bg_coef, inside // w, inside % w, h, w))
         bg_means = _label_means(flat[inside], n, bg_lab)
         found = []
         for i in range(1, n + 1):

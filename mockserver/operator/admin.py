@@ -55,6 +55,7 @@ def list_requests() -> Response:
         after = int(args["after"]) if "after" in args else None
     except ValueError:
         return _problem(400, "status, limit and after must be integers")
+    operator().settle()
     entries = operator().journal.entries(provider=args.get("provider"), operation=args.get("operation"),
                                          status=status, limit=limit, after=after)
     return jsonify(requests=entries, size=operator().journal.size)
@@ -66,6 +67,7 @@ def clear_requests() -> Response:
 
 
 def one_request(seq: int) -> Response:
+    operator().settle()
     entry = operator().journal.entry(seq)
     return jsonify(entry) if entry else _problem(404, f"no journal entry {seq} (the journal keeps the last "
                                                       f"{operator().journal.size})")

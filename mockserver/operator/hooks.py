@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import os
+import queue
+import threading
 import time
 from typing import Any
 
@@ -18,7 +20,8 @@ from . import logs
 from .answers import fault_answer
 from .faults import FaultBook
 from .journal import Journal
-from .record import exchange
+from .pictures import input_thumbnail, looks_like_image, outputs
+from .record import exchange, uploads
 from .wire import broken_body
 
 class Operator:
@@ -64,9 +67,25 @@ class Operator:
 
     def observe(self, provider: str, operation: str, request: Any, ctx: Any, response: Any, elapsed: float,
                 injected: bool) -> None:
+        """Journal the exchange now; its inspector pictures are made by a background thread."""
         fault = g.get("segmock_fault")
         g.segmock_exchange = (provider, operation)
-        self.journal.record(exchange(provider, operation, request, ctx, response, elapsed, fault, self.thumbnails))
+        entry = exchange(provider, operation, request, ctx, response, elapsed, fault, thumbnails=False)
+        seq = self.journal.record(entry)
+        if self.thumbnails and entry.status is not None:
+            first = next((data for data in uploads(ctx.sent if ctx is not None else {}) if looks_like_image(data)),
+                         None)
+            body = b"" if getattr(response, "is_streamed", True) else response.get_data()
+            self.pictures.submit(seq, first, entry.status, entry.content_type or "", body)
+
+    @functools.cached_property
+    def pictures(self) -> "PictureQueue":
+        return PictureQueue(self.journal)
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait for pictures still being made in this process (the inspector shows them once made)."""
+        if "pictures" in self.__dict__:
+            self.pictures.wait(timeout)
 
     def before_request(self) -> None:
         g.segmock_started = time.perf_counter()
@@ -93,3 +112,42 @@ def _truncated(response: Response) -> Response:
     headers["Content-Length"] = str(len(body))
     return Response(broken_body(request.environ, "truncated", body), status=response.status_code,
                     headers=headers, direct_passthrough=True)
+
+
+class PictureQueue:
+    """Makes inspector thumbnails off the request path: decoding a 16 MP answer must not slow the client.
+
+    At most ``PENDING`` exchanges wait (each holds its upload and answer bytes); beyond that an entry is
+    journaled without pictures, so memory stays bounded under load.
+    """
+
+    PENDING = 4
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+        self.jobs: queue.Queue[tuple[int, bytes | None, int, str, bytes]] = queue.Queue(self.PENDING)
+        self.thread = threading.Thread(target=self._run, name="segmock-pictures", daemon=True)
+        self.thread.start()
+
+    def submit(self, seq: int, upload: bytes | None, status: int, content_type: str, body: bytes) -> None:
+        try:
+            self.jobs.put_nowait((seq, upload, status, content_type, body))
+        except queue.Full:
+            pass
+
+    def wait(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self.jobs.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.005)
+
+    def _run(self) -> None:
+        while True:
+            seq, upload, status, content_type, body = self.jobs.get()
+            try:
+                thumb = input_thumbnail(upload) if upload is not None else None
+                pictures = outputs(content_type, body) if 200 <= status < 300 and body else []
+                self.journal.attach(seq, thumb, pictures)
+            except Exception:  # a picture must never take the journal down
+                pass
+            finally:
+                self.jobs.task_done()

@@ -28,6 +28,7 @@ def inspector_blueprint() -> Blueprint:
 def page() -> str:
     args = request.args
     status = args.get("status", "")
+    operator().settle()
     entries = operator().journal.entries(provider=args.get("provider") or None,
                                          operation=args.get("operation") or None,
                                          status=int(status) if status.isdigit() else None, limit=PAGE_LIMIT)
@@ -74,6 +75,7 @@ def _short(value: Any) -> str:
 
 
 def input_image(seq: int) -> Response:
+    operator().settle()
     data = operator().journal.input_thumb(seq)
     if data is None:
         return Response("no input thumbnail", status=404, mimetype="text/plain")
@@ -82,6 +84,7 @@ def input_image(seq: int) -> Response:
 
 def overlay_image(seq: int, idx: int) -> Response:
     """Output ``idx`` of entry ``seq`` over its input (a mask on a checkerboard when there was no input)."""
+    operator().settle()
     output = operator().journal.output(seq, idx)
     if output is None:
         return Response("no such output", status=404, mimetype="text/plain")

@@ -101,6 +101,15 @@ class Journal:
         self._trim(seq)
         return seq
 
+    def attach(self, seq: int, input_thumb: bytes | None, outputs: list[Picture]) -> None:
+        """Add the pictures of an entry recorded earlier (they are made off the request path)."""
+        if input_thumb is None and not outputs:
+            return
+        with self.db.write() as conn:
+            conn.execute("UPDATE journal SET input_thumb = ? WHERE seq = ?", (input_thumb, seq))
+            conn.executemany("INSERT OR REPLACE INTO outputs (entry, idx, kind, png) VALUES (?, ?, ?, ?)",
+                             [(seq, i, p.kind, p.png) for i, p in enumerate(outputs)])
+
     def _trim(self, seq: int) -> None:
         """Drop what fell off the ring (readers never see it anyway: they only look at the last ``size``)."""
         oldest_kept = seq - self.size

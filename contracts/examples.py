@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from .exchange import HttpRequest
 from .multipart import Part, encode
-from .specs import Operation, Spec, spec as load_spec
+from .specs import Operation, Spec, default_url, spec as load_spec
 
 _PIL_FORMAT = {"png": "PNG", "jpeg": "JPEG", "jpg": "JPEG", "webp": "WEBP"}
 _MIME = {"png": "image/png", "jpeg": "image/jpeg", "jpg": "image/jpeg", "webp": "image/webp"}
@@ -31,11 +31,10 @@ def sample_image(fmt: str = "png", width: int = 320, height: int = 256) -> bytes
 
 
 def server_url(op: Operation, spec: Spec) -> str:
-    url = op.base_url
-    for item in [*spec.raw["paths"][op.path].get("servers", []), *spec.raw.get("servers", [])]:
-        for var, value in item.get("variables", {}).items():
-            url = url.replace("{" + var + "}", str(value.get("default", "")))
-    return url
+    """The operation's base URL with server variables at their defaults."""
+    servers = (op.node.get("servers") or spec.raw["paths"][op.path].get("servers") or spec.raw.get("servers")
+               or [{"url": op.base_url}])
+    return default_url(servers[0])
 
 
 def auth_headers(spec: Spec, token: str = "segmock-test-key") -> dict[str, str]:

@@ -40,8 +40,22 @@ def _headers(value: Any) -> Headers:
     return Headers([(str(k), str(v)) for k, v in items])
 
 
+class _Typed:
+    """What both messages say about their body's type."""
+
+    headers: Headers
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", "")
+
+    @property
+    def mimetype(self) -> str:
+        return parse_options_header(self.content_type)[0].lower()
+
+
 @dataclass
-class HttpRequest:
+class HttpRequest(_Typed):
     """A request as sent on the wire: method, absolute URL, headers, body.
 
     ``form``/``files`` may be given already parsed (the mock passes werkzeug's parse) so a 30 MB upload is
@@ -75,14 +89,6 @@ class HttpRequest:
         return MultiDict(parse_qsl(urlsplit(self.url).query, keep_blank_values=True))
 
     @property
-    def content_type(self) -> str:
-        return self.headers.get("Content-Type", "")
-
-    @property
-    def mimetype(self) -> str:
-        return parse_options_header(self.content_type)[0].lower()
-
-    @property
     def is_form(self) -> bool:
         return self.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded")
 
@@ -94,7 +100,7 @@ class HttpRequest:
 
 
 @dataclass
-class HttpResponse:
+class HttpResponse(_Typed):
     """A response as received: status, headers, body."""
 
     status: int
@@ -105,14 +111,6 @@ class HttpResponse:
         self.headers = _headers(self.headers)
         if isinstance(self.body, str):
             self.body = self.body.encode()
-
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("Content-Type", "")
-
-    @property
-    def mimetype(self) -> str:
-        return parse_options_header(self.content_type)[0].lower()
 
 
 def parse_form(body: bytes, content_type: str) -> tuple[MultiDict, MultiDict]:

@@ -59,6 +59,14 @@ class Operation:
         return m.groupdict() if m else None
 
 
+def default_url(server: dict[str, Any]) -> str:
+    """A ``servers`` entry's URL with its variables at their defaults."""
+    url = server["url"]
+    for var, spec_ in server.get("variables", {}).items():
+        url = url.replace("{" + var + "}", str(spec_.get("default", "")))
+    return url
+
+
 def _path_regex(template: str) -> re.Pattern[str]:
     parts = re.split(r"(\{[^}]+\})", template)
     out = []
@@ -112,23 +120,14 @@ class Spec:
     @property
     def hosts(self) -> list[str]:
         """The real hosts (``netloc``) of the provider, with server variables at their defaults."""
+        servers = [*self.raw.get("servers", []),
+                   *(s for item in self.raw.get("paths", {}).values() for s in item.get("servers", [])),
+                   *(s for op in self.operations.values() for s in op.node.get("servers", []))]
         out: list[str] = []
-        for item in [*self.raw.get("servers", []), *(
-                s for p in self.raw.get("paths", {}).values() for s in p.get("servers", []))]:
-            url = item["url"]
-            for var, spec_ in item.get("variables", {}).items():
-                url = url.replace("{" + var + "}", str(spec_.get("default", "")))
-            host = url.split("://", 1)[-1].split("/", 1)[0]
+        for server in servers:
+            host = default_url(server).split("://", 1)[-1].split("/", 1)[0]
             if host and host not in out:
                 out.append(host)
-        for op in self.operations.values():
-            for server in op.node.get("servers", []):
-                url = server["url"]
-                for var, spec_ in server.get("variables", {}).items():
-                    url = url.replace("{" + var + "}", str(spec_.get("default", "")))
-                host = url.split("://", 1)[-1].split("/", 1)[0]
-                if host and host not in out:
-                    out.append(host)
         return out
 
     def find(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:

@@ -25,13 +25,14 @@ mock or anywhere else; the default is the provider's real URL, which ``segmock_r
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from hypothesis import reject
 from hypothesis import strategies as st
 
-from .drafts import Draft, enforce, protected, repair, set_path
+from .drafts import Draft, enforce, get_path, protected, repair, set_path
 from .examples import auth_headers
 from .exchange import HttpRequest
 from .generation import Boundary, Field, ImageLimits, boundaries, fields, input_limits, media_types
@@ -194,6 +195,9 @@ def _drafts(provider: str, operation: str, media_type: str | None, near_limits: 
         keep = {*include, *fixed}
         enforce(draft, keep, new, lambda names: draw(st.sampled_from(names)))
         for path, value in fixed.items():
+            parent = re.sub(r"(\.[^.\[\]]+|\[\d+\])$", "", path)
+            if path not in catalogue and parent != path and not _holds(draft.values, parent):
+                reject()  # this draw has no container at that path (an empty list of points, another branch)
             set_path(draft.values, path, value, catalogue)
         remaining = repair(draft, keep, new)
         if any(not protected(v.parameter, keep) or v.rule in _STRUCTURAL and fixed for v in remaining):
@@ -201,6 +205,13 @@ def _drafts(provider: str, operation: str, media_type: str | None, near_limits: 
         return draft
 
     return build()
+
+
+def _holds(values: dict[str, Any], path: str) -> bool:
+    try:
+        return isinstance(get_path(values, path), (dict, list))
+    except (KeyError, IndexError, TypeError):
+        return False
 
 
 def _new_value(draw: st.DrawFn, draft: Draft, near_limits: bool) -> Any:

@@ -298,6 +298,7 @@ def _check_request(ctx: RequestContext) -> list[Violation]:
     for error in result.errors:
         out.extend(_request_error(ctx, error))
     out.extend(_non_finite(ctx))
+    out.extend(_blank_credentials(ctx))
     out.extend(rules_mod.check(ctx))
     if req.is_form:
         out.extend(_duplicates(ctx, *req.form_parts()))
@@ -317,6 +318,23 @@ def _non_finite(ctx: RequestContext) -> Iterable[Violation]:
                 and value.strip().lower() in _NON_FINITE \
                 and {"number", "integer"} & set(schema_types(param.get("schema", {}), ctx.spec.resolve)):
             yield ctx.violation(name, ctx.locations[name], "type", expected="number", value=value)
+
+
+def _blank_credentials(ctx: RequestContext) -> Iterable[Violation]:
+    """A key header that is present but blank (``x-api-key:``, ``Authorization: Bearer``) authenticates nobody;
+    openapi-core only checks that the header exists."""
+    op = ctx.operation
+    if op is None or not op.node.get("security", ctx.spec.raw.get("security")):
+        return
+    name, where = _security_header(ctx)
+    value = ctx.request.headers.get(name)
+    if value is None:
+        return
+    token = value.strip()
+    if name.lower() == "authorization" and token.lower().startswith("bearer"):
+        token = token[len("bearer"):].strip()
+    if not token:
+        yield ctx.violation(name, where, "auth")
 
 
 def _duplicates(ctx: RequestContext, fields: Any, files: Any) -> Iterable[Violation]:
@@ -366,9 +384,18 @@ def _request_error(ctx: RequestContext, error: Exception) -> list[Violation]:
     if isinstance(error, req_exc.RequestBodyValidationError):
         cause = error.__cause__
         if isinstance(cause, DeserializeError) or cause is None and not isinstance(error, req_exc.InvalidRequestBody):
-            return [ctx.violation(None, "body", "malformed-body", reason=str(cause or error))]
+            return [ctx.violation(None, "body", "malformed-body", reason=_reason(cause or error))]
         return _schema_errors(ctx, cause, None, body_location)
-    return [ctx.violation(None, "request", "invalid", reason=str(error))]
+    return [ctx.violation(None, "request", "invalid", reason=_reason(error))]
+
+
+def _reason(error: BaseException) -> str:
+    """An exception's text; openapi-core's deserialize errors decode the body as UTF-8 to print it, and raise
+    on a body that is not UTF-8 (the client's bug must stay a 400, not become ours)."""
+    try:
+        return str(error)
+    except UnicodeDecodeError:
+        return f"{type(error).__name__}: the body is not valid UTF-8"
 
 
 def _security_header(ctx: RequestContext) -> tuple[str, str]:
@@ -385,9 +412,9 @@ def _schema_errors(ctx: RequestContext, cause: Any, name: str | None, location: 
     if isinstance(cause, CastError):
         return [ctx.violation(name, location, "type", value=cause.value, expected=cause.type)]
     if isinstance(cause, DeserializeError):
-        return [ctx.violation(name, location, "malformed", reason=str(cause))]
+        return [ctx.violation(name, location, "malformed", reason=_reason(cause))]
     if not isinstance(cause, InvalidSchemaValue):
-        return [ctx.violation(name, location, "invalid", reason=str(cause))]
+        return [ctx.violation(name, location, "invalid", reason=_reason(cause))]
     out = []
     for err in cause.schema_errors:
         if isinstance(err, SchemaError):
@@ -513,7 +540,7 @@ def _response_error(ctx: RequestContext, error: Exception, resp: HttpResponse) -
     if isinstance(error, resp_exc.MissingRequiredHeader):
         return [make(error.name, "header", "required")]
     if isinstance(error, resp_exc.InvalidHeader):
-        return [make(error.name, "header", "invalid", reason=str(cause))]
+        return [make(error.name, "header", "invalid", reason=_reason(cause))]
     if isinstance(error, resp_exc.MissingData):
         return [make(None, "body", "required-body")]
     if isinstance(error, resp_exc.DataValidationError):
@@ -523,5 +550,5 @@ def _response_error(ctx: RequestContext, error: Exception, resp: HttpResponse) -
                 if isinstance(err, SchemaError):
                     out.extend(_from_schema_error(ctx, err, None, "body", side="provider"))
             return out
-        return [make(None, "body", "malformed-body", reason=str(cause or error))]
+        return [make(None, "body", "malformed-body", reason=_reason(cause or error))]
     return [make(None, "response", "invalid", reason=str(error))]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .colour import canonical
 
@@ -41,7 +41,6 @@ class Term:
     nouns: tuple[str, ...] = ()
     everything: bool = False
     background: bool = False
-    _: tuple[()] = field(default=(), repr=False)
 
     @property
     def has_attributes(self) -> bool:

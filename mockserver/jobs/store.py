@@ -30,6 +30,7 @@ from .progression import Phase, Progression
 from .webhooks import DeliveryAttempt, DeliveryPolicy, Outbox
 
 PayloadBuilder = Callable[[Job], Any]
+_SQLITE_MAX = 2**63 - 1
 DEFAULT_PROGRESSION = "polls:2"
 DEFAULT_WEBHOOK_DELAY = 0.1
 
@@ -168,6 +169,8 @@ class JobStore:
         """The owner's live jobs of ``provider`` (every owner's for None), newest first; counts no poll."""
         if offset < 0 or (limit is not None and limit < 0):
             raise ValueError("offset and limit must be >= 0")
+        offset = min(offset, _SQLITE_MAX)  # a schema-valid huge offset simply pages past the end
+        limit = None if limit is None else min(limit, _SQLITE_MAX)
         with self._db.write() as conn:
             now = self.clock.now(conn)
             rows = conn.execute(

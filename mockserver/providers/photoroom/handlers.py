@@ -34,14 +34,19 @@ def edit(call: Call) -> Any:
     if image is not None:
         _check_upscale(image, params, backend.limits(operation).get("upscale_max_input_pixels", {}), operation)
     background = _input_image(call, "background.imageFile", "background.imageUrl", limits)
+    # The guidance image only steers the (synthetic) AI background, but it is read and checked like any input.
+    _input_image(call, "background.guidance.imageFile", "background.guidance.imageUrl", limits)
     alpha, score = None, None
     if image is not None:
         pixels = images.to_array(image)
         alpha, score = subject_alpha(call.services.segmenter, pixels, params)
     digest = _digest(call)
-    out = render.edit(image, alpha, params, background_image=background,
-                      export_quality=_export_quality(call), sandbox=parse_key(call.api_key or "").sandbox,
-                      request_digest=digest)
+    try:
+        out = render.edit(image, alpha, params, background_image=background,
+                          export_quality=_export_quality(call), sandbox=parse_key(call.api_key or "").sandbox,
+                          request_digest=digest)
+    except ValueError as exc:
+        return _refused(operation, exc, "background.color")
     backend.charge(call.api_key, operation)
     headers = dict(out.headers)
     unsupported = sorted({w.parameter for w in call.warnings if w.rule == "unsupported" and w.parameter})
@@ -70,10 +75,13 @@ def remove_background(call: Call) -> Any:
     cutout = call.services.segmenter.salient(pixels)
     alpha = cutout.alpha
     node = backend.operations[operation].node
-    out = render.segment_v1(image, alpha, call.params, size_presets=node["x-segmock-size-presets"],
-                            want_json=_wants_json(call.request.headers.get("Accept", "")),
-                            sandbox=parse_key(call.api_key or "").sandbox,
-                            export_quality=_export_quality(call))
+    try:
+        out = render.segment_v1(image, alpha, call.params, size_presets=node["x-segmock-size-presets"],
+                                want_json=_wants_json(call.request.headers.get("Accept", "")),
+                                sandbox=parse_key(call.api_key or "").sandbox,
+                                export_quality=_export_quality(call))
+    except ValueError as exc:
+        return _refused(operation, exc, "bg_color")
     backend.charge(call.api_key, operation)
     return _image_response(out.body, out.content_type, {**out.headers, "x-uncertainty-score": uncertainty(cutout.score)})
 
@@ -81,6 +89,13 @@ def remove_background(call: Call) -> Any:
 def account(call: Call) -> Any:
     """``GET /v2/account``: images left and the plan."""
     return jsonify(call.backend.account(call.api_key))
+
+
+def _refused(operation: str, exc: ValueError, colour_field: str) -> Any:
+    """A value the schema lets through but the renderer cannot read (a colour name, say) is a 400."""
+    text = str(exc)
+    message = f"{colour_field} must be a hex color or a color name" if "colo" in text.lower() else text
+    return error_response("photoroom", "validation", operation, message=message)
 
 
 def _input_image(call: Call, file_field: str, url_field: str, limits: images.Limits) -> Any:

@@ -200,8 +200,8 @@ def _drafts(provider: str, operation: str, media_type: str | None, near_limits: 
                 reject()  # this draw has no container at that path (an empty list of points, another branch)
             set_path(draft.values, path, value, catalogue)
         remaining = repair(draft, keep, new)
-        if any(not protected(v.parameter, keep) or v.rule in _STRUCTURAL and fixed and v.parameter not in fixed
-               for v in remaining):
+        if any(not protected(v.parameter, keep) or v.rule in _STRUCTURAL and fixed and (
+                v.parameter not in fixed or v.rule not in ("type", "const")) for v in remaining):
             reject()
         return draft
 

@@ -12,9 +12,11 @@ import binascii
 import ipaddress
 import socket
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import unquote_to_bytes, urljoin, urlsplit
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 _METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data", "metadata.azure.internal"})
 _METADATA_ADDRESSES = frozenset({ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254"),
@@ -80,6 +82,8 @@ def fetch(url: str, policy: FetchPolicy, client: httpx.Client | None = None) -> 
     """The body at ``url`` (http, https or data), or a ``FetchError``."""
     if url.startswith("data:"):
         return decode_data_url(url, policy.max_bytes)
+    import httpx  # only when a URL is fetched: importing it costs `segmock serve` a tenth of a second at start-up
+
     own = client is None
     client = client or httpx.Client(timeout=policy.timeout, follow_redirects=False, trust_env=False)
     try:

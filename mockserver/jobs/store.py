@@ -30,6 +30,7 @@ from .progression import Phase, Progression
 from .webhooks import DeliveryAttempt, DeliveryPolicy, Outbox
 
 PayloadBuilder = Callable[[Job], Any]
+_FINAL_STATES = tuple(state.value for state in JobState if state.final)
 _SQLITE_MAX = 2**63 - 1
 DEFAULT_PROGRESSION = "polls:2"
 DEFAULT_WEBHOOK_DELAY = 0.1
@@ -151,6 +152,10 @@ class JobStore:
         ``owner=None`` skips the owner check (for routes the provider leaves unscoped). Each call with
         ``count_poll`` counts one read toward ``polls:N``, exactly once even across processes.
         """
+        row = self._poll_final(provider, job_id, owner) if count_poll else None
+        if row is not None:
+            self._start_dispatcher_if(self._dispatch_idle() and self._has_webhook_work(self._db.connection()))
+            return _job(row)
         with self._db.write() as conn:
             now = self.clock.now(conn)
             row = _live_row(conn, provider, job_id, owner, now)
@@ -160,6 +165,21 @@ class JobStore:
             pending = self._has_webhook_work(conn)
         self._start_dispatcher_if(pending)
         return _job(row)
+
+    def _poll_final(self, provider: str, job_id: str, owner: str | None) -> sqlite3.Row | None:
+        """The common poll, of a visible job that is already final, as one atomic statement: count the poll
+        and read the row (nothing else can change). None sends the caller down the general path."""
+        rows = self._db.connection().execute(
+            "UPDATE jobs SET polls = polls + 1 WHERE id = ? AND provider = ? AND (? IS NULL OR owner = ?)"
+            f" AND state IN ({', '.join('?' * len(_FINAL_STATES))})"
+            " AND (expires_at IS NULL OR expires_at > ? + (SELECT offset FROM clock WHERE id = 1)) RETURNING *",
+            (job_id, provider, owner, owner, *_FINAL_STATES, self.clock.wall()),
+        ).fetchall()  # all rows: a RETURNING statement holds the write lock until it is stepped to its end
+        return rows[0] if rows else None
+
+    def _dispatch_idle(self) -> bool:
+        """Whether a read should look for webhook work (a running dispatcher looks by itself)."""
+        return self._auto_dispatch and not self._dispatcher.running
 
     def peek(self, provider: str, job_id: str, *, owner: str | None) -> Job | None:
         """Like :meth:`get` without counting a poll (time-based progressions still move on)."""
@@ -334,9 +354,12 @@ class JobStore:
         return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
     def _has_webhook_work(self, conn: sqlite3.Connection) -> bool:
-        now = self.clock.now(conn)
-        due = conn.execute("SELECT 1 FROM jobs WHERE due_at IS NOT NULL AND due_at <= ? LIMIT 1", (now,)).fetchone()
-        return due is not None or self._outbox.pending(conn) > 0
+        """A webhook job due to finish, or a delivery pending (one statement: every read asks)."""
+        (busy,) = conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM jobs WHERE due_at IS NOT NULL"
+            " AND due_at <= ? + (SELECT offset FROM clock WHERE id = 1))"
+            " OR EXISTS (SELECT 1 FROM outbox WHERE status = 'pending')", (self.clock.wall(),)).fetchone()
+        return bool(busy)
 
     def _start_dispatcher_if(self, needed: bool) -> None:
         if needed and self._auto_dispatch and not self._dispatcher.running:

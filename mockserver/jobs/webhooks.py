@@ -194,10 +194,6 @@ class Outbox:
                 (claim.delivery_id,),
             )
 
-    def pending(self, conn: sqlite3.Connection) -> int:
-        """How many deliveries are not yet delivered or given up."""
-        return int(conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0])
-
     def attempts(self, job_id: str | None = None) -> list[DeliveryAttempt]:
         """Every recorded attempt, oldest first, optionally for one job."""
         with self._db.read() as conn:

@@ -7,6 +7,7 @@ hand their traffic to the same checks; these records are the common form, and ``
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -47,11 +48,19 @@ class _Typed:
 
     @property
     def content_type(self) -> str:
-        return self.headers.get("Content-Type", "")
+        # getlist, not get: werkzeug's get raises (and builds) an HTTP exception for every absent header
+        found = self.headers.getlist("Content-Type")
+        return found[0] if found else ""
 
     @property
     def mimetype(self) -> str:
-        return parse_options_header(self.content_type)[0].lower()
+        return _mimetype(self.content_type)
+
+
+@functools.lru_cache(maxsize=256)
+def _mimetype(content_type: str) -> str:
+    """The media type of a Content-Type value (asked for many times per request, by every check)."""
+    return parse_options_header(content_type)[0].lower()
 
 
 @dataclass

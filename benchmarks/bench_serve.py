@@ -195,16 +195,43 @@ def ok(url: str, headers: dict[str, str]) -> Callable[[], bool]:
     return probe
 
 
-def measure(figures: Figures, client: httpx.Client, send: Callable[[], httpx.Response], n: int, warmup: int) -> None:
+@dataclass
+class Running:
+    """A started server: its figures, how to send the JSON request, and how to stop it."""
+
+    figures: Figures
+    send: Callable[[], httpx.Response]
+    stop: Callable[[], None]
+
+
+def measure(figures: Figures, send: Callable[[], httpx.Response], n: int, warmup: int) -> None:
+    """``n`` sequential requests to one server after ``warmup``."""
     for _ in range(warmup):
         send()
     began = time.perf_counter()
     for _ in range(n):
-        t0 = time.perf_counter()
-        response = send()
-        figures.latencies.append(time.perf_counter() - t0)
-        figures.statuses[response.status_code] = figures.statuses.get(response.status_code, 0) + 1
+        _timed(figures, send)
     figures.wall_s = time.perf_counter() - began
+
+
+def measure_interleaved(servers: list[Running], n: int, warmup: int) -> None:
+    """``n`` rounds of one request to each server, the order rotating every round: a busy moment on the
+    machine lands on every server alike instead of on whichever happened to be measured then."""
+    for _ in range(warmup):
+        for server in servers:
+            server.send()
+    for i in range(n):
+        for server in servers[i % len(servers):] + servers[:i % len(servers)]:
+            _timed(server.figures, server.send)
+    for server in servers:
+        server.figures.wall_s = sum(server.figures.latencies)
+
+
+def _timed(figures: Figures, send: Callable[[], httpx.Response]) -> None:
+    t0 = time.perf_counter()
+    response = send()
+    figures.latencies.append(time.perf_counter() - t0)
+    figures.statuses[response.status_code] = figures.statuses.get(response.status_code, 0) + 1
 
 
 def packshot(size: int = 512) -> bytes:
@@ -240,8 +267,9 @@ def tengr_served() -> bool:
     return "tengr" in implemented()
 
 
-def bench_segmock(args: argparse.Namespace, image: bytes) -> tuple[list[Figures], dict[str, Any] | None]:
-    """segmock's figures, and the artwork JSON it served (WireMock is stubbed with the same body)."""
+def up_segmock(args: argparse.Namespace, image: bytes) -> tuple[Running, httpx.Client, dict[str, Any] | None]:
+    """segmock started (with one finished artwork to poll), its client, and the artwork JSON it served
+    (WireMock is stubbed with the same body)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with_tengr = tengr_served()
@@ -250,64 +278,69 @@ def bench_segmock(args: argparse.Namespace, image: bytes) -> tuple[list[Figures]
                "--state-dir", state, "--job-progression", "immediate", "--rate-limit", "tengr.limit=100000000",
                "--rate-limit", "photoroom.images_per_minute=100000000", "--log-format", args.log_format]
     probe = ok(f"{base}/v2/artworks", BEARER) if with_tengr else ok(f"{base}/v2/account", PHOTOROOM_KEY)
-    json_figures = Figures("segmock", "tengr get-artwork (JSON)" if with_tengr else "photoroom GET /v2/account (JSON)")
-    proc = launch(json_figures, command, probe, args.starts, cwd=ROOT)
-    out: list[Figures] = []
-    artwork: dict[str, Any] | None = None
-    try:
-        with httpx.Client(base_url=base, timeout=60) as client:
-            if with_tengr:
-                _ImageHandler.body = image
-                images = ThreadingHTTPServer(("127.0.0.1", 0), _ImageHandler)
-                threading.Thread(target=images.serve_forever, daemon=True).start()
-                created = client.post("/v2/artworks/segmentation", headers=BEARER, json={
-                    "imageUrl": f"http://127.0.0.1:{images.server_address[1]}/packshot.png", "method": "text",
-                    "textPrompt": "red square"})
-                created.raise_for_status()
-                path = f"/v2/artworks/{created.json()['id']}"
-                artwork = client.get(path, headers=BEARER).json()
-                measure(json_figures, client, lambda: client.get(path, headers=BEARER), args.n, args.warmup)
-                images.shutdown()
-            else:
-                json_figures.note = "tengr provider absent: fell back to Photoroom GET /v2/account"
-                measure(json_figures, client, lambda: client.get("/v2/account", headers=PHOTOROOM_KEY), args.n,
-                        args.warmup)
-            out.append(json_figures)
-            segment = Figures("segmock", "photoroom POST /v1/segment 512² (image)")
-            files = {"image_file": ("packshot.png", image, "image/png")}
-            measure(segment, client, lambda: client.post("/v1/segment", headers=PHOTOROOM_KEY, files=files),
-                    args.n_image, min(args.warmup, 10))
-            out.append(segment)
-    finally:
+    figures = Figures("segmock", "tengr get-artwork (JSON)" if with_tengr else "photoroom GET /v2/account (JSON)")
+    proc = launch(figures, command, probe, args.starts, cwd=ROOT)
+    client = httpx.Client(base_url=base, timeout=60)
+
+    def down() -> None:
+        client.close()
         stop(proc)
         shutil.rmtree(state, ignore_errors=True)
-    return out, artwork
 
-
-def bench_anchor(args: argparse.Namespace, figures: Figures, command: list[str], port: int) -> Figures:
-    """The JSON operation against an anchor server, started by ``command`` on ``port``."""
-    url = f"http://127.0.0.1:{port}/v2/artworks/bench-artwork"
-    proc = launch(figures, command, ok(url, BEARER), args.starts)
+    if not with_tengr:
+        figures.note = "tengr provider absent: fell back to Photoroom GET /v2/account"
+        return Running(figures, lambda: client.get("/v2/account", headers=PHOTOROOM_KEY), down), client, None
+    _ImageHandler.body = image
+    images = ThreadingHTTPServer(("127.0.0.1", 0), _ImageHandler)
+    threading.Thread(target=images.serve_forever, daemon=True).start()
     try:
-        with httpx.Client(timeout=60) as client:
-            measure(figures, client, lambda: client.get(url, headers=BEARER), args.n, args.warmup)
+        created = client.post("/v2/artworks/segmentation", headers=BEARER, json={
+            "imageUrl": f"http://127.0.0.1:{images.server_address[1]}/packshot.png", "method": "text",
+            "textPrompt": "red square"})
+        created.raise_for_status()
     finally:
-        stop(proc)
+        images.shutdown()
+    path = f"/v2/artworks/{created.json()['id']}"
+    artwork = client.get(path, headers=BEARER).json()
+    return Running(figures, lambda: client.get(path, headers=BEARER), down), client, artwork
+
+
+def segment_figures(args: argparse.Namespace, client: httpx.Client, image: bytes) -> Figures:
+    """Photoroom ``/v1/segment`` on the 512×512 packshot, measured alone (it is CPU work, not a round trip)."""
+    figures = Figures("segmock", "photoroom POST /v1/segment 512² (image)")
+    files = {"image_file": ("packshot.png", image, "image/png")}
+    measure(figures, lambda: client.post("/v1/segment", headers=PHOTOROOM_KEY, files=files), args.n_image,
+            min(args.warmup, 10))
     return figures
 
 
-def bench_prism(args: argparse.Namespace) -> Figures:
+def up_anchor(args: argparse.Namespace, figures: Figures, command: list[str], port: int,
+              cleanup: Callable[[], None] = lambda: None) -> Running:
+    """An anchor server started by ``command`` on ``port``, answering the JSON operation."""
+    url = f"http://127.0.0.1:{port}/v2/artworks/bench-artwork"
+    proc = launch(figures, command, ok(url, BEARER), args.starts)
+    client = httpx.Client(timeout=60)
+
+    def down() -> None:
+        client.close()
+        stop(proc)
+        cleanup()
+
+    return Running(figures, lambda: client.get(url, headers=BEARER), down)
+
+
+def up_prism(args: argparse.Namespace) -> Running | Figures:
     figures = Figures("Prism 5.14.2 (mock -m, validating)", "tengr get-artwork (JSON)")
     binary = prism_bin()
     if binary is None:
         figures.note = "not installed (--install-anchors)"
         return figures
     port = free_port()
-    return bench_anchor(args, figures, [str(binary), "mock", "-m", "-p", str(port), "-h", "127.0.0.1",
-                                        str(ROOT / "specs" / "tengr.yaml")], port)
+    return up_anchor(args, figures, [str(binary), "mock", "-m", "-p", str(port), "-h", "127.0.0.1",
+                                     str(ROOT / "specs" / "tengr.yaml")], port)
 
 
-def bench_wiremock(args: argparse.Namespace, body: dict[str, Any]) -> Figures:
+def up_wiremock(args: argparse.Namespace, body: dict[str, Any]) -> Running | Figures:
     figures = Figures("WireMock 3.13.2 (journal on)", "tengr get-artwork (JSON)")
     jar = wiremock_jar()
     if jar is None or shutil.which("java") is None:
@@ -320,11 +353,9 @@ def bench_wiremock(args: argparse.Namespace, body: dict[str, Any]) -> Figures:
                     "headers": {"Authorization": {"matches": "Bearer .+"}}},
         "response": {"status": 200, "headers": {"Content-Type": "application/json"}, "jsonBody": body}}))
     port = free_port()
-    try:
-        return bench_anchor(args, figures, ["java", "-jar", str(jar), "--port", str(port), "--bind-address",
-                                            "127.0.0.1", "--root-dir", str(root), "--disable-banner"], port)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+    return up_anchor(args, figures, ["java", "-jar", str(jar), "--port", str(port), "--bind-address", "127.0.0.1",
+                                     "--root-dir", str(root), "--disable-banner"], port,
+                     cleanup=lambda: shutil.rmtree(root, ignore_errors=True))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -346,13 +377,28 @@ def main(argv: list[str] | None = None) -> int:
         install_anchors()
     print("\n".join(machine()))
     image = packshot()
-    rows, artwork = bench_segmock(args, image)
-    if not args.no_anchors:
-        rows.append(bench_prism(args))
-        rows.append(bench_wiremock(args, artwork or {"id": "bench-artwork", "status": "completed"}))
-    print(f"\nkeep-alive httpx.Client, sequential, n={args.n} (image: n={args.n_image}) after {args.warmup} warm-up;"
-          f" start-up: median of {args.starts} launches; segmock --workers {args.workers}, request log"
-          f" {args.log_format} to /dev/null\n")
+    running: list[Running] = []
+    absent: list[Figures] = []
+    try:
+        segmock, client, artwork = up_segmock(args, image)
+        running.append(segmock)
+        if not args.no_anchors:
+            for anchor in (up_prism(args), up_wiremock(args, artwork or {"id": "bench-artwork",
+                                                                         "status": "completed"})):
+                if isinstance(anchor, Running):
+                    running.append(anchor)
+                else:
+                    absent.append(anchor)
+        measure_interleaved(running, args.n, args.warmup)
+        segment = segment_figures(args, client, image)
+    finally:
+        for server in running:
+            server.stop()
+    served = [server.figures for server in running]
+    rows = [served[0], segment, *served[1:], *absent]
+    print(f"\nkeep-alive httpx.Client per server; JSON: n={args.n} interleaved rounds (one request to each server"
+          f" per round) after {args.warmup} warm-up rounds; image: n={args.n_image} alone; start-up: median of"
+          f" {args.starts} launches; segmock --workers {args.workers}, request log {args.log_format} to /dev/null\n")
     print("| server | operation | start-up to first 200 | start-up CPU | p50 ms | p99 ms | req/s | statuses |")
     print("|---|---|---|---|---|---|---|---|")
     for figures in rows:

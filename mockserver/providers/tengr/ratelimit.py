@@ -16,14 +16,14 @@ from pathlib import Path
 from ...jobs.db import Database
 
 TRIM_EVERY = 64  # hits older than the window are never counted; deleting them now and then keeps the table small
+_FIRST = "FROM rolling_hits WHERE scope = :scope AND at > :cutoff ORDER BY at, n LIMIT 1"
 _WINDOW = ("SELECT (SELECT n FROM rolling_hits WHERE scope = :scope ORDER BY n DESC LIMIT 1) AS last_n,"
            " (SELECT at FROM rolling_hits WHERE scope = :scope ORDER BY n DESC LIMIT 1) AS last_at,"
-           " (SELECT n FROM rolling_hits WHERE scope = :scope AND at > :cutoff ORDER BY at, n LIMIT 1) AS first_n,"
-           " (SELECT at FROM rolling_hits WHERE scope = :scope AND at > :cutoff ORDER BY at, n LIMIT 1) AS first_at")
+           f" (SELECT n {_FIRST}) AS first_n, (SELECT at {_FIRST}) AS first_at")
 _IN_WINDOW = "COALESCE(last_n - first_n + 1, 0)"
 HIT = ("INSERT INTO rolling_hits (scope, n, at)"
        " SELECT :scope, COALESCE(last_n, 0) + 1, MAX(:now, COALESCE(last_at, :now))"
-       f" FROM ({_WINDOW}) WHERE {_IN_WINDOW} < :limit RETURNING n")
+       f" FROM ({_WINDOW}) WHERE {_IN_WINDOW} < :limit RETURNING n, (SELECT n {_FIRST}), (SELECT at {_FIRST})")
 PEEK = f"SELECT {_IN_WINDOW}, first_at FROM ({_WINDOW})"
 
 
@@ -63,9 +63,14 @@ class RateLimiter:
         processes can never both take the last slot."""
         conn = self._db.connection()
         added = conn.execute(HIT, {"scope": scope, "now": now, "cutoff": now - window, "limit": limit}).fetchall()
-        if added and added[0][0] % TRIM_EVERY == 0:
+        if not added:
+            return self.peek(scope, limit, window, now, allowed=False)
+        n, first_n, first_at = added[0]
+        if n % TRIM_EVERY == 0:
             conn.execute("DELETE FROM rolling_hits WHERE scope = ? AND at <= ?", (scope, now - window))
-        return self.peek(scope, limit, window, now, allowed=bool(added))
+        # The window's first hit is this one when the window was empty (whether or not the subquery saw it).
+        count = n - first_n + 1 if first_n is not None else 1
+        return _decision(True, limit, count, first_at if first_at is not None else now, window, now)
 
     def peek(self, scope: str, limit: int, window: float, now: float, allowed: bool | None = None) -> Decision:
         """The window as it stands, counting nothing (for the headers of a request already admitted)."""

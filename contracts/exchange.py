@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 from werkzeug.datastructures import FileStorage, Headers, MultiDict
 from werkzeug.formparser import FormDataParser
 from werkzeug.http import parse_options_header
+from werkzeug.sansio.utils import get_current_url
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,7 @@ def _from_werkzeug(req: Any) -> HttpRequest:
     headers = Headers(list(req.headers.items()))
     mimetype = (req.mimetype or "").lower()
     if mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        out = HttpRequest(req.method, req.url, headers, b"")
+        out = HttpRequest(req.method, _url_of(req), headers, b"")
         try:
             form = MultiDict(req.form.items(multi=True))
             files = _file_parts(req.files)
@@ -177,7 +178,17 @@ def _from_werkzeug(req: Any) -> HttpRequest:
             raise FormError("multipart body without a boundary")
         out._form, out._files = form, files
         return out
-    return HttpRequest(req.method, req.url, headers, req.get_data(cache=True))
+    return HttpRequest(req.method, _url_of(req), headers, req.get_data(cache=True))
+
+
+def _url_of(req: Any) -> str:
+    return _current_url(req.scheme, req.host, req.root_path, req.path, req.query_string)
+
+
+@functools.lru_cache(maxsize=1024)
+def _current_url(scheme: str, host: str, root_path: str, path: str, query_string: bytes) -> str:
+    """werkzeug's ``request.url`` (an IRI, costly to build), remembered: clients poll the same URLs."""
+    return get_current_url(scheme, host, root_path, path, query_string)
 
 
 def as_response(obj: Any) -> HttpResponse:

@@ -99,6 +99,7 @@ class Spec:
                 self.operations[op.operation_id] = op
         # Literal paths win over templated ones (``/v2/artworks/x`` vs ``/v2/artworks/{id}``).
         self._ordered = sorted(self.operations.values(), key=lambda o: (o.path.count("{"), -len(o.path)))
+        self._parameters: dict[str, list[dict[str, Any]]] = {}
 
     def __repr__(self) -> str:
         return f"Spec({self.name!r}, {len(self.operations)} operations)"
@@ -137,6 +138,17 @@ class Spec:
             if params is not None:
                 return op, params
         return None
+
+    def parameters(self, op: Operation) -> list[dict[str, Any]]:
+        """The operation's parameters (path-level ones merged in, ``$ref`` resolved), worked out once."""
+        found = self._parameters.get(op.operation_id)
+        if found is None:
+            merged: dict[tuple[str, str], dict[str, Any]] = {}
+            for p in [*self.raw["paths"][op.path].get("parameters", []), *op.node.get("parameters", [])]:
+                p = self.resolve(p)
+                merged[(p["name"], p["in"])] = p
+            found = self._parameters[op.operation_id] = list(merged.values())
+        return found
 
     def path_known(self, path: str) -> bool:
         return any(op.regex.fullmatch(path) for op in self._ordered)

@@ -134,10 +134,11 @@ def match(provider: str, request: Any) -> RequestContext:
 def _collect_sent(ctx: RequestContext) -> None:
     spec, op, req = ctx.spec, ctx.operation, ctx.request
     assert op is not None
-    for param in _parameters(spec, op):
+    query = req.query if "?" in req.url else None
+    for param in spec.parameters(op):
         name, where = param["name"], param["in"]
-        if where == "query" and name in req.query:
-            values = req.query.getlist(name)
+        if where == "query" and query is not None and name in query:
+            values = query.getlist(name)
             value = values if "array" in schema_types(param.get("schema", {}), spec.resolve) else values[0]
             ctx.sent[name] = coerce(value, param.get("schema", {}), spec.resolve)
             ctx.locations[name] = "query"
@@ -163,15 +164,6 @@ def _collect_sent(ctx: RequestContext) -> None:
             for name, value in payload.items():
                 ctx.sent[name] = value
                 ctx.locations[name] = "json"
-
-
-def _parameters(spec: Spec, op: Operation) -> list[dict[str, Any]]:
-    path_item = spec.raw["paths"][op.path]
-    merged: dict[tuple[str, str], dict[str, Any]] = {}
-    for p in [*path_item.get("parameters", []), *op.node.get("parameters", [])]:
-        p = spec.resolve(p)
-        merged[(p["name"], p["in"])] = p
-    return list(merged.values())
 
 
 def _body_schema(spec: Spec, op: Operation, mimetype: str) -> dict[str, Any] | None:
@@ -311,7 +303,7 @@ _NON_FINITE = frozenset({"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity
 
 def _non_finite(ctx: RequestContext) -> Iterable[Violation]:
     """NaN and infinities are not numbers to any provider (openapi-core's query casting lets them through)."""
-    for param in _parameters(ctx.spec, ctx.operation):  # type: ignore[arg-type]
+    for param in ctx.spec.parameters(ctx.operation):  # type: ignore[arg-type]
         name = param["name"]
         value = ctx.sent.get(name)
         if ctx.locations.get(name) in ("query", "path") and isinstance(value, str) \
@@ -350,7 +342,7 @@ def _unsupported(ctx: RequestContext) -> Iterable[Violation]:
     """Query/form names the operation does not declare: providers ignore them (a warning, not an error)."""
     op, req = ctx.operation, ctx.request
     assert op is not None
-    declared = {p["name"] for p in _parameters(ctx.spec, op) if p["in"] == "query"}
+    declared = {p["name"] for p in ctx.spec.parameters(op) if p["in"] == "query"}
     for name in dict.fromkeys(req.query.keys()):
         if name not in declared:
             yield _phrased(ctx.provider, op, name, "query", "unsupported", "client", {}, "warning")

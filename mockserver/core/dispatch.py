@@ -175,8 +175,7 @@ def with_defaults(ctx: Any) -> dict[str, Any]:
     """What the client sent, plus the spec's defaults for what it did not (typed)."""
     spec, op = ctx.spec, ctx.operation
     params = dict(ctx.sent)
-    for param in op.node.get("parameters", []):
-        param = spec.resolve(param)
+    for param in spec.parameters(op):
         schema = spec.resolve(param.get("schema", {}))
         if param["name"] not in params and "default" in schema:
             params[param["name"]] = coerce(schema["default"], schema, spec.resolve)

@@ -7,6 +7,9 @@ The specs ship inside the wheel as ``contracts/specs/*.yaml``; in a checkout the
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import os
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -192,6 +195,36 @@ def spec(name: str) -> Spec:
     path = spec_dir() / f"{name}.yaml"
     if not path.is_file():
         raise KeyError(f"unknown provider {name!r}; known: {', '.join(providers())}")
-    with path.open("rb") as fh:
-        raw = yaml.load(fh, Loader=_LOADER)  # noqa: S506 - a safe loader, libyaml's when available
-    return Spec(name, raw, path)
+    return Spec(name, load_document(path), path)
+
+
+def cache_dir() -> Path:
+    """Where parsed specs are kept: ``$SEGMOCK_CACHE_DIR``, else the user's cache folder."""
+    chosen = os.environ.get("SEGMOCK_CACHE_DIR")
+    if chosen:
+        return Path(chosen)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "segmock"
+
+
+def load_document(path: Path) -> dict[str, Any]:
+    """A spec file parsed, through a JSON copy named by the file's digest (parsing the YAML is a tenth of
+    ``segmock serve``'s start-up; reading JSON costs nothing). The YAML stays the one source: an edited spec
+    has a new digest, and a document JSON would not carry faithfully is never cached."""
+    data = path.read_bytes()
+    cached = cache_dir() / f"{path.stem}-{hashlib.sha256(data).hexdigest()[:32]}.json"
+    try:
+        found: dict[str, Any] = json.loads(cached.read_bytes())
+        return found
+    except (OSError, ValueError):
+        pass
+    raw: dict[str, Any] = yaml.load(data, Loader=_LOADER)  # noqa: S506 - a safe loader, libyaml's when available
+    try:
+        text = json.dumps(raw, ensure_ascii=False)
+        if json.loads(text) == raw:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+            partial.write_text(text, encoding="utf-8")
+            os.replace(partial, cached)
+    except (OSError, TypeError, ValueError):
+        pass  # an unwritable cache only costs the next start the YAML parse
+    return raw

@@ -77,6 +77,8 @@ class JobStore:
         self._webhook_delay = webhook_delay
         self._payloads = dict(payloads or {})
         self._auto_dispatch = dispatch
+        self._dispatch_interval = dispatch_interval
+        self._last_look = float("-inf")
         self._db = Database(self.state_dir / "jobs.sqlite3")
         self._blobs = BlobStore(self.state_dir / "blobs")
         self._rules = FaultRules()
@@ -178,8 +180,15 @@ class JobStore:
         return rows[0] if rows else None
 
     def _dispatch_idle(self) -> bool:
-        """Whether a read should look for webhook work (a running dispatcher looks by itself)."""
-        return self._auto_dispatch and not self._dispatcher.running
+        """Whether a poll of a final job should look for webhook work another process left behind: not while
+        this process's dispatcher runs (it looks by itself), and at most once per dispatch interval."""
+        if not self._auto_dispatch or self._dispatcher.running:
+            return False
+        now = time.monotonic()
+        if now - self._last_look < self._dispatch_interval:
+            return False
+        self._last_look = now
+        return True
 
     def peek(self, provider: str, job_id: str, *, owner: str | None) -> Job | None:
         """Like :meth:`get` without counting a poll (time-based progressions still move on)."""

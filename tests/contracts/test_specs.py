@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import yaml
 from openapi_spec_validator import validate
 
 import contracts
+from contracts.specs import load_document, spec_dir
 from contracts.validation import openapi
 
 SEED_TABLES = Path(__file__).resolve().parents[1] / "data" / "seed_tables"
@@ -205,3 +207,39 @@ def test_post_edit_shares_get_ranges() -> None:
 
 def _keywords(schema: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in schema.items() if not k.startswith("x-") and k != "description"}
+
+
+def test_a_spec_read_through_the_cache_equals_the_yaml(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SEGMOCK_CACHE_DIR", str(tmp_path / "cache"))
+    source = spec_dir() / "tengr.yaml"
+    parsed = yaml.safe_load(source.read_text())
+    assert load_document(source) == parsed  # parsed, and written to the cache
+    [cached] = (tmp_path / "cache").glob("tengr-*.json")
+    assert load_document(source) == parsed  # read back from the cache
+    assert json.loads(cached.read_text()) == parsed
+
+
+def test_an_edited_spec_is_parsed_again_not_served_from_the_cache(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SEGMOCK_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "demo.yaml"
+    path.write_text("openapi: 3.1.0\ninfo: {title: demo, version: '1'}\npaths: {}\n")
+    assert load_document(path)["info"]["version"] == "1"
+    path.write_text("openapi: 3.1.0\ninfo: {title: demo, version: '2'}\npaths: {}\n")
+    assert load_document(path)["info"]["version"] == "2"
+    assert len(list((tmp_path / "cache").glob("demo-*.json"))) == 2
+
+
+def test_a_document_json_cannot_carry_is_never_cached(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SEGMOCK_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "demo.yaml"
+    path.write_text("responses:\n  200: {description: ok}\n")  # an integer key would come back as "200"
+    assert load_document(path) == {"responses": {200: {"description": "ok"}}}
+    assert load_document(path) == {"responses": {200: {"description": "ok"}}}
+    assert not list((tmp_path / "cache").glob("demo-*.json"))
+
+
+def test_an_unwritable_cache_only_costs_the_parse(tmp_path, monkeypatch) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("SEGMOCK_CACHE_DIR", str(blocked))
+    assert load_document(spec_dir() / "prodia.yaml") == yaml.safe_load((spec_dir() / "prodia.yaml").read_text())

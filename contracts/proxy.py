@@ -1,8 +1,10 @@
 """A reverse proxy (WSGI app) that forwards to the real provider unchanged and hands each exchange on.
 
-Bodies, statuses and end-to-end headers pass byte for byte in both directions; the response is streamed
-to the client as it arrives (``iter_raw``: no decompression, no re-encoding), and the exchange is handed to
-``on_exchange`` only after the last byte went out, so checking and recording never delay the client.
+Bodies, statuses and end-to-end headers pass byte for byte in both directions. Both bodies are streamed
+as they arrive (the upload to the provider while the client still sends it, the answer to the client
+while the provider still sends it), never decompressed or re-encoded, and kept as the pieces that went
+over the wire. The exchange is handed to ``on_exchange`` only when the WSGI server closes the response,
+after the last byte went out, so checking and recording never delay the client.
 """
 
 from __future__ import annotations
@@ -13,17 +15,40 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
-import httpx
 from werkzeug.datastructures import Headers
 
 from .exchange import HttpRequest, HttpResponse
 from .specs import Spec
+from .upstream import READ_SIZE, UpstreamError, UpstreamPool, UpstreamResponse
 
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
                         "trailer", "trailers", "transfer-encoding", "upgrade", "proxy-connection"})
 
-OnExchange = Callable[[HttpRequest, HttpResponse, float], None]
 StartResponse = Callable[..., Any]
+
+
+@dataclass
+class Forwarded:
+    """One exchange as it crossed the proxy. Bodies are the pieces that went over the wire, not joined:
+    joining an 8 MB body is a copy nobody needs before the recorder reads it."""
+
+    method: str
+    url: str
+    request_headers: Headers
+    request_body: list[bytes]
+    status: int
+    response_headers: Headers
+    response_body: list[bytes]
+    duration_ms: float
+
+    def request(self) -> HttpRequest:
+        return HttpRequest(self.method, self.url, self.request_headers, b"".join(self.request_body))
+
+    def response(self) -> HttpResponse:
+        return HttpResponse(self.status, self.response_headers, b"".join(self.response_body))
+
+
+OnExchange = Callable[[Forwarded], None]
 
 
 class Counter(Protocol):
@@ -94,12 +119,38 @@ def _end_to_end(headers: Headers) -> Headers:
     return Headers([(k, v) for k, v in headers.items() if k.lower() not in HOP_BY_HOP | listed])
 
 
-def _read_body(environ: dict[str, Any]) -> bytes:
-    stream = environ["wsgi.input"]
-    length = environ.get("CONTENT_LENGTH")
-    if length:
-        return stream.read(int(length))
-    return stream.read() if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked" else b""
+class _ClientBody:
+    """The client's request body, read piece by piece as the upstream connection sends it, every piece kept.
+
+    A body the client sent chunked (no Content-Length) is read in full first and goes on with a
+    Content-Length, which every provider accepts.
+    """
+
+    def __init__(self, environ: dict[str, Any]) -> None:
+        self._stream = environ["wsgi.input"]
+        length = environ.get("CONTENT_LENGTH")
+        self._left = int(length) if length else 0
+        self.pieces: list[bytes] = []
+        self.length: int | None = None
+        if not length and environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
+            self.pieces.append(self._stream.read())
+            self.length = len(self.pieces[0])
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from list(self.pieces)
+        while self._left > 0:
+            piece = self._stream.read(min(self._left, READ_SIZE))
+            if not piece:
+                raise ConnectionAbortedError(f"the client stopped sending with {self._left} body bytes to go")
+            self._left -= len(piece)
+            self.pieces.append(piece)
+            yield piece
+
+    def read(self) -> bytes:
+        """The whole body (what was not sent on yet is read now)."""
+        for _ in self:
+            pass
+        return b"".join(self.pieces)
 
 
 def _raw_target(environ: dict[str, Any]) -> str:
@@ -122,7 +173,7 @@ class RecordingProxy:
     """WSGI app: forward to the provider, stream the answer back, then report the exchange."""
 
     def __init__(self, spec: Spec, on_exchange: OnExchange, upstream: str | None = None,
-                 budget: Budget | None = None, client: httpx.Client | None = None,
+                 budget: Budget | None = None, pool: UpstreamPool | None = None,
                  on_refused: Callable[[HttpRequest, str], None] | None = None,
                  on_close: Callable[[], None] | None = None) -> None:
         self.spec = spec
@@ -131,48 +182,67 @@ class RecordingProxy:
         self.on_refused = on_refused or (lambda request, reason: None)
         self.budget = budget or Budget(None)
         self.on_close = on_close
-        self.client = client or httpx.Client(timeout=httpx.Timeout(300.0, connect=15.0), trust_env=False,
-                                             follow_redirects=False, limits=httpx.Limits(max_keepalive_connections=32))
+        self.pool = pool or UpstreamPool()
 
     def close(self) -> None:
         """Stop: finish what ``on_close`` still has queued, then drop the upstream connections."""
         if self.on_close:
             self.on_close()
-        self.client.close()
+        self.pool.close()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         target = _raw_target(environ)
         base = self.upstream or upstream_for(self.spec, method, target.split("?", 1)[0])
-        request = HttpRequest(method, base + target, _request_headers(environ), _read_body(environ))
+        url, headers, body = base + target, _request_headers(environ), _ClientBody(environ)
         if not self.budget.take():
             reason = (f"budget exhausted: {self.budget.limit} request(s) already forwarded "
                       "(--max-requests); this one was not sent to the provider")
-            self.on_refused(request, reason)
+            self.on_refused(HttpRequest(method, url, headers, body.read()), reason)
             return proxy_error(start_response, "429 Too Many Requests", "budget-exhausted", reason)
         started = time.perf_counter()
-        outgoing = httpx.Request(method, request.url, headers=list(request.headers.items()), content=request.body)
         try:
-            upstream = self.client.send(outgoing, stream=True)
-        except httpx.HTTPError as exc:
-            self.on_refused(request, f"upstream error: {exc!r}")
+            upstream = self.pool.request(method, url, headers.items(), body, body.length)
+        except UpstreamError as exc:
+            self.on_refused(HttpRequest(method, url, headers, b"".join(body.pieces)), f"upstream error: {exc!r}")
             return proxy_error(start_response, "502 Bad Gateway", "upstream-error",
                                f"could not reach {base}: {exc!r}")
-        headers = _end_to_end(Headers(list(upstream.headers.multi_items())))
-        start_response(f"{upstream.status_code} {upstream.reason_phrase}", list(headers.items()))
-        return self._stream(request, upstream, headers, started)
+        response_headers = _end_to_end(Headers(upstream.headers))
+        start_response(f"{upstream.status} {upstream.reason}", list(response_headers.items()))
+        forwarded = Forwarded(method, url, headers, body.pieces, upstream.status, response_headers, [], 0.0)
+        return _Relay(upstream, forwarded, started, self.on_exchange)
 
-    def _stream(self, request: HttpRequest, upstream: httpx.Response, headers: Headers,
-                started: float) -> Iterator[bytes]:
-        chunks: list[bytes] = []
-        complete = False
-        try:
-            for chunk in upstream.iter_raw():
-                chunks.append(chunk)
-                yield chunk
-            complete = True
-        finally:
-            upstream.close()
-            if complete:
-                elapsed = (time.perf_counter() - started) * 1000
-                self.on_exchange(request, HttpResponse(upstream.status_code, headers, b"".join(chunks)), elapsed)
+
+class _Relay:
+    """The response body as a WSGI iterable: each piece goes to the client as it is read from the provider.
+
+    The server calls ``close`` after the last byte went out (and after a chunked body's terminator): only
+    then is the upstream connection given back and the exchange reported, so the client never waits for it.
+    """
+
+    def __init__(self, upstream: UpstreamResponse, forwarded: Forwarded, started: float,
+                 on_exchange: OnExchange) -> None:
+        self._upstream = upstream
+        self._forwarded = forwarded
+        self._started = started
+        self._on_exchange = on_exchange
+        self._complete = False
+
+    def __iter__(self) -> "_Relay":
+        return self
+
+    def __next__(self) -> bytes:
+        piece = self._upstream.read()
+        if not piece:
+            if not self._complete:
+                self._complete = True
+                self._forwarded.duration_ms = (time.perf_counter() - self._started) * 1000
+            raise StopIteration
+        self._forwarded.response_body.append(piece)
+        return piece
+
+    def close(self) -> None:
+        self._upstream.release()
+        if self._complete:
+            self._complete = False  # report once, however often the server closes
+            self._on_exchange(self._forwarded)

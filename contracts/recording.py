@@ -26,6 +26,7 @@ from werkzeug.datastructures import Headers
 from . import reports
 from .cassettes import CassetteWriter, Interaction
 from .exchange import HttpRequest, HttpResponse
+from .proxy import Forwarded
 from .redaction import Redactor, scrub_text
 from .verify import ExchangeReport, check_exchange
 
@@ -111,10 +112,11 @@ class RecorderProcess:
     def start(self) -> None:
         self._process.start()
 
-    def exchange(self, request: HttpRequest, response: HttpResponse, duration_ms: float) -> None:
-        """Proxy callback: queue the exchange and return at once."""
-        self._queue.put(("exchange", _wire(request),
-                         (response.status, list(response.headers.items()), response.body), duration_ms))
+    def exchange(self, forwarded: Forwarded) -> None:
+        """Proxy callback, after the last byte went to the client: queue the exchange and return at once."""
+        response = forwarded.response()
+        self._queue.put(("exchange", _wire(forwarded.request()),
+                         (response.status, list(response.headers.items()), response.body), forwarded.duration_ms))
 
     def refuse(self, request: HttpRequest, reason: str) -> None:
         self._queue.put(("refuse", _wire(request), reason))

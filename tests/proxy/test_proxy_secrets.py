@@ -38,3 +38,25 @@ def test_keys_are_absent_from_every_written_file(cli, upstream, tmp_path, api_ke
     assert "text: REDACTED" in cassette  # the multipart api_key field, blanked in place
     report = json.loads((tmp_path / "report.json").read_text())
     assert len(report["exchanges"]) == 4
+
+
+def test_keys_in_big_bodies_never_reach_disk(cli, upstream, tmp_path, api_key, standin_bytes):
+    field_secret = "field-secret-big-5e6f7a8b9c"
+    server = cli("record", "--provider", "photoroom", "--upstream", upstream.url,
+                 "--cassette", str(tmp_path / "c.yaml"), "--report", str(tmp_path / "report.json"),
+                 "--redact-field", "webhook_secret")
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        response = client.post("/v1/segment", headers={"x-api-key": api_key, "X-Standin-Size": str(2 << 20)},
+                               files={"image_file": ("a.png", standin_bytes(2 << 20, seed=3), "image/png")},
+                               data={"api_key": api_key, "webhook_secret": field_secret})
+    output = server.stop()
+
+    assert response.status_code == 200
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert sum(p.stat().st_size for p in written) > 4 << 20  # both big bodies are on disk, as assets
+    for path in written:
+        data = path.read_bytes()
+        for secret in (api_key, field_secret):
+            assert secret.encode() not in data, f"{secret} leaked into {path.name}"
+    assert api_key not in output and field_secret not in output
+    assert (tmp_path / "c.yaml").read_text().count("text: REDACTED") == 2

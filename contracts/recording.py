@@ -3,8 +3,8 @@
 Checking runs on the exchange exactly as sent (so a malformed key field is still reported), but only the
 redacted copy is written, and every report line is scrubbed of the secret values seen so far.
 
-The work runs in a separate recorder process fed through a queue: contract checks cost milliseconds of
-CPU, and in the proxy's own process they would hold the GIL while the next request waits.
+The work runs in a separate recorder process fed through a ``Handoff``: contract checks cost milliseconds
+of CPU, and in the proxy's own process they would hold the GIL while the next request waits.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from werkzeug.datastructures import Headers
 from . import reports
 from .cassettes import CassetteWriter, Interaction
 from .exchange import HttpRequest, HttpResponse
+from .handoff import BodyLost, Handoff
 from .proxy import Forwarded
 from .redaction import Redactor, scrub_text
 from .verify import ExchangeReport, check_exchange
@@ -86,26 +87,17 @@ class RecordingSession:
         self._report_written = time.monotonic()
 
 
-def _wire(request: HttpRequest) -> tuple[str, str, list[tuple[str, str]], bytes]:
-    return request.method, request.url, list(request.headers.items()), request.body
-
-
-def _unwire(data: tuple[str, str, list[tuple[str, str]], bytes]) -> HttpRequest:
-    method, url, headers, body = data
-    return HttpRequest(method, url, Headers(headers), body)
-
-
 class RecorderProcess:
-    """Runs a ``RecordingSession`` in a child process; proxy workers hand it exchanges through a queue.
+    """Runs a ``RecordingSession`` in a child process; proxy workers hand it exchanges through a ``Handoff``.
 
-    Start it before the server forks its workers, so every worker (a restarted one too) shares the queue.
-    The child ignores Ctrl-C (the terminal sends it to the whole group) and drains the queue when ``stop``
-    asks; it exits on its own if its parent dies.
+    Start it before the server forks its workers, so every worker (a restarted one too) shares the channel.
+    The child ignores Ctrl-C (the terminal sends it to the whole group) and drains what was sent when
+    ``stop`` asks; it exits on its own if its parent dies.
     """
 
     def __init__(self, session_factory: Callable[[], RecordingSession]) -> None:
         ctx = multiprocessing.get_context("fork")
-        self._queue: Any = ctx.Queue()
+        self._handoff = Handoff(ctx)
         self._process = ctx.Process(target=self._run, args=(session_factory,), name="segmock-recorder",
                                     daemon=True)
 
@@ -113,22 +105,22 @@ class RecorderProcess:
         self._process.start()
 
     def exchange(self, forwarded: Forwarded) -> None:
-        """Proxy callback, after the last byte went to the client: queue the exchange and return at once."""
-        response = forwarded.response()
-        self._queue.put(("exchange", _wire(forwarded.request()),
-                         (response.status, list(response.headers.items()), response.body), forwarded.duration_ms))
+        """Proxy callback, after the last byte went to the client: hand the exchange over and return at once."""
+        message = ("exchange", forwarded.method, forwarded.url, list(forwarded.request_headers.items()),
+                   forwarded.status, list(forwarded.response_headers.items()), forwarded.duration_ms)
+        self._handoff.send(message, [forwarded.request_body, forwarded.response_body])
 
     def refuse(self, request: HttpRequest, reason: str) -> None:
-        self._queue.put(("refuse", _wire(request), reason))
+        message = ("refuse", request.method, request.url, list(request.headers.items()), reason)
+        self._handoff.send(message, [[request.body]])
 
     def flush(self) -> None:
-        """In a worker about to exit: make sure everything it queued reached the pipe."""
-        self._queue.close()
-        self._queue.join_thread()
+        """In a worker about to exit: make sure everything it handed over reached the recorder's queue."""
+        self._handoff.flush()
 
     def stop(self, timeout: float = 120.0) -> None:
         """Process what is queued, write the final report, and end the child."""
-        self._queue.put(None)
+        self._handoff.put(None)
         self._process.join(timeout)
 
     def _run(self, session_factory: Callable[[], RecordingSession]) -> None:
@@ -138,21 +130,27 @@ class RecorderProcess:
         session = session_factory()
         while True:
             try:
-                item = self._queue.get(timeout=0.5)
+                message, bodies = self._handoff.receive(timeout=0.5)
             except queue.Empty:
                 if os.getppid() != parent:
                     break
                 session.idle()
                 continue
-            if item is None:
+            except BodyLost:
+                print("segmock: could not record an exchange:\n" + traceback.format_exc(), flush=True)
+                continue
+            if message is None:
                 break
             try:
-                if item[0] == "exchange":
-                    _, request, (status, headers, body), duration = item
-                    session.exchange(_unwire(request), HttpResponse(status, Headers(headers), body), duration)
+                if message[0] == "exchange":
+                    _, method, url, request_headers, status, response_headers, duration = message
+                    request = HttpRequest(method, url, Headers(request_headers), bodies[0])
+                    session.exchange(request, HttpResponse(status, Headers(response_headers), bodies[1]), duration)
                 else:
-                    session.refuse(_unwire(item[1]), item[2])
+                    _, method, url, headers, reason = message
+                    session.refuse(HttpRequest(method, url, Headers(headers), bodies[0]), reason)
             except Exception:  # noqa: BLE001 - one bad exchange must not stop the recording of the others
                 print("segmock: could not record an exchange:\n" + traceback.format_exc(), flush=True)
             session.idle()
+        self._handoff.close()
         session.write_report()

@@ -9,6 +9,7 @@ of CPU, and in the proxy's own process they would hold the GIL while the next re
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -92,8 +93,12 @@ class RecorderProcess:
 
     Start it before the server forks its workers, so every worker (a restarted one too) shares the channel.
     The child ignores Ctrl-C (the terminal sends it to the whole group) and drains what was sent when
-    ``stop`` asks; it exits on its own if its parent dies.
+    ``stop`` asks; it exits on its own if its parent dies. It runs at a lower CPU priority (``NICE``):
+    checking and writing are background work, and on a small machine they must not take a core from the
+    requests being forwarded; whenever a core is free they run at full speed.
     """
+
+    NICE = 10
 
     def __init__(self, session_factory: Callable[[], RecordingSession]) -> None:
         ctx = multiprocessing.get_context("fork")
@@ -126,6 +131,8 @@ class RecorderProcess:
     def _run(self, session_factory: Callable[[], RecordingSession]) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        with contextlib.suppress(OSError):
+            os.nice(self.NICE)
         parent = os.getppid()
         session = session_factory()
         while True:

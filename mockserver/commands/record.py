@@ -10,6 +10,7 @@ from pathlib import Path
 
 import contracts
 from contracts import assumptions, reports
+from contracts.heap import keep_freed_memory
 from contracts.proxy import Budget, RecordingProxy
 from contracts.recording import RecorderProcess, RecordingSession
 from contracts.redaction import Redactor
@@ -51,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
         _print_summary(report)
 
     upstream = args.upstream or ", ".join(spec.base_urls)
+    keep_freed_memory()  # before the fork: the recorder and the workers relay big bodies over and over
     with workdir:
         recorder.start()
         serve(factory, args.host, args.port, f"segmock record: {args.provider} proxy to {upstream}", on_exit=on_exit)

@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...jobs.db import Database
+from ...core.shared_sqlite import SharedSqlite
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS assets (
@@ -50,18 +50,6 @@ class DownloadUrl:
     issued_at: float
 
 
-class _StorageDb(Database):
-    """The job engine's SQLite handling (per-thread, fork-safe connections, ``BEGIN IMMEDIATE`` writes)
-    over SellerPic's own tables."""
-
-    def _init_schema(self) -> None:
-        self.connection().execute("PRAGMA journal_mode=WAL")
-        with self.write() as conn:
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-
-
 class Storage:
     """Assets by fileKey (bytes as files), upload tokens and download tokens, shared by every process."""
 
@@ -69,7 +57,7 @@ class Storage:
         self.root = root
         self.files = root / "files"
         self.files.mkdir(parents=True, exist_ok=True)
-        self._db = _StorageDb(root / "storage.sqlite3", busy_timeout=30.0)
+        self._db = SharedSqlite(root / "storage.sqlite3", SCHEMA, busy_timeout=30.0)
 
     def _conn(self) -> sqlite3.Connection:
         return self._db.connection()

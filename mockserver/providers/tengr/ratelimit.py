@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...jobs.db import Database
+from ...core.shared_sqlite import SharedSqlite
 
 TRIM_EVERY = 64  # hits older than the window are never counted; deleting them now and then keeps the table small
 _FIRST = "FROM rolling_hits WHERE scope = :scope AND at > :cutoff ORDER BY at, n LIMIT 1"
@@ -37,15 +37,15 @@ class Decision:
     reset: int
 
 
-class _HitsDb(Database):
-    """The job engine's SQLite handling (per-thread, fork-safe connections) over one table of hits."""
+class _HitsDb(SharedSqlite):
+    """Per-thread, fork-safe connections (the job engine's settings) over one table of hits."""
 
-    def _init_schema(self) -> None:
-        self.connection().execute("PRAGMA journal_mode=WAL")
-        with self.write() as conn:
-            conn.execute("CREATE TABLE IF NOT EXISTS rolling_hits (scope TEXT NOT NULL, n INTEGER NOT NULL,"
-                         " at REAL NOT NULL, PRIMARY KEY (scope, n)) WITHOUT ROWID")
-            conn.execute("CREATE INDEX IF NOT EXISTS rolling_hits_by_time ON rolling_hits (scope, at)")
+    SCHEMA = ("CREATE TABLE IF NOT EXISTS rolling_hits (scope TEXT NOT NULL, n INTEGER NOT NULL,"
+              " at REAL NOT NULL, PRIMARY KEY (scope, n)) WITHOUT ROWID;"
+              " CREATE INDEX IF NOT EXISTS rolling_hits_by_time ON rolling_hits (scope, at)")
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, self.SCHEMA)
 
     def clear(self) -> None:
         with self.write() as conn:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
-import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,56 +16,39 @@ from typing import Any, Callable
 
 from ..config import MockConfig
 from .fetch import FetchPolicy, fetch
+from .shared_sqlite import SharedSqlite
 
 
 class Counters:
     """Integer counters shared by every worker process (SQLite in the state directory).
 
     Photoroom's image quota, SellerPic's credits and rate-limit windows live here, so ``--workers 4``
-    agrees on them.
+    agrees on them. A mock's counters need no fsync per request, hence ``synchronous=OFF``.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
-        with self._conn() as conn:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS counters (scope TEXT, name TEXT, value REAL, PRIMARY KEY (scope, name))"
-            )
-
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=OFF")  # a mock's counters need no fsync per request
-            conn.execute("PRAGMA busy_timeout=30000")
-            self._local.conn = conn
-        return conn
+        self._db = SharedSqlite(
+            path, "CREATE TABLE IF NOT EXISTS counters (scope TEXT, name TEXT, value REAL, PRIMARY KEY (scope, name))",
+            synchronous="OFF", busy_timeout=30.0, row_factory=None)
 
     def get(self, scope: str, name: str, default: float = 0) -> float:
-        row = self._conn().execute("SELECT value FROM counters WHERE scope=? AND name=?", (scope, name)).fetchone()
+        row = self._db.connection().execute("SELECT value FROM counters WHERE scope=? AND name=?",
+                                            (scope, name)).fetchone()
         return row[0] if row else default
 
     def add(self, scope: str, name: str, delta: float, *, start: float = 0, floor: float | None = None) -> float | None:
         """Add ``delta`` atomically; returns the new value, or None when it would fall below ``floor``."""
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._db.write() as conn:
             row = conn.execute("SELECT value FROM counters WHERE scope=? AND name=?", (scope, name)).fetchone()
             value = (row[0] if row else start) + delta
             if floor is not None and value < floor - 1e-9:
-                conn.execute("ROLLBACK")
-                return None
+                return None  # nothing written: the transaction commits no change
             conn.execute("INSERT OR REPLACE INTO counters (scope, name, value) VALUES (?, ?, ?)", (scope, name, value))
-            conn.execute("COMMIT")
-            return value
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        return value
 
     def reset(self) -> None:
-        self._conn().execute("DELETE FROM counters")
+        self._db.connection().execute("DELETE FROM counters")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from .db import Database
+from ..core.shared_sqlite import SharedSqlite
 
 KINDS = ("status", "latency", "reset", "empty", "truncated")
 
@@ -115,7 +115,7 @@ class FaultBook:
     """The shared fault rules of one state directory."""
 
     def __init__(self, path: Path) -> None:
-        self.db = Database(path, SCHEMA)
+        self.db = SharedSqlite(path, SCHEMA, synchronous="OFF", busy_timeout=30.0, row_factory=None)
         self._local = threading.local()
 
     def add(self, rule: FaultRule) -> FaultRule:
@@ -128,7 +128,8 @@ class FaultBook:
 
     def rules(self) -> list[dict[str, Any]]:
         """Every rule with its counters (``seen``: matching requests, ``fired``, ``remaining``)."""
-        rows = self.db.conn().execute("SELECT id, rule, remaining, seen, fired FROM faults ORDER BY id").fetchall()
+        rows = self.db.connection().execute("SELECT id, rule, remaining, seen, fired FROM faults ORDER BY id"
+                                            ).fetchall()
         return [{**json.loads(rule), "id": id_, "remaining": remaining, "seen": seen, "fired": fired}
                 for id_, rule, remaining, seen, fired in rows]
 
@@ -169,8 +170,8 @@ class FaultBook:
         cached = getattr(self._local, "cached", None)
         if cached is not None and cached[0] == version:
             return cached[1]
-        empty = self.db.conn().execute("SELECT 1 FROM faults WHERE remaining IS NULL OR remaining > 0 LIMIT 1"
-                                       ).fetchone() is None
+        empty = self.db.connection().execute("SELECT 1 FROM faults WHERE remaining IS NULL OR remaining > 0"
+                                             " LIMIT 1").fetchone() is None
         self._local.cached = (version, empty)
         return empty
 

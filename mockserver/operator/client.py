@@ -6,45 +6,32 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import httpx
 
 from .admin import PREFIX
+from .journal import ExchangeSummary
 
 
-@dataclass(frozen=True)
-class JournalEntry:
+@dataclass
+class JournalEntry(ExchangeSummary):
     """One request the mock answered. ``params`` are the parameters as sent (uploads as
     ``{bytes, sha256, width, height, format}``); ``image`` is the first upload's ``(width, height)``;
     ``status`` is None when a fault broke the connection (``fault`` says which)."""
 
     seq: int
-    method: str
-    path: str
-    query: str
-    provider: str
-    operation: str
-    params: dict[str, Any]
     image: tuple[int, int] | None
     image_format: str | None
-    status: int | None
-    content_type: str | None
-    elapsed_ms: float
-    fault: str | None
-    worker: int
     outputs: list[str] = field(default_factory=list)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "JournalEntry":
         image = data.get("image")
-        return cls(seq=data["seq"], method=data["method"], path=data["path"], query=data["query"],
-                   provider=data["provider"], operation=data["operation"], params=data["params"],
+        return cls(**{f.name: data[f.name] for f in fields(ExchangeSummary)}, seq=data["seq"],
                    image=(image["width"], image["height"]) if image else None,
-                   image_format=image.get("format") if image else None, status=data["status"],
-                   content_type=data["content_type"], elapsed_ms=data["elapsed_ms"], fault=data["fault"],
-                   worker=data["worker"], outputs=list(data.get("outputs", [])))
+                   image_format=image.get("format") if image else None, outputs=list(data.get("outputs", [])))
 
 
 class OperatorClient:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -50,13 +50,12 @@ CREATE TABLE IF NOT EXISTS outputs (
 INSERT = ("INSERT INTO journal (at, method, path, query, provider, operation, params, image, status, content_type,"
           " response_bytes, elapsed_ms, fault, worker, input_thumb) VALUES (" + ", ".join("?" * 15) + ")")
 TRIM_EVERY = 32
-COLUMNS = ("seq", "at", "method", "path", "query", "provider", "operation", "params", "image", "status",
-           "content_type", "response_bytes", "elapsed_ms", "fault", "worker")
 
 
 @dataclass
-class Exchange:
-    """One journal entry as recorded (``image``: the first uploaded image's size and format)."""
+class ExchangeSummary:
+    """What every journal entry says of its exchange, alike where it is recorded (:class:`Exchange`) and
+    where a client reads it back (``operator.client.JournalEntry``)."""
 
     method: str
     path: str
@@ -64,16 +63,26 @@ class Exchange:
     provider: str
     operation: str
     params: dict[str, Any]
-    image: dict[str, Any] | None
     status: int | None
     content_type: str | None
-    response_bytes: int | None
     elapsed_ms: float
     fault: str | None
     worker: int
+
+
+@dataclass
+class Exchange(ExchangeSummary):
+    """One journal entry as recorded (``image``: the first uploaded image's size and format)."""
+
+    image: dict[str, Any] | None
+    response_bytes: int | None
     input_thumb: bytes | None = None
     outputs: list[Picture] = field(default_factory=list)
     at: float = field(default_factory=time.time)
+
+
+PICTURES = ("input_thumb", "outputs")  # stored apart, read one at a time; an entry lists only what it has
+COLUMNS = ("seq", *(f.name for f in fields(Exchange) if f.name not in PICTURES))
 
 
 class Journal:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -170,14 +171,19 @@ def test_jobs_finishing_together_under_two_dispatchers_get_one_delivery_each(tmp
 
 def test_a_delivery_abandoned_by_a_dead_process_is_taken_over_after_its_lease(tmp_path) -> None:
     short = DeliveryPolicy(attempts=3, base_delay=0.01, timeout=0.05, lease=0.2)
+    # Only the dead claim's lease is short. The survivor's own attempt gets room on a loaded machine: a slow
+    # answer must neither time out nor outlive its lease (either would make a second attempt).
+    patient = dataclasses.replace(short, timeout=10.0, lease=30.0)
     with JobStore(tmp_path, progression="immediate", delivery=short, dispatch=False) as creator, receiver() as hooks:
         job = make(creator, hooks.url)
         outbox = Outbox(Database(tmp_path / "jobs.sqlite3"))
-        [claim] = outbox.claim("dead-process", 10, short, creator.clock.wall(), creator.clock.now())
-        with JobStore(tmp_path, delivery=short, dispatch_interval=0.01) as survivor:
-            assert survivor.drain()
+        claimed_at = creator.clock.wall()
+        [claim] = outbox.claim("dead-process", 10, short, claimed_at, creator.clock.now())
+        with JobStore(tmp_path, delivery=patient, dispatch_interval=0.01) as survivor:
+            assert survivor.drain(timeout=60)
             attempts = survivor.deliveries(job.id)
     assert [(a.attempt, a.ok) for a in attempts] == [(1, False), (2, True)]
     assert "lease expired" in attempts[0].error
+    assert attempts[0].at >= claimed_at + short.lease
     assert [d.headers["x-segmock-delivery"] for d in hooks.received] == [claim.delivery_id]
     assert hooks.received[0].headers["x-segmock-attempt"] == "2"

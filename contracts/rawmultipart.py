@@ -51,9 +51,14 @@ class RawMultipart:
     epilogue: bytes
 
     def join(self) -> bytes:
+        """The body's bytes, copied once (a part may be a 30 MB upload)."""
         delim = b"--" + self.boundary.encode("latin-1")
-        segments = [p.head + p.data for p in self.parts] + [self.epilogue]
-        return self.preamble + delim + (b"\r\n" + delim).join(segments)
+        separator = b"\r\n" + delim
+        pieces = [self.preamble, delim]
+        for part in self.parts:
+            pieces += (part.head, part.data, separator)
+        pieces.append(self.epilogue)
+        return b"".join(pieces)
 
 
 def boundary_of(content_type: str) -> str | None:
@@ -62,24 +67,30 @@ def boundary_of(content_type: str) -> str | None:
 
 
 def split(body: bytes, boundary: str) -> RawMultipart | None:
-    """The parts of ``body``, or None when it is not a well-formed multipart body with this boundary."""
+    """The parts of ``body``, or None when it is not a well-formed multipart body with this boundary.
+
+    Each part's bytes are sliced once from ``body`` (a recorded upload is split by redaction and by the
+    cassette writer alike, and may be 30 MB); the pieces are consecutive slices, so joining them gives
+    ``body`` back by construction.
+    """
     delim = b"--" + boundary.encode("latin-1")
+    separator = b"\r\n" + delim
     if body.startswith(delim):
         start = 0
     else:
-        start = body.find(b"\r\n" + delim)
+        start = body.find(separator)
         if start < 0:
             return None
         start += 2
-    segments = body[start + len(delim):].split(b"\r\n" + delim)
-    *part_segments, last = segments
+    parts = []
+    position = start + len(delim)
+    while (end := body.find(separator, position)) >= 0:
+        head_end = body.find(b"\r\n\r\n", position, end)
+        if head_end < 0:
+            return None
+        parts.append(RawPart(body[position:head_end + 4], body[head_end + 4:end]))
+        position = end + len(separator)
+    last = body[position:]
     if not last.startswith(b"--"):
         return None
-    parts = []
-    for segment in part_segments:
-        end = segment.find(b"\r\n\r\n")
-        if end < 0:
-            return None
-        parts.append(RawPart(segment[: end + 4], segment[end + 4:]))
-    out = RawMultipart(boundary, body[:start], tuple(parts), last)
-    return out if out.join() == body else None
+    return RawMultipart(boundary, body[:start], tuple(parts), last)

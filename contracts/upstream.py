@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 CONNECT_TIMEOUT = 15.0
 READ_TIMEOUT = 300.0  # a provider may take minutes to answer
 MAX_IDLE = 32  # idle connections kept per host
-READ_SIZE = 256 * 1024  # most a single read returns: few Python-level steps per megabyte, bounded memory
+READ_SIZE = 1024 * 1024  # most a single read returns: one Python-level step per megabyte, bounded memory
 
 UpstreamError = (OSError, http.client.HTTPException)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})

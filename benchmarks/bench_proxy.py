@@ -1,10 +1,14 @@
 """Overhead of ``segmock record`` versus calling the upstream directly (prints figures; not a test).
 
-A stand-in Photoroom upstream (threaded werkzeug on loopback) answers a small JSON GET, a 1 MB multipart
-upload and an 8 MB binary download. Each is timed with one keep-alive ``httpx.Client`` going direct, then
-through the recording proxy (real gunicorn process, cassette and report written). Run:
+A stand-in Photoroom upstream (threaded werkzeug on loopback, in this process: like a remote provider, it
+takes no core from the proxy) answers a small JSON GET, a 1 MB multipart upload and an 8 MB binary
+download. Each case runs in alternating rounds: a block of requests with one keep-alive ``httpx.Client``
+going direct, then a block through the recording proxy (real gunicorn process, cassette and report
+written). Every block starts once the proxy's processes are idle (the recorder has caught up), so neither
+side pays for the other's leftovers; the figures are medians over all rounds. On Linux it also prints the
+CPU the proxy's worker and its recorder spent per proxied request (from /proc). Run:
 
-    .venv/bin/python benchmarks/bench_proxy.py [--n 300]
+    .venv/bin/python benchmarks/bench_proxy.py [--n 300] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -82,6 +86,44 @@ def timed(client: httpx.Client, n: int, call) -> list[float]:
     return out
 
 
+class ProxyCpu:
+    """CPU time of the proxy's processes from /proc: the recorder (the first child: it starts before the
+    server forks its worker) and the worker(s). Empty where there is no /proc."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def _stat(self, pid: int) -> list[str]:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()
+
+    def _children(self) -> list[int]:
+        with open(f"/proc/{self.pid}/task/{self.pid}/children") as fh:
+            pids = [int(p) for p in fh.read().split()]
+        return sorted(pids, key=lambda p: int(self._stat(p)[19]))  # by start time
+
+    def sample(self) -> dict[str, float]:
+        """Milliseconds of CPU so far: ``recorder`` and ``worker``."""
+        try:
+            recorder, *workers = self._children()
+            ms = {p: (int(f[11]) + int(f[12])) * 1000 / self.tick for p in [recorder, *workers]
+                  for f in [self._stat(p)]}
+        except (OSError, ValueError, IndexError):
+            return {}
+        return {"recorder": ms[recorder], "worker": sum(ms[w] for w in workers)}
+
+    def settle(self, limit: float = 60.0) -> None:
+        """Wait until the proxy's processes stop using CPU (the recorder has caught up)."""
+        deadline, last = time.monotonic() + limit, self.sample()
+        while last and time.monotonic() < deadline:
+            time.sleep(0.25)
+            now = self.sample()
+            if sum(now.values()) - sum(last.values()) < 1:
+                return
+            last = now
+
+
 CASES = {
     "GET /v2/account (JSON, 67 B)": lambda c: c.get("/v2/account", headers={"x-api-key": "k"}).raise_for_status(),
     "POST /v1/segment (1 MB upload)": lambda c: c.post(
@@ -94,26 +136,41 @@ CASES = {
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, default=300, help="requests per small case (big cases use n/10)")
+    parser.add_argument("--n", type=int, default=300, help="requests per small case and round (big cases: n/10)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating direct/proxy blocks per case")
     args = parser.parse_args()
     server = make_server("127.0.0.1", 0, upstream_app(), threaded=True, request_handler=_Quiet)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     direct = f"http://127.0.0.1:{server.server_port}"
     print(f"python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs; httpx keep-alive, "
-          "sequential; upstream: threaded werkzeug on loopback")
+          f"sequential; upstream: threaded werkzeug on loopback; medians of {args.rounds} alternating rounds")
     with tempfile.TemporaryDirectory() as folder:
         proc, proxied = start_proxy(direct, folder)
+        cpu = ProxyCpu(proc.pid)
         try:
-            print(f"{'case':34} {'direct p50/p99 ms':>20} {'proxy p50/p99 ms':>20} {'overhead p50':>13}")
+            print(f"{'case':34} {'direct p50/p99 ms':>20} {'proxy p50/p99 ms':>20} {'overhead p50':>13}"
+                  f" {'proxy CPU/req: worker + recorder':>34}")
             for name, call in CASES.items():
                 n = args.n if "JSON" in name else max(10, args.n // 10)
-                with httpx.Client(base_url=direct, timeout=60) as c:
-                    d = timed(c, n, call)
-                with httpx.Client(base_url=proxied, timeout=60) as c:
-                    p = timed(c, n, call)
+                d: list[float] = []
+                p: list[float] = []
+                used = {"worker": 0.0, "recorder": 0.0}
+                with httpx.Client(base_url=direct, timeout=60) as dc, httpx.Client(base_url=proxied, timeout=60) as pc:
+                    for _ in range(args.rounds):
+                        cpu.settle()
+                        d += timed(dc, n, call)
+                        cpu.settle()
+                        before = cpu.sample()
+                        p += timed(pc, n, call)
+                        cpu.settle()
+                        after = cpu.sample()
+                        for key in used:
+                            used[key] += after.get(key, 0.0) - before.get(key, 0.0)
                 dq, pq = statistics.quantiles(d, n=100), statistics.quantiles(p, n=100)
+                sent = args.rounds * (n + min(20, n))  # warm-up requests cost CPU too
+                per = f"{used['worker'] / sent:6.1f} + {used['recorder'] / sent:5.1f} ms" if after else "n/a"
                 print(f"{name:34} {dq[49]:8.2f} / {dq[98]:7.2f}   {pq[49]:8.2f} / {pq[98]:7.2f}   "
-                      f"{pq[49] - dq[49]:+9.2f} ms")
+                      f"{pq[49] - dq[49]:+9.2f} ms {per:>34}")
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(60)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+import httpx
 import pytest
 from flask import Flask, Response, request
 from PIL import Image
@@ -233,6 +234,21 @@ def standin_bytes():
     return random_bytes
 
 
+def send_upload(client: httpx.Client, upload: bytes, headers: dict[str, str],
+                **data: str) -> tuple[bytes, httpx.Response]:
+    """POST ``upload`` as /v1/segment's image_file through ``client``: the exact bytes sent, and the answer."""
+    request = client.build_request("POST", "/v1/segment", headers=headers,
+                                   files={"image_file": ("big.png", upload, "image/png")}, data=data or None)
+    sent = request.read()
+    return sent, client.send(request)
+
+
+@pytest.fixture(scope="session")
+def upload_through():
+    """``upload_through(client, bytes, headers, **form_fields) -> (bytes sent, response)``."""
+    return send_upload
+
+
 @dataclass
 class Recording:
     cassette: Path
@@ -244,8 +260,6 @@ class Recording:
 @pytest.fixture(scope="session")
 def recorded(upstream: Upstream, tmp_path_factory: pytest.TempPathFactory) -> Recording:
     """A cassette recorded through ``segmock record`` from the faithful stand-in (clean traffic only)."""
-    import httpx
-
     folder = tmp_path_factory.mktemp("recorded")
     cassette, report = folder / "photoroom.yaml", folder / "report.json"
     server = CliServer("record", "--provider", "photoroom", "--upstream", upstream.url,

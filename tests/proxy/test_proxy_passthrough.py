@@ -21,15 +21,11 @@ def proxy(cli, upstream, tmp_path_factory):
     server.stop()
 
 
-def test_large_binary_upload_and_download_pass_byte_for_byte(proxy, api_key, standin_bytes):
+def test_large_binary_upload_and_download_pass_byte_for_byte(proxy, api_key, standin_bytes, upload_through):
     server, _ = proxy
-    upload = standin_bytes(BIG, seed=11)
     with httpx.Client(base_url=server.url, timeout=60) as client:
-        request = client.build_request("POST", "/v1/segment", headers={"x-api-key": api_key,
-                                                                       "X-Standin-Size": str(BIG)},
-                                       files={"image_file": ("big.png", upload, "image/png")})
-        sent = request.read()
-        response = client.send(request)
+        sent, response = upload_through(client, standin_bytes(BIG, seed=11),
+                                        {"x-api-key": api_key, "X-Standin-Size": str(BIG)})
     assert response.status_code == 200
     assert response.headers["X-Received-Sha256"] == hashlib.sha256(sent).hexdigest()
     assert response.content == standin_bytes(BIG, seed=7)
@@ -45,14 +41,10 @@ def test_chunked_response_is_streamed_unchanged(proxy, api_key, standin_bytes):
     assert response.content == b"".join(standin_bytes(64 * 1024, seed=i) for i in range(8))
 
 
-def test_recorded_cassette_rebuilds_the_forwarded_bytes(proxy, api_key, standin_bytes):
+def test_recorded_cassette_rebuilds_the_forwarded_bytes(proxy, api_key, standin_bytes, upload_through):
     server, path = proxy
-    upload = standin_bytes(300_000, seed=5)
     with httpx.Client(base_url=server.url, timeout=30) as client:
-        request = client.build_request("POST", "/v1/segment", headers={"x-api-key": api_key},
-                                       files={"image_file": ("x.png", upload, "image/png")}, data={"format": "png"})
-        sent = request.read()
-        response = client.send(request)
+        sent, response = upload_through(client, standin_bytes(300_000, seed=5), {"x-api-key": api_key}, format="png")
     server.stop()
     recorded = [i for i in cassettes.load(path).interactions if len(i.request.body) == len(sent)]
     assert recorded, "the exchange was not recorded"

@@ -12,16 +12,12 @@ BIG = 8 * 1024 * 1024
 
 
 def test_big_and_chunked_bodies_are_forwarded_and_recorded_byte_for_byte(cli, upstream, tmp_path, api_key,
-                                                                       standin_bytes):
+                                                                       standin_bytes, upload_through):
     server = cli("record", "--provider", "photoroom", "--upstream", upstream.url,
                  "--cassette", str(tmp_path / "c.yaml"), "--report", str(tmp_path / "report.json"))
-    upload = standin_bytes(3 * 1024 * 1024, seed=21)
     with httpx.Client(base_url=server.url, timeout=60) as client:
-        request = client.build_request("POST", "/v1/segment", headers={"x-api-key": api_key,
-                                                                       "X-Standin-Size": str(BIG)},
-                                       files={"image_file": ("big.png", upload, "image/png")})
-        sent = request.read()
-        download = client.send(request)
+        sent, download = upload_through(client, standin_bytes(3 * 1024 * 1024, seed=21),
+                                        {"x-api-key": api_key, "X-Standin-Size": str(BIG)})
         chunked = client.get("/v2/edit", params={"imageUrl": "https://example.test/a.png"},
                              headers={"x-api-key": api_key})
     server.stop()

@@ -13,7 +13,7 @@ import select
 import socket
 import ssl
 import threading
-from typing import Iterable
+from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 CONNECT_TIMEOUT = 15.0
@@ -28,7 +28,7 @@ _Key = tuple[str, str, int]
 
 
 def _ssl_context() -> ssl.SSLContext:
-    """The CA bundle httpx used (certifi), so switching clients changes no certificate verdict."""
+    """certifi's CA bundle, the one segmock's httpx clients trust, so every part of it judges a certificate alike."""
     try:
         import certifi
     except ImportError:  # pragma: no cover - certifi ships with httpx, a dependency
@@ -40,8 +40,11 @@ class _Forwarding:
     """Connect (and shake hands) within ``timeout``, then wait up to ``read_timeout`` for each read; send
     the request line as the client's bytes (latin-1, as the server decoded them), not re-encoded as ASCII."""
 
-    read_timeout: float
     sock: socket.socket | None
+
+    def __init__(self, *args: Any, read_timeout: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        self.read_timeout = read_timeout
 
     def connect(self) -> None:
         super().connect()  # type: ignore[misc]
@@ -150,7 +153,8 @@ class UpstreamPool:
         """Send ``method url`` with ``headers`` verbatim (plus Host) and ``body`` as it comes; await the answer.
 
         ``length`` is the body's size when the caller knows it but ``headers`` carry no Content-Length
-        (a client that sent its body chunked, read in full): it is then declared, as httpx did.
+        (a client that sent its body chunked, read in full): it is then declared. A POST, PUT or PATCH
+        without a body declares 0, which some servers require.
         """
         parts = urlsplit(url)
         key = (parts.scheme, parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
@@ -181,13 +185,10 @@ class UpstreamPool:
 
     def _connect(self, key: _Key) -> http.client.HTTPConnection:
         scheme, host, port = key
-        conn: http.client.HTTPConnection
         if scheme == "https":
-            conn = _HTTPSConnection(host, port, timeout=self.connect_timeout, context=self._ssl)
-        else:
-            conn = _HTTPConnection(host, port, timeout=self.connect_timeout)
-        conn.read_timeout = self.read_timeout  # type: ignore[attr-defined]
-        return conn
+            return _HTTPSConnection(host, port, timeout=self.connect_timeout, context=self._ssl,
+                                    read_timeout=self.read_timeout)
+        return _HTTPConnection(host, port, timeout=self.connect_timeout, read_timeout=self.read_timeout)
 
     def _checkout(self, key: _Key) -> http.client.HTTPConnection | None:
         while True:

@@ -20,7 +20,7 @@ from . import logs
 from .answers import fault_answer
 from .faults import FaultBook
 from .journal import Journal
-from .pictures import input_thumbnail, looks_like_image, outputs
+from .pictures import input_thumbnail, looks_like_image, may_hold_images, outputs
 from .record import exchange, uploads
 from .wire import broken_body
 
@@ -76,7 +76,9 @@ class Operator:
             first = next((data for data in uploads(ctx.sent if ctx is not None else {}) if looks_like_image(data)),
                          None)
             body = b"" if getattr(response, "is_streamed", True) else response.get_data()
-            self.pictures.submit(seq, first, entry.status, entry.content_type or "", body)
+            answered = 200 <= entry.status < 300 and may_hold_images(entry.content_type or "", body)
+            if first is not None or answered:  # a JSON poll wakes no thread
+                self.pictures.submit(seq, first, entry.status, entry.content_type or "", body)
 
     @functools.cached_property
     def pictures(self) -> "PictureQueue":

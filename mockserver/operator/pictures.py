@@ -68,6 +68,15 @@ def input_thumbnail(data: bytes) -> bytes | None:
     return buf.getvalue()
 
 
+def may_hold_images(content_type: str, body: bytes) -> bool:
+    """Whether :func:`outputs` could find anything: a cheap test, so a plain JSON answer costs no hand-off."""
+    mimetype = content_type.split(";")[0].strip().lower()
+    if mimetype in IMAGE_TYPES or mimetype.startswith("multipart/"):
+        return True
+    return (mimetype == "application/json" and len(body) <= MAX_SCAN
+            and any(p.encode() in body for p in B64_PREFIXES))
+
+
 def outputs(content_type: str, body: bytes) -> list[Picture]:
     """Thumbnails of every image a response carries (image bodies, multipart ``output`` parts, base64 JSON)."""
     pictures = []

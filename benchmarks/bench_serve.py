@@ -214,15 +214,19 @@ def measure(figures: Figures, send: Callable[[], httpx.Response], n: int, warmup
     figures.wall_s = time.perf_counter() - began
 
 
-def measure_interleaved(servers: list[Running], n: int, warmup: int) -> None:
-    """``n`` rounds of one request to each server, the order rotating every round: a busy moment on the
-    machine lands on every server alike instead of on whichever happened to be measured then."""
-    for _ in range(warmup):
-        for server in servers:
+def measure_interleaved(servers: list[Running], n: int, warmup: int, block: int) -> None:
+    """``n`` requests to each server, sent in blocks of ``block`` that take turns (the order rotating each
+    turn): a busy moment on the machine lands on every server alike, while within a block each server runs
+    warm, as it would for a test suite talking to it."""
+    for server in servers:
+        for _ in range(warmup):
             server.send()
-    for i in range(n):
-        for server in servers[i % len(servers):] + servers[:i % len(servers)]:
-            _timed(server.figures, server.send)
+    turns = -(-n // block)
+    for turn in range(turns):
+        size = min(block, n - turn * block)
+        for server in servers[turn % len(servers):] + servers[:turn % len(servers)]:
+            for _ in range(size):
+                _timed(server.figures, server.send)
     for server in servers:
         server.figures.wall_s = sum(server.figures.latencies)
 
@@ -315,10 +319,10 @@ def segment_figures(args: argparse.Namespace, client: httpx.Client, image: bytes
 
 
 def up_anchor(args: argparse.Namespace, figures: Figures, command: list[str], port: int,
-              cleanup: Callable[[], None] = lambda: None) -> Running:
+              cleanup: Callable[[], None] = lambda: None, cwd: Path | None = None) -> Running:
     """An anchor server started by ``command`` on ``port``, answering the JSON operation."""
     url = f"http://127.0.0.1:{port}/v2/artworks/bench-artwork"
-    proc = launch(figures, command, ok(url, BEARER), args.starts)
+    proc = launch(figures, command, ok(url, BEARER), args.starts, cwd=cwd)
     client = httpx.Client(timeout=60)
 
     def down() -> None:
@@ -358,11 +362,30 @@ def up_wiremock(args: argparse.Namespace, body: dict[str, Any]) -> Running | Fig
                      cleanup=lambda: shutil.rmtree(root, ignore_errors=True))
 
 
+def constant_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """The floor: a WSGI app that answers a constant artwork, for gunicorn's own share of a round trip."""
+    body = b'{"id":"bench-artwork","status":"completed"}'
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def up_floor(args: argparse.Namespace) -> Running:
+    """gunicorn, configured as ``segmock serve`` runs it (gthread, 8 threads, keep-alive), serving
+    :func:`constant_app`: what any app on this server pays before doing anything."""
+    figures = Figures("floor: gunicorn gthread + constant WSGI app", "same GET, constant body")
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "--workers", "1", "--worker-class", "gthread", "--threads", "8",
+               "--keep-alive", "30", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+               "bench_serve:constant_app"]
+    return up_anchor(args, figures, command, port, cwd=Path(__file__).resolve().parent)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1000, help="timed JSON requests per server (default 1000)")
     parser.add_argument("--n-image", type=int, default=200, help="timed /v1/segment requests (default 200)")
     parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--block", type=int, default=100, help="JSON requests per server per turn (default 100)")
     parser.add_argument("--workers", type=int, default=1, help="segmock serve --workers")
     parser.add_argument("--starts", type=int, default=5, help="launches per server for the start-up median")
     parser.add_argument("--log-format", default="human", choices=("human", "json", "off"),
@@ -370,9 +393,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--install-anchors", action="store_true",
                         help=f"npm install {PRISM} {WIREMOCK} into benchmarks/.tools/")
     parser.add_argument("--no-anchors", action="store_true", help="measure segmock only")
+    parser.add_argument("--floor", action="store_true",
+                        help="also measure gunicorn serving a constant WSGI app (the server's own share)")
     args = parser.parse_args(argv)
-    if not 1 <= args.n <= 20_000 or not 1 <= args.n_image <= 5_000 or not 1 <= args.starts <= 20:
-        parser.error("--n must be 1..20000, --n-image 1..5000 and --starts 1..20 (this benchmark stays bounded)")
+    if not 1 <= args.n <= 20_000 or not 1 <= args.n_image <= 5_000 or not 1 <= args.starts <= 20 or args.block < 1:
+        parser.error("--n must be 1..20000, --n-image 1..5000, --starts 1..20 and --block at least 1"
+                     " (this benchmark stays bounded)")
     if args.install_anchors:
         install_anchors()
     print("\n".join(machine()))
@@ -382,6 +408,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         segmock, client, artwork = up_segmock(args, image)
         running.append(segmock)
+        if args.floor:
+            running.append(up_floor(args))
         if not args.no_anchors:
             for anchor in (up_prism(args), up_wiremock(args, artwork or {"id": "bench-artwork",
                                                                          "status": "completed"})):
@@ -389,15 +417,15 @@ def main(argv: list[str] | None = None) -> int:
                     running.append(anchor)
                 else:
                     absent.append(anchor)
-        measure_interleaved(running, args.n, args.warmup)
+        measure_interleaved(running, args.n, args.warmup, args.block)
         segment = segment_figures(args, client, image)
     finally:
         for server in running:
             server.stop()
     served = [server.figures for server in running]
     rows = [served[0], segment, *served[1:], *absent]
-    print(f"\nkeep-alive httpx.Client per server; JSON: n={args.n} interleaved rounds (one request to each server"
-          f" per round) after {args.warmup} warm-up rounds; image: n={args.n_image} alone; start-up: median of"
+    print(f"\nkeep-alive httpx.Client per server; JSON: n={args.n} per server after {args.warmup} warm-up, in"
+          f" turns of {args.block} (the servers take turns); image: n={args.n_image} alone; start-up: median of"
           f" {args.starts} launches; segmock --workers {args.workers}, request log {args.log_format} to /dev/null\n")
     print("| server | operation | start-up to first 200 | start-up CPU | p50 ms | p99 ms | req/s | statuses |")
     print("|---|---|---|---|---|---|---|---|")

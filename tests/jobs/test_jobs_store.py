@@ -263,3 +263,18 @@ def test_concurrent_threads_create_and_poll_without_losing_anything(tmp_path) ->
         jobs = store.list("tengr", owner="k1")
         assert len(jobs) == len(set(created)) == 160
         assert sum(job.polls for job in jobs) == reads[0]
+
+
+def test_a_finished_job_counts_polls_only_for_its_own_live_reader(tmp_path) -> None:
+    """The one-statement poll of a final job keeps every check of the general path: provider, owner, expiry."""
+    with JobStore(tmp_path, progression="immediate", ttl={"tengr": 60}) as store:
+        job = make(store)
+        assert store.get("tengr", job.id, owner="k1").polls == 1
+        assert store.get("tengr", job.id, owner="someone-else") is None
+        assert store.get("prodia", job.id, owner="k1") is None
+        assert store.get("tengr", job.id, owner=None).polls == 2  # an unscoped route sees it
+        assert store.peek("tengr", job.id, owner="k1").polls == 2
+        store.clock.advance(61)
+        assert store.get("tengr", job.id, owner="k1") is None
+        store.clock.advance(-61)
+        assert store.get("tengr", job.id, owner="k1").polls == 3  # the refused reads counted nothing

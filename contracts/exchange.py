@@ -127,12 +127,18 @@ def parse_form(body: bytes, content_type: str) -> tuple[MultiDict, MultiDict]:
     mimetype, options = parse_options_header(content_type)
     if mimetype == "multipart/form-data" and not options.get("boundary"):
         raise FormError("multipart body without a boundary")
-    parser = FormDataParser(silent=False, max_form_parts=10_000)
+    parser = FormDataParser(stream_factory=_in_memory, silent=False, max_form_parts=10_000)
     try:
         _, form, files = parser.parse(io.BytesIO(body), mimetype, len(body), options)
     except ValueError as exc:
         raise FormError(f"malformed form body: {exc}") from exc
     return form, _file_parts(files)
+
+
+def _in_memory(*_: Any, **__: Any) -> io.BytesIO:
+    """Where werkzeug puts a file part: memory, not its temporary file for parts over 500 KB (the body is in
+    memory already, and a recorded upload must never reach the disk)."""
+    return io.BytesIO()
 
 
 def _file_parts(files: Mapping[str, FileStorage] | MultiDict) -> MultiDict:

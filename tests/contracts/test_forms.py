@@ -9,6 +9,7 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 import contracts
 from contracts.examples import sample_image
+from contracts.exchange import parse_form
 from contracts.forms import coerce
 from contracts.validation import _CoreRequest
 from openapi_core.datatypes import RequestParameters
@@ -70,3 +71,21 @@ def test_padding_in_all_three_forms_by_query_and_form(padding: str, ok: bool) ->
     for req in (as_query, as_form):
         found = [v for v in contracts.validate_request("photoroom", req) if v.severity == "error"]
         assert (found == []) is ok, (padding, [str(v) for v in found])
+
+
+def test_a_large_file_part_is_parsed_in_memory_never_in_a_temporary_file(monkeypatch) -> None:
+    """A recorded upload may carry anything; the proxy's promise is that nothing it relays reaches the disk."""
+    import tempfile
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("a form part went to a temporary file")
+
+    monkeypatch.setattr(tempfile, "SpooledTemporaryFile", refuse)
+    monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
+    data = bytes(range(256)) * 8192  # 2 MB, past werkzeug's 500 KB in-memory limit
+    body = (b'--b\r\nContent-Disposition: form-data; name="image_file"; filename="a.png"\r\n'
+            b"Content-Type: image/png\r\n\r\n" + data + b'\r\n--b\r\nContent-Disposition: form-data; name="size"'
+            b"\r\n\r\nfull\r\n--b--\r\n")
+    form, files = parse_form(body, "multipart/form-data; boundary=b")
+    assert files["image_file"].data == data
+    assert form["size"] == "full"

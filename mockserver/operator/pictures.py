@@ -70,24 +70,31 @@ def input_thumbnail(data: bytes) -> bytes | None:
 
 def may_hold_images(content_type: str, body: bytes) -> bool:
     """Whether :func:`outputs` could find anything: a cheap test, so a plain JSON answer costs no hand-off."""
-    mimetype = content_type.split(";")[0].strip().lower()
+    mimetype = _media_type(content_type)
     if mimetype in IMAGE_TYPES or mimetype.startswith("multipart/"):
         return True
     return (mimetype == "application/json" and len(body) <= MAX_SCAN
             and any(p.encode() in body for p in B64_PREFIXES))
 
 
+def _media_type(content_type: str) -> str:
+    return content_type.split(";")[0].strip().lower()
+
+
 def outputs(content_type: str, body: bytes) -> list[Picture]:
     """Thumbnails of every image a response carries (image bodies, multipart ``output`` parts, base64 JSON)."""
     pictures = []
-    for data in _images_in(content_type.split(";")[0].strip().lower(), content_type, body):
+    for data in _images_in(content_type, body):
         img = _open(data)
         if img is not None:
             pictures.append(_as_output(img))
     return pictures
 
 
-def _images_in(mimetype: str, content_type: str, body: bytes) -> Iterator[bytes]:
+def _images_in(content_type: str, body: bytes) -> Iterator[bytes]:
+    if not may_hold_images(content_type, body):
+        return
+    mimetype = _media_type(content_type)
     if mimetype in IMAGE_TYPES:
         yield body
     elif mimetype.startswith("multipart/"):
@@ -99,7 +106,7 @@ def _images_in(mimetype: str, content_type: str, body: bytes) -> Iterator[bytes]
         for part in parsed.parts if parsed else ():
             if looks_like_image(part.data) and (part.name in (None, "output") or part.name.startswith("output")):
                 yield part.data
-    elif mimetype == "application/json" and len(body) <= MAX_SCAN and any(p.encode() in body for p in B64_PREFIXES):
+    else:  # JSON that carries a base64 image's opening bytes
         try:
             yield from _base64_images(json.loads(body))
         except ValueError:

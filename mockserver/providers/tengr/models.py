@@ -6,7 +6,6 @@ artworks created through another; the rate-limit log sits beside it for the same
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from typing import Any
@@ -37,7 +36,6 @@ class TengrBackend:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.limiter = RateLimiter(services.state_dir / "tengr-rate.sqlite")
-        self._admitted = threading.local()  # the guard's decision, for the headers of the same request
 
     @property
     def jobs(self) -> JobStore:
@@ -51,9 +49,7 @@ class TengrBackend:
         if key.startswith(settings.forbidden_prefix()):
             return render_key("forbidden", operation)
         rule = self._rule()
-        scope = owner_key(key)
-        decision = self.limiter.hit(scope, rule.limit, rule.window, time.time())
-        self._admitted.last = (scope, decision)
+        decision = self.limiter.hit(owner_key(key), rule.limit, rule.window, time.time())
         if decision.allowed:
             return None
         headers = dict.fromkeys(rule.refusal_headers, str(decision.reset))
@@ -62,12 +58,7 @@ class TengrBackend:
     def rate_headers(self, api_key: str | None) -> dict[str, str]:
         """X-RateLimit-* for an admitted request, as @nestjs/throttler sends them."""
         rule = self._rule()
-        scope = owner_key(api_key or "")
-        admitted, self._admitted.last = getattr(self._admitted, "last", None), None
-        if admitted is not None and admitted[0] == scope:
-            decision = admitted[1]
-        else:
-            decision = self.limiter.peek(scope, rule.limit, rule.window, time.time())
+        decision = self.limiter.peek(owner_key(api_key or ""), rule.limit, rule.window, time.time())
         return {name: _header_value(name, decision) for name in rule.success_headers}
 
     def _rule(self) -> settings.RateLimit:

@@ -17,9 +17,10 @@ from ...core.shared_sqlite import SharedSqlite
 
 TRIM_EVERY = 64  # hits older than the window are never counted; deleting them now and then keeps the table small
 _FIRST = "FROM rolling_hits WHERE scope = :scope AND at > :cutoff ORDER BY at, n LIMIT 1"
-_WINDOW = ("SELECT (SELECT n FROM rolling_hits WHERE scope = :scope ORDER BY n DESC LIMIT 1) AS last_n,"
-           " (SELECT at FROM rolling_hits WHERE scope = :scope ORDER BY n DESC LIMIT 1) AS last_at,"
-           f" (SELECT n {_FIRST}) AS first_n, (SELECT at {_FIRST}) AS first_at")
+# The key's last hit and the window's first, one index look-up each (a row of NULLs where there is none).
+_WINDOW = ("SELECT last.n AS last_n, last.at AS last_at, first.n AS first_n, first.at AS first_at FROM (SELECT 1)"
+           " LEFT JOIN (SELECT n, at FROM rolling_hits WHERE scope = :scope ORDER BY n DESC LIMIT 1) AS last"
+           f" LEFT JOIN (SELECT n, at {_FIRST}) AS first")
 _IN_WINDOW = "COALESCE(last_n - first_n + 1, 0)"
 HIT = ("INSERT INTO rolling_hits (scope, n, at)"
        " SELECT :scope, COALESCE(last_n, 0) + 1, MAX(:now, COALESCE(last_at, :now))"

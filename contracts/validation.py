@@ -134,10 +134,10 @@ def match(provider: str, request: Any) -> RequestContext:
 def _collect_sent(ctx: RequestContext) -> None:
     spec, op, req = ctx.spec, ctx.operation, ctx.request
     assert op is not None
-    query = req.query if "?" in req.url else None
+    query = req.query
     for param in spec.parameters(op):
         name, where = param["name"], param["in"]
-        if where == "query" and query is not None and name in query:
+        if where == "query" and name in query:
             values = query.getlist(name)
             value = values if "array" in schema_types(param.get("schema", {}), spec.resolve) else values[0]
             ctx.sent[name] = coerce(value, param.get("schema", {}), spec.resolve)

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from werkzeug.datastructures import Headers
 
-from .exchange import HttpRequest, HttpResponse
+from .exchange import HttpRequest
 from .specs import Spec
 from .upstream import READ_SIZE, UpstreamError, UpstreamPool, UpstreamResponse
 
@@ -40,12 +40,6 @@ class Forwarded:
     response_headers: Headers
     response_body: list[bytes]
     duration_ms: float
-
-    def request(self) -> HttpRequest:
-        return HttpRequest(self.method, self.url, self.request_headers, b"".join(self.request_body))
-
-    def response(self) -> HttpResponse:
-        return HttpResponse(self.status, self.response_headers, b"".join(self.response_body))
 
 
 OnExchange = Callable[[Forwarded], None]

@@ -370,12 +370,12 @@ def constant_app(environ: dict[str, Any], start_response: Callable[..., Any]) ->
 
 
 def up_floor(args: argparse.Namespace) -> Running:
-    """gunicorn, configured as ``segmock serve`` runs it (its gthread worker, 8 threads, keep-alive), serving
+    """gunicorn, configured as ``segmock serve`` runs it (its worker, 8 threads, keep-alive), serving
     :func:`constant_app`: what any app on this server pays before doing anything."""
     figures = Figures("floor: segmock's gunicorn worker + constant WSGI app", "same GET, constant body")
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "--workers", "1", "--worker-class",
-               "mockserver.warmpool.WarmThreadWorker", "--threads", "8",
+               "mockserver.fastworker.FastWorker", "--threads", "8",
                "--keep-alive", "30", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
                "bench_serve:constant_app"]
     return up_anchor(args, figures, command, port, cwd=Path(__file__).resolve().parent)

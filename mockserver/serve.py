@@ -13,7 +13,7 @@ from .config import MockConfig
 
 
 class MockServer(BaseApplication):  # type: ignore[misc]
-    """gunicorn with threaded workers (keep-alive; see :mod:`mockserver.warmpool`) and the app built once
+    """gunicorn with threaded workers (keep-alive; see :mod:`mockserver.fastworker`) and the app built once
     before forking (fast start)."""
 
     def __init__(self, config: MockConfig, host: str, port: int, workers: int, threads: int = 8,
@@ -30,7 +30,7 @@ class MockServer(BaseApplication):  # type: ignore[misc]
         settings: dict[str, Any] = {
             "bind": self.bind,
             "workers": self.workers,
-            "worker_class": "mockserver.warmpool.WarmThreadWorker",  # gthread, keeping a sequential client warm
+            "worker_class": "mockserver.fastworker.FastWorker",
             "threads": self.threads,
             "preload_app": True,
             "keepalive": 30,

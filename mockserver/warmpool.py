@@ -1,10 +1,10 @@
-"""gunicorn's threaded worker with a thread pool that keeps handing work to the thread that went idle last.
+"""A thread pool that keeps handing work to the thread that went idle last (used by :mod:`mockserver.fastworker`).
 
-Why: gunicorn's gthread worker runs each request on a ``ThreadPoolExecutor``, whose idle threads take turns, so
-a client polling one mock (the usual test) has every request run on a different thread, which the kernel
-wakes on whichever core is free, cold: measured in-process, a JSON poll took ~0.95 ms across 8 rotating
-threads against ~0.62 ms on one. A last-in, first-out pool keeps a sequential client on one warm thread and
-still runs up to ``threads`` requests side by side when they do overlap.
+Why: a ``ThreadPoolExecutor``'s idle threads take turns, so a client polling one mock (the usual test) has
+every request run on a different thread, which the kernel wakes on whichever core is free, cold: measured
+in-process, a JSON poll took ~0.95 ms across 8 rotating threads against ~0.62 ms on one. A last-in,
+first-out pool keeps a sequential client on one warm thread and still runs up to ``threads`` requests side by
+side when they do overlap.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ import threading
 from collections import deque
 from concurrent.futures import Executor, Future
 from typing import Any, Callable
-
-from gunicorn.workers.gthread import ThreadWorker
 
 _Item = tuple[Future, Callable[..., Any], tuple[Any, ...], dict[str, Any]]
 
@@ -101,9 +99,3 @@ class WarmPool(Executor):
                 if thread is not threading.current_thread():
                     thread.join()
 
-
-class WarmThreadWorker(ThreadWorker):  # type: ignore[misc]
-    """gunicorn's gthread worker, unchanged but for its pool."""
-
-    def get_thread_pool(self) -> WarmPool:
-        return WarmPool(self.cfg.threads)

@@ -13,7 +13,9 @@ serves the common request itself:
   gunicorn's parser and response, so what gunicorn refuses is still refused the same way;
 * the response head and the first body bytes leave in one write.
 
-The environ carries ``gunicorn.socket`` as gunicorn's does, for the transport faults.
+The environ carries ``gunicorn.socket`` as gunicorn's does, for the transport faults, and
+:data:`AFTER_RESPONSE`: work the app appends there (the journal's INSERT, the log line) runs once the answer
+has left, while the client reads it, and before the thread serves anything else.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from gunicorn.workers import base
 
 from .warmpool import WarmPool
 
+AFTER_RESPONSE = "segmock.after_response"
 LINGER = 0.05  # a quiet keep-alive connection goes back to the poller after this long (seconds)
 IO_TIMEOUT = 60  # a client that stops mid-request or stops reading the answer is dropped (seconds)
 FAST_BODY = 64 * 1024  # larger bodies are streamed by gunicorn's reader, never buffered here
@@ -414,6 +417,8 @@ class FastWorker(base.Worker):  # type: ignore[misc]
             "SERVER_NAME": str(conn.server[0]), "SERVER_PORT": str(conn.server[1]),
         })
         reply = _Reply(conn.sock, close, self._http_date())
+        after: list[Callable[[], Any]] = []
+        environ[AFTER_RESPONSE] = after
         try:
             self._respond(environ, reply)
         except OSError:
@@ -424,6 +429,8 @@ class FastWorker(base.Worker):  # type: ignore[misc]
             else:
                 self.log.exception("Error handling request %s %s", method, target)
             return False
+        finally:
+            self._after(after)
         return not reply.close
 
     def _http_date(self) -> str:
@@ -444,6 +451,14 @@ class FastWorker(base.Worker):  # type: ignore[misc]
             if close is not None:
                 close()
 
+    def _after(self, work: list[Callable[[], Any]]) -> None:
+        """Run what the app left for after its answer (each piece on its own: one failing skips no other)."""
+        for piece in work:
+            try:
+                piece()
+            except Exception:
+                self.log.exception("Error in work after a response")
+
     def _gunicorn(self, conn: Connection) -> bool:
         """gunicorn's own parser and response for a request the fast path leaves alone (as its gthread worker
         serves it), then the bytes it read past the request return to the connection."""
@@ -457,21 +472,25 @@ class FastWorker(base.Worker):  # type: ignore[misc]
             started = time.time()
             resp, environ = wsgi.create(req, conn.sock, conn.peer, conn.server, self.cfg)
             environ["wsgi.multithread"] = True
+            environ[AFTER_RESPONSE] = after = []
             if not self.alive:
                 resp.force_close()
-            body = self.wsgi(environ, resp.start_response)
             try:
-                if isinstance(body, environ["wsgi.file_wrapper"]):
-                    resp.write_file(body)
-                else:
-                    for data in body:
-                        resp.write(data)
-                resp.close()
+                body = self.wsgi(environ, resp.start_response)
+                try:
+                    if isinstance(body, environ["wsgi.file_wrapper"]):
+                        resp.write_file(body)
+                    else:
+                        for data in body:
+                            resp.write(data)
+                    resp.close()
+                finally:
+                    self.log.access(resp, req, environ, _elapsed(started))
+                    close = getattr(body, "close", None)
+                    if close is not None:
+                        close()
             finally:
-                self.log.access(resp, req, environ, _elapsed(started))
-                close = getattr(body, "close", None)
-                if close is not None:
-                    close()
+                self._after(after)
             if resp.should_close():
                 return False
             while req.body.read(65536):

@@ -39,9 +39,9 @@ from gunicorn import SERVER, SERVER_SOFTWARE, http, util
 from gunicorn.http import wsgi
 from gunicorn.workers import base
 
+from .environ_keys import AFTER_RESPONSE
 from .warmpool import WarmPool
 
-AFTER_RESPONSE = "segmock.after_response"
 LINGER = 0.05  # a quiet keep-alive connection goes back to the poller after this long (seconds)
 IO_TIMEOUT = 60  # a client that stops mid-request or stops reading the answer is dropped (seconds)
 FAST_BODY = 64 * 1024  # larger bodies are streamed by gunicorn's reader, never buffered here

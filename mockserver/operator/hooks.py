@@ -2,6 +2,9 @@
 
 ``Operator`` is built once per app and hung on ``Services`` hooks (``injectors``, ``observers``,
 ``resetters``); its stores open lazily, so an app that never serves a request never creates their files.
+Where the server offers ``segmock.after_response`` (``segmock serve``), the journal entry and the log line
+are written once the answer has left; the journal's readers wait for entries still pending
+(:mod:`.inflight`). Elsewhere (in-process transports, test clients) they are written before answering.
 """
 
 from __future__ import annotations
@@ -11,12 +14,13 @@ import os
 import queue
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 from flask import Response, g, request
 
 from ..core.services import Services
 from . import logs
+from ..environ_keys import AFTER_RESPONSE
 from .answers import fault_answer
 from .faults import FaultBook
 from .journal import Journal
@@ -67,11 +71,26 @@ class Operator:
 
     def observe(self, provider: str, operation: str, request: Any, ctx: Any, response: Any, elapsed: float,
                 injected: bool) -> None:
-        """Journal the exchange now; its inspector pictures are made by a background thread."""
+        """Journal the exchange (after the answer where the server allows); pictures come from a thread."""
         fault = g.get("segmock_fault")
         g.segmock_exchange = (provider, operation)
-        entry = exchange(provider, operation, request, ctx, response, elapsed, fault, thumbnails=False)
-        seq = self.journal.record(entry)
+        req = request._get_current_object()  # the request outlives its context; the proxy does not
+        later = _after_response()
+        if later is None:
+            self._journal(provider, operation, req, ctx, response, elapsed, fault)
+            return
+        self.journal.pending.hold()
+        later.append(functools.partial(self._journal, provider, operation, req, ctx, response, elapsed, fault,
+                                       pending=True))
+
+    def _journal(self, provider: str, operation: str, req: Any, ctx: Any, response: Any, elapsed: float,
+                 fault: str | None, pending: bool = False) -> None:
+        try:
+            entry = exchange(provider, operation, req, ctx, response, elapsed, fault, thumbnails=False)
+            seq = self.journal.record(entry)
+        finally:
+            if pending:
+                self.journal.pending.release()
         if self.thumbnails and entry.status is not None:
             first = next((data for data in uploads(ctx.sent if ctx is not None else {}) if looks_like_image(data)),
                          None)
@@ -100,11 +119,23 @@ class Operator:
         if self.log_format:
             provider, operation = g.get("segmock_exchange", (None, None))
             started = g.get("segmock_started", time.perf_counter())
-            logs.emit(self.log_format, method=request.method, path=request.path,
-                      status=None if fault in ("reset", "empty") else response.status_code,
-                      elapsed_ms=(time.perf_counter() - started) * 1000, provider=provider, operation=operation,
-                      fault=fault, pid=os.getpid())
+            emit: Callable[[], None] = functools.partial(
+                logs.emit, self.log_format, method=request.method, path=request.path,
+                status=None if fault in ("reset", "empty") else response.status_code,
+                elapsed_ms=(time.perf_counter() - started) * 1000, provider=provider, operation=operation,
+                fault=fault, pid=os.getpid())
+            later = _after_response()
+            if later is None:
+                emit()
+            else:
+                later.append(emit)
         return response
+
+
+def _after_response() -> list[Callable[[], None]] | None:
+    """The server's list of work to run once the answer has left, if it keeps one (``segmock serve``)."""
+    later: list[Callable[[], None]] | None = request.environ.get(AFTER_RESPONSE)
+    return later
 
 
 def _truncated(response: Response) -> Response:

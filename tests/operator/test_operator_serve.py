@@ -85,6 +85,19 @@ def test_every_worker_writes_to_one_journal_and_reads_one_set_of_faults(served: 
     operator.close()
 
 
+def test_a_journal_read_right_after_an_answer_finds_it(served: tuple[str, Any]) -> None:
+    """The entry is written after the answer leaves; a read through another connection (either worker) made
+    the moment the answer arrives still finds it."""
+    url, _ = served
+    operator = OperatorClient(url)
+    with httpx.Client(base_url=url, timeout=10) as client:
+        for i in range(100):
+            assert client.get(f"/v2/account?try={i}", headers=KEY).status_code == 200
+            latest = operator.requests(operation="account-details-v2")[-1]
+            assert latest.query == f"try={i}"
+    operator.close()
+
+
 def test_one_json_log_line_per_request(served: tuple[str, subprocess.Popen[str]]) -> None:
     url, proc = served
     httpx.get(url + "/v2/account?marker=1", headers=KEY)

@@ -108,6 +108,7 @@ def _pipeline(provider: ProviderDef, operation: str, svc: Services, ctx_box: lis
             violation = _malformed(name, operation, str(exc))
             return respond(render_error(name, [violation], operation))
         api_key = provider.credential(request)
+        admission: Any = None
         violations = check_request(ctx)
         errors = errors_only(violations)
         if operation not in provider.public:
@@ -116,16 +117,16 @@ def _pipeline(provider: ProviderDef, operation: str, svc: Services, ctx_box: lis
                 return respond(render_error(name, auth or [_auth(name, operation)], operation))
             if svc.config.api_keys and api_key not in svc.config.api_keys:
                 return respond(error_response(name, "auth_invalid", operation))
-            refusal = _guard(provider, svc, api_key, operation)
-            if refusal is not None:
-                return respond(refusal)
+            admission = _guard(provider, svc, api_key, operation)
+            if isinstance(admission, contracts.HttpResponse):
+                return respond(admission)
         errors = [v for v in errors if v.rule != "auth"]
         if svc.config.allow_private_webhooks:
             errors = [v for v in errors if v.rule not in PRIVATE_WEBHOOK_RULES]
         if errors:
             return respond(render_error(name, errors, operation))
         call = Call(name, operation, ctx, request, svc, backend_of(provider, svc), api_key,
-                    with_defaults(ctx), [v for v in violations if v.severity == "warning"])
+                    with_defaults(ctx), [v for v in violations if v.severity == "warning"], admission)
         result = provider.urls[operation](call)
         return respond(result) if isinstance(result, contracts.HttpResponse) else result
     except RequestEntityTooLarge:
@@ -139,9 +140,10 @@ def _pipeline(provider: ProviderDef, operation: str, svc: Services, ctx_box: lis
         return respond(error_response(name, "server_error", operation))
 
 
-def _guard(provider: ProviderDef, svc: Services, api_key: str | None, operation: str) -> contracts.HttpResponse | None:
-    """The backend's ``guard(api_key, operation)`` refusal (scope, rate limit), checked after auth and before
-    validation as NestJS runs guards before pipes; backends without a guard refuse nothing."""
+def _guard(provider: ProviderDef, svc: Services, api_key: str | None, operation: str) -> Any:
+    """The backend's ``guard(api_key, operation)``, checked after auth and before validation as NestJS runs
+    guards before pipes: a refusal (``HttpResponse``: scope, rate limit), or what the request was admitted
+    with (handed to the handler as ``Call.admission``). Backends without a guard admit everything."""
     guard = getattr(backend_of(provider, svc), "guard", None)
     return guard(api_key, operation) if guard is not None else None
 

@@ -49,6 +49,7 @@ class Call:
     api_key: str | None
     params: dict[str, Any]
     warnings: list[Violation] = field(default_factory=list)
+    admission: Any = None  # what the backend's guard admitted the request with (tengr: its rate-limit window)
 
     @property
     def sent(self) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from . import artworks, settings
 def create(call: Call) -> Response:
     """``POST /v2/artworks/segmentation``: 202 with the artwork in ``starting``; the masks are already known."""
     job = call.backend.create(call.api_key, dict(call.params), call.base_url)
-    return _json(artworks.artwork(job, as_accepted=True), 202, call.backend.rate_headers(call.api_key))
+    return _json(artworks.artwork(job, as_accepted=True), 202, call.backend.rate_headers(call.api_key, call.admission))
 
 
 def get(call: Call) -> Response:
@@ -25,7 +25,7 @@ def get(call: Call) -> Response:
     job = call.backend.get(call.api_key, call.path_params["id"])
     if job is None:
         return respond(render_key("not_found", call.operation))
-    headers = call.backend.rate_headers(call.api_key)
+    headers = call.backend.rate_headers(call.api_key, call.admission)
     reason = artworks.failure_reason(job) if job.error is not None else None
     if reason:
         headers[settings.failure_header()] = _latin1(reason)
@@ -35,7 +35,7 @@ def get(call: Call) -> Response:
 def list_artworks(call: Call) -> Response:
     """``GET /v2/artworks``: this key's live artworks, newest first, as a bare array."""
     jobs: list[Job] = call.backend.list(call.api_key, call.params["offset"], call.params["limit"])
-    return _json([artworks.artwork(job) for job in jobs], 200, call.backend.rate_headers(call.api_key))
+    return _json([artworks.artwork(job) for job in jobs], 200, call.backend.rate_headers(call.api_key, call.admission))
 
 
 def result(call: Call) -> Response:

@@ -43,22 +43,24 @@ class TengrBackend:
         return store
 
     # -- guard ---------------------------------------------------------------------------------------------
-    def guard(self, api_key: str | None, operation: str) -> HttpResponse | None:
-        """403 for keys the mock treats as out of scope, then 429 beyond the rolling limit (spec check order)."""
+    def guard(self, api_key: str | None, operation: str) -> HttpResponse | Decision:
+        """403 for keys the mock treats as out of scope, then 429 beyond the rolling limit (spec check order);
+        an admitted request carries its window to :meth:`rate_headers`."""
         key = api_key or ""
         if key.startswith(settings.forbidden_prefix()):
             return render_key("forbidden", operation)
         rule = self._rule()
         decision = self.limiter.hit(owner_key(key), rule.limit, rule.window, time.time())
         if decision.allowed:
-            return None
+            return decision
         headers = dict.fromkeys(rule.refusal_headers, str(decision.reset))
         return render_key("rate_limited", operation, headers=headers)
 
-    def rate_headers(self, api_key: str | None) -> dict[str, str]:
-        """X-RateLimit-* for an admitted request, as @nestjs/throttler sends them."""
+    def rate_headers(self, api_key: str | None, admitted: Decision | None = None) -> dict[str, str]:
+        """X-RateLimit-* for an admitted request, as @nestjs/throttler sends them: from the window the guard
+        counted the request in (the window as it stands when there is none)."""
         rule = self._rule()
-        decision = self.limiter.peek(owner_key(api_key or ""), rule.limit, rule.window, time.time())
+        decision = admitted or self.limiter.peek(owner_key(api_key or ""), rule.limit, rule.window, time.time())
         return {name: _header_value(name, decision) for name in rule.success_headers}
 
     def _rule(self) -> settings.RateLimit:

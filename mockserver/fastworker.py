@@ -47,8 +47,9 @@ IO_TIMEOUT = 60  # a client that stops mid-request or stops reading the answer i
 FAST_BODY = 64 * 1024  # larger bodies are streamed by gunicorn's reader, never buffered here
 HEAD_LIMIT = 64 * 1024  # a longer head is gunicorn's to refuse
 
+# A method of 3 to 20 capitals (gunicorn refuses shorter ones), an origin-form target, plain header lines.
 _HEAD = re.compile(
-    r"([A-Z]{1,20}) (/[!-\"$-~]*) HTTP/1\.1((?:\r\n[!#$%&'*+\-.^`|~0-9A-Za-z]+:[ \t\x21-\x7e\x80-\xff]*)*)")
+    r"([A-Z]{3,20}) (/[!-\"$-~]*) HTTP/1\.1((?:\r\n[!#$%&'*+\-.^`|~0-9A-Za-z]+:[ \t\x21-\x7e\x80-\xff]*)*)")
 _STATUS = re.compile(r"([0-9]{3})(?: [ \t\x21-\x7e\x80-\xff]*)?")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _VALUE = re.compile(r"[ \t\x21-\x7e\x80-\xff]*")
@@ -131,7 +132,9 @@ class _Reply:
             self.headers.append(f"{name}: {value}\r\n")
         self.bodyless = self.code in (204, 304) or 100 <= self.code < 200
         if self.code == 204 or 100 <= self.code < 200:
+            # RFC 9110 8.6: no Content-Length on these, even one the app set (gunicorn drops it too)
             self.length = None
+            self.headers = [line for line in self.headers if not line.lower().startswith("content-length:")]
         self.chunked = self.length is None and not self.bodyless
         return self.write
 
@@ -167,8 +170,10 @@ class _Reply:
             self.write(b"")
         if self.chunked:
             self.sock.sendall(b"0\r\n\r\n")
-        if self.length is not None and self.sent < self.length:
-            self.close = True  # the body fell short of its Content-Length: the connection cannot be reused
+        if self.length is not None and self.sent < self.length and not self.bodyless:
+            # the body fell short of its Content-Length: the connection cannot be reused (a 304's
+            # Content-Length is the unconditional answer's, with no body behind it: not short)
+            self.close = True
 
 
 class FastWorker(base.Worker):  # type: ignore[misc]
@@ -352,10 +357,14 @@ class FastWorker(base.Worker):  # type: ignore[misc]
         end = data.find(b"\r\n\r\n")
         while end < 0:
             if len(data) > HEAD_LIMIT:
-                return ""  # not ours to parse: gunicorn refuses it with the right status
+                # not ours to parse: gunicorn refuses it with the right status, from the bytes read so far
+                # (dropping them left gunicorn's parser waiting for a head the client had already sent)
+                conn.buffer = data
+                return ""
             chunk = conn.sock.recv(65536)
             if not chunk:
                 if data:
+                    conn.buffer = data  # a partial head: gunicorn's parser sees the same bytes end
                     return ""
                 return None
             data += chunk
@@ -377,7 +386,7 @@ class FastWorker(base.Worker):  # type: ignore[misc]
             if len(lines) - 1 > field_count:
                 raise _Slow
             for line in lines[1:]:
-                if len(line) > field_limit:
+                if len(line) + 2 > field_limit:  # gunicorn counts the line's CRLF against the limit
                     raise _Slow
                 name, _, value = line.partition(":")
                 name = name.upper()
@@ -391,6 +400,8 @@ class FastWorker(base.Worker):  # type: ignore[misc]
                     environ["CONTENT_LENGTH"] = value
                     continue
                 if name == "CONTENT-TYPE":
+                    if "CONTENT_TYPE" in environ:
+                        raise _Slow  # a second Content-Type: gunicorn's 400 (RFC 9110 5.3), never the last one
                     environ["CONTENT_TYPE"] = value
                     continue
                 if name in _SLOW_HEADERS or name in self.scheme_headers:
@@ -398,7 +409,11 @@ class FastWorker(base.Worker):  # type: ignore[misc]
                 if name == "CONNECTION" and "close" in value.lower():
                     close = True
                 key = "HTTP_" + name.replace("-", "_")
-                environ[key] = f"{environ[key]},{value}" if key in environ else value
+                if key in environ:
+                    if key == "HTTP_HOST":
+                        raise _Slow  # a second Host: gunicorn's 400 (RFC 9110 5.3), never a joined one
+                    value = f"{environ[key]},{value}"
+                environ[key] = value
         start = len(head) + 4
         buffer = conn.buffer
         while len(buffer) < start + length:
@@ -466,7 +481,7 @@ class FastWorker(base.Worker):  # type: ignore[misc]
         if conn.buffer:
             parser.unreader.unread(conn.buffer)
             conn.buffer = b""
-        req = None
+        req = resp = None
         try:
             req = next(parser)
             started = time.time()
@@ -502,6 +517,11 @@ class FastWorker(base.Worker):  # type: ignore[misc]
         except OSError:
             raise
         except Exception as exc:
+            if resp is not None and resp.headers_sent:
+                # Too late for an error page: written after part of the answer it would pass for body (as
+                # gunicorn's gthread worker does, log it and close so the client sees the answer cut short).
+                self.log.exception("Error handling request")
+                return False
             self.handle_error(req, conn.sock, conn.peer, exc)
             return False
 

@@ -69,9 +69,13 @@ class Served:
                 raise RuntimeError("gunicorn did not start:\n" + log_path.read_text("latin-1"))
             time.sleep(0.02)
         served = cls(proc, int(found.group(1)), log_path)
-        with served.wire() as wire:  # the worker has booted and answers
-            wire.send(request(headers=[("Connection", "close")]))
-            assert wire.reply().status == 200
+        try:
+            with served.wire() as wire:  # the worker has booted and answers
+                assert wire.ask(request(headers=[("Connection", "close")])).status == 200, served.log()
+        except BaseException:
+            proc.kill()  # never leave a server behind when the fixture fails
+            proc.wait()
+            raise
         return served
 
     def wire(self) -> Wire:

@@ -7,7 +7,8 @@ gunicorn's arbiter (workers, signals, heartbeats, graceful stop) and its parser 
 serves the common request itself:
 
 * a thread keeps its connection while the client keeps sending (a test polling the mock), and hands it to
-  the poller only once the connection has been quiet for :data:`LINGER` seconds;
+  the poller once the connection has been quiet for :data:`LINGER` seconds, or at once when other
+  connections wait for a thread;
 * a request whose head is plain HTTP/1.1 (no chunked or large body, no ``Expect``, no upgrade, no proxy
   headers, within gunicorn's size limits) is parsed here in one pass; anything else goes, bytes and all, to
   gunicorn's parser and response, so what gunicorn refuses is still refused the same way;
@@ -42,7 +43,7 @@ from gunicorn.workers import base
 from .environ_keys import AFTER_RESPONSE
 from .warmpool import WarmPool
 
-LINGER = 0.05  # a quiet keep-alive connection goes back to the poller after this long (seconds)
+LINGER = 0.005  # a quiet keep-alive connection goes back to the poller after this long (seconds)
 IO_TIMEOUT = 60  # a client that stops mid-request or stops reading the answer is dropped (seconds)
 FAST_BODY = 64 * 1024  # larger bodies are streamed by gunicorn's reader, never buffered here
 HEAD_LIMIT = 64 * 1024  # a longer head is gunicorn's to refuse
@@ -333,6 +334,8 @@ class FastWorker(base.Worker):  # type: ignore[misc]
 
     def _requests(self, conn: Connection) -> bool:
         while self.alive:
+            if self.pool.waiting and not conn.buffer:
+                return True  # other connections wait for a thread: this one waits in the poller instead
             if not conn.readable(LINGER):
                 return True
             if not self._one(conn):

@@ -58,6 +58,11 @@ class WarmPool(Executor):
                 self._backlog.append(item)
         return future
 
+    @property
+    def waiting(self) -> bool:
+        """Whether work is queued for want of a free thread (read without the lock: a hint, not a promise)."""
+        return bool(self._backlog)
+
     def _serve(self, slot: _Slot) -> None:
         while True:
             item = slot.item

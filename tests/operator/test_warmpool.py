@@ -54,8 +54,10 @@ def test_overlapping_work_runs_side_by_side_up_to_the_size_then_waits_its_turn()
     for _ in range(3):
         assert started.acquire(timeout=5)  # three run at once ...
     assert not started.acquire(timeout=0.2)  # ... the other two wait for a free thread
+    assert pool.waiting  # (which a thread holding on to an idle connection is told, so it can let go)
     release.set()
     assert [f.result(timeout=5) for f in futures] == [0, 1, 2, 3, 4]
+    assert not pool.waiting
     pool.shutdown()
     assert len(pool._threads) == 3
 

@@ -382,7 +382,7 @@ class FastWorker(base.Worker):  # type: ignore[misc]
             raise _Slow
         method, target, fields = match.groups()
         environ = dict(self.base_environ)
-        close = not self.alive
+        close = not (self.alive and self.cfg.keepalive)  # keep-alive 0: one request per connection, as gunicorn
         length = 0
         if fields:
             lines = fields.split("\r\n")
@@ -491,7 +491,7 @@ class FastWorker(base.Worker):  # type: ignore[misc]
             resp, environ = wsgi.create(req, conn.sock, conn.peer, conn.server, self.cfg)
             environ["wsgi.multithread"] = True
             environ[AFTER_RESPONSE] = after = []
-            if not self.alive:
+            if not (self.alive and self.cfg.keepalive):
                 resp.force_close()
             try:
                 body = self.wsgi(environ, resp.start_response)

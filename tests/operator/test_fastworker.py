@@ -487,6 +487,19 @@ def test_connection_close_from_the_client_closes_after_the_answer(server: Served
             assert wire.closed()
 
 
+def test_keep_alive_0_answers_one_request_per_connection_on_both_paths(tmp_path: Path) -> None:
+    served = Served.start(tmp_path, keepalive=0)
+    try:
+        for forced in ([], [FORCE_GUNICORN]):
+            with served.wire() as wire:
+                wire.send(request(target="/echo?once", headers=forced))
+                reply = wire.reply()
+                assert reply.status == 200 and reply.header("Connection") == "close"
+                assert wire.closed()
+    finally:
+        assert served.stop() == 0, served.log()
+
+
 # -- 6. malformed input, app errors -------------------------------------------------------------------------
 
 MALFORMED = {

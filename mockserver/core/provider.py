@@ -13,6 +13,7 @@ from typing import Any, Callable, Mapping
 from contracts import HttpResponse, Violation
 from contracts.validation import RequestContext
 
+from ..environ_keys import Later, after_response
 from .services import Services
 
 Handler = Callable[["Call"], Any]
@@ -59,6 +60,11 @@ class Call:
     @property
     def path_params(self) -> dict[str, str]:
         return self.ctx.path_params
+
+    @property
+    def after_response(self) -> Later | None:
+        """Where to leave work the answer need not wait for (None: the server keeps no such place)."""
+        return after_response(self.request.environ)
 
     @property
     def base_url(self) -> str:

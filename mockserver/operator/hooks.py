@@ -20,7 +20,7 @@ from flask import Response, g, request
 
 from ..core.services import Services
 from . import logs
-from ..environ_keys import AFTER_RESPONSE
+from ..environ_keys import Later, after_response
 from .answers import fault_answer
 from .faults import FaultBook
 from .journal import Journal
@@ -75,12 +75,12 @@ class Operator:
         fault = g.get("segmock_fault")
         g.segmock_exchange = (provider, operation)
         req = request._get_current_object()  # the request outlives its context; the proxy does not
-        later = _after_response()
+        later = after_response(request.environ)
         if later is None:
             self._journal(provider, operation, req, ctx, response, elapsed, fault)
             return
         self.journal.pending.hold()
-        later.append(functools.partial(self._journal, provider, operation, req, ctx, response, elapsed, fault,
+        later(functools.partial(self._journal, provider, operation, req, ctx, response, elapsed, fault,
                                        pending=True))
 
     def _journal(self, provider: str, operation: str, req: Any, ctx: Any, response: Any, elapsed: float,
@@ -124,18 +124,12 @@ class Operator:
                 status=None if fault in ("reset", "empty") else response.status_code,
                 elapsed_ms=(time.perf_counter() - started) * 1000, provider=provider, operation=operation,
                 fault=fault, pid=os.getpid())
-            later = _after_response()
+            later: Later | None = after_response(request.environ)
             if later is None:
                 emit()
             else:
-                later.append(emit)
+                later(emit)
         return response
-
-
-def _after_response() -> list[Callable[[], None]] | None:
-    """The server's list of work to run once the answer has left, if it keeps one (``segmock serve``)."""
-    later: list[Callable[[], None]] | None = request.environ.get(AFTER_RESPONSE)
-    return later
 
 
 def _truncated(response: Response) -> Response:

@@ -66,33 +66,34 @@ def respond_to(provider: ProviderDef, operation: str) -> Any:
     """Run the pipeline for one request, between the injectors (faults) and observers (journal)."""
     svc = services()
     started = time.perf_counter()
+    req = request._get_current_object()  # the request itself: every read through the proxy costs a lookup
     for inject in svc.injectors:
-        injected = inject(provider.name, operation, request)
+        injected = inject(provider.name, operation, req)
         if injected is not None:
             response = injected if not isinstance(injected, contracts.HttpResponse) else respond(injected)
-            _observe(svc, provider.name, operation, None, response, started, injected=True)
+            _observe(svc, provider.name, operation, req, None, response, started, injected=True)
             return response
     ctx_box: list[Any] = []
-    response = _pipeline(provider, operation, svc, ctx_box)
+    response = _pipeline(provider, operation, svc, req, ctx_box)
     if not isinstance(response, Response):
         response = current_app.make_response(response)
-    _observe(svc, provider.name, operation, ctx_box[0] if ctx_box else None, response, started)
+    _observe(svc, provider.name, operation, req, ctx_box[0] if ctx_box else None, response, started)
     return response
 
 
-def _observe(svc: Services, provider: str, operation: str, ctx: Any, response: Any, started: float,
+def _observe(svc: Services, provider: str, operation: str, req: Any, ctx: Any, response: Any, started: float,
              injected: bool = False) -> None:
     if not svc.observers:
         return
     elapsed = time.perf_counter() - started
     for observe in svc.observers:
         try:
-            observe(provider, operation, request, ctx, response, elapsed, injected)
+            observe(provider, operation, req, ctx, response, elapsed, injected)
         except Exception:  # an observer must never break a response
             log.exception("segmock observer failed")
 
 
-def _pipeline(provider: ProviderDef, operation: str, svc: Services, ctx_box: list[Any]) -> Any:
+def _pipeline(provider: ProviderDef, operation: str, svc: Services, request: Any, ctx_box: list[Any]) -> Any:
     """Every refusal is the provider's documented error response; handlers see only acceptable requests."""
     name = provider.name
     try:

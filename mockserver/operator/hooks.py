@@ -71,17 +71,17 @@ class Operator:
 
     def observe(self, provider: str, operation: str, request: Any, ctx: Any, response: Any, elapsed: float,
                 injected: bool) -> None:
-        """Journal the exchange (after the answer where the server allows); pictures come from a thread."""
+        """Journal the exchange (after the answer where the server allows); pictures come from a thread.
+        ``request`` is the request itself, not Flask's proxy: it outlives its context."""
         fault = g.get("segmock_fault")
         g.segmock_exchange = (provider, operation)
-        req = request._get_current_object()  # the request outlives its context; the proxy does not
         later = after_response(request.environ)
         if later is None:
-            self._journal(provider, operation, req, ctx, response, elapsed, fault)
+            self._journal(provider, operation, request, ctx, response, elapsed, fault)
             return
         self.journal.pending.hold()
-        later(functools.partial(self._journal, provider, operation, req, ctx, response, elapsed, fault,
-                                       pending=True))
+        later(functools.partial(self._journal, provider, operation, request, ctx, response, elapsed, fault,
+                                pending=True))
 
     def _journal(self, provider: str, operation: str, req: Any, ctx: Any, response: Any, elapsed: float,
                  fault: str | None, pending: bool = False) -> None:

@@ -7,6 +7,7 @@ same JSON, because everything it needs (parameters, result URLs) was stored with
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from ...jobs import Job, JobState
@@ -42,6 +43,11 @@ def artwork(job: Job, *, as_accepted: bool = False) -> dict[str, Any]:
         "status": STATUS[state],
         "createdAt": iso(job.created_at),
     }
+
+
+def encoded(body: Any) -> bytes:
+    """Artwork JSON as tengr sends it: compact, UTF-8."""
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def failure_reason(job: Job) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Response
@@ -29,7 +28,7 @@ def get(call: Call) -> Response:
     reason = artworks.failure_reason(job) if job.error is not None else None
     if reason:
         headers[settings.failure_header()] = _latin1(reason)
-    return _json(artworks.artwork(job), 200, headers)
+    return _json(call.backend.artwork_body(job), 200, headers)
 
 
 def list_artworks(call: Call) -> Response:
@@ -48,11 +47,9 @@ def result(call: Call) -> Response:
 
 
 def _json(body: Any, status: int, headers: dict[str, str]) -> Response:
-    data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-    response = Response(data, status=status, content_type="application/json")
-    for name, value in headers.items():
-        response.headers[name] = value
-    return response
+    """A JSON answer (``body`` already encoded, or to encode)."""
+    data = body if isinstance(body, bytes) else artworks.encoded(body)
+    return Response(data, status=status, headers=headers, content_type="application/json")
 
 
 def _latin1(text: str) -> str:

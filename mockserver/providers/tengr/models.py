@@ -6,6 +6,7 @@ artworks created through another; the rate-limit log sits beside it for the same
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from typing import Any
@@ -34,9 +35,13 @@ def job_settings(config: MockConfig) -> JobSettings:
 class TengrBackend:
     """Creates, finds and lists artworks per API key; guards keys; serves result files."""
 
+    FINAL_BODIES = 1024  # encoded artworks kept for polls (a final artwork's JSON never changes again)
+
     def __init__(self, services: Services) -> None:
         self.services = services
         self.limiter = RateLimiter(services.state_dir / "tengr-rate.sqlite")
+        self._final_bodies: dict[tuple[Any, ...], bytes] = {}
+        self._final_lock = threading.Lock()
 
     @property
     def jobs(self) -> JobStore:
@@ -107,6 +112,21 @@ class TengrBackend:
         see :meth:`JobStore.get`."""
         return self.jobs.get(settings.PROVIDER, artwork_id, owner=owner_key(api_key), later=later)
 
+    def artwork_body(self, job: Job) -> bytes:
+        """The artwork JSON of a poll, encoded; a final artwork's once (a client polls it again and again)."""
+        if not job.state.final:
+            return artworks.encoded(artworks.artwork(job))
+        key = (job.id, job.state, job.finished_at, job.created_at)
+        with self._final_lock:
+            body = self._final_bodies.get(key)
+        if body is None:
+            body = artworks.encoded(artworks.artwork(job))
+            with self._final_lock:
+                if len(self._final_bodies) >= self.FINAL_BODIES:
+                    self._final_bodies.clear()
+                self._final_bodies[key] = body
+        return body
+
     def list(self, api_key: str, offset: int, limit: int) -> list[Job]:
         return self.jobs.list(settings.PROVIDER, owner=owner_key(api_key), offset=offset, limit=limit)
 
@@ -117,8 +137,10 @@ class TengrBackend:
         return None if body is None or media_type is None else (body, media_type)
 
     def reset(self) -> None:
-        """Jobs are cleared by the services; the rate-limit log is tengr's own."""
+        """Jobs are cleared by the services; the rate-limit log and the encoded artworks are tengr's own."""
         self.limiter.reset()
+        with self._final_lock:
+            self._final_bodies.clear()
 
 
 def _header_value(name: str, decision: Decision) -> str:

@@ -105,3 +105,17 @@ def test_unknown_id_is_404(mock_http) -> None:
     response = mock_http.get(artwork_url("3fa85f64-5717-4562-b3fc-2c963f66afa6"), headers=auth())
     assert response.status_code == 404
     assert mock_http.get(artwork_url("not-a-uuid"), headers=auth()).status_code == 404
+
+
+def test_a_final_artwork_polled_again_is_the_same_json_and_each_artwork_its_own(mock_http, image_url) -> None:
+    """Polls of a final artwork answer bytes encoded once; they must stay exactly what a fresh encoding gives."""
+    first, second = create(mock_http, text_body(image_url, "red")), create(mock_http, text_body(image_url, "blue"))
+    polls = {artwork["id"]: [mock_http.get(artwork_url(artwork["id"]), headers=auth()) for _ in range(4)]
+             for artwork in (first, second)}
+    for artwork_id, seen in polls.items():
+        assert [r.json()["status"] for r in seen] == ["processing", "succeeded", "succeeded", "succeeded"]
+        assert seen[1].content == seen[2].content == seen[3].content
+        assert seen[3].json()["id"] == artwork_id
+    assert polls[first["id"]][3].json()["parameters"]["textPrompt"] == "red"
+    assert polls[second["id"]][3].json()["parameters"]["textPrompt"] == "blue"
+    assert polls[first["id"]][3].content != polls[second["id"]][3].content

@@ -49,7 +49,7 @@ class Served:
 
     @classmethod
     def start(cls, directory: Path, *, threads: int = THREADS, keepalive: int = KEEPALIVE,
-              graceful_timeout: int = 30) -> Served:
+              graceful_timeout: int = 30, extra: tuple[str, ...] = ()) -> Served:
         log_path = directory / "gunicorn.log"
         with open(log_path, "wb") as log:
             proc = subprocess.Popen(
@@ -57,7 +57,7 @@ class Served:
                  "--worker-class", "mockserver.fastworker.FastWorker", "--workers", "1",
                  "--threads", str(threads), "--keep-alive", str(keepalive), "--bind", "127.0.0.1:0",
                  "--graceful-timeout", str(graceful_timeout), "--timeout", "60", "--no-control-socket",
-                 "--pythonpath", str(HERE), "--chdir", str(ROOT)],
+                 "--pythonpath", str(HERE), "--chdir", str(ROOT), *extra],
                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while True:
@@ -498,6 +498,17 @@ def test_keep_alive_0_answers_one_request_per_connection_on_both_paths(tmp_path:
                 assert wire.closed()
     finally:
         assert served.stop() == 0, served.log()
+
+
+def test_with_gunicorns_access_log_every_request_takes_gunicorns_path_and_is_logged(tmp_path: Path) -> None:
+    served = Served.start(tmp_path, extra=("--access-logfile", "-"))
+    try:
+        with served.wire() as wire:
+            echo = wire.ask(request(target="/echo?logged-request")).json()
+        assert echo["via"] == "gunicorn"
+    finally:
+        assert served.stop() == 0, served.log()
+    assert '"GET /echo?logged-request HTTP/1.1" 200' in served.log()
 
 
 # -- 6. malformed input, app errors -------------------------------------------------------------------------

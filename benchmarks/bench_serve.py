@@ -376,7 +376,7 @@ def up_floor(args: argparse.Namespace) -> Running:
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "--workers", "1", "--worker-class",
                "mockserver.fastworker.FastWorker", "--threads", "8",
-               "--keep-alive", "30", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+               "--keep-alive", "30", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--no-control-socket",
                "bench_serve:constant_app"]
     return up_anchor(args, figures, command, port, cwd=Path(__file__).resolve().parent)
 

@@ -65,6 +65,7 @@ def serve(factory: Callable[[], WSGIApp], host: str, port: int, banner: str,
         "when_ready": when_ready,
         "on_exit": lambda server: on_exit() if on_exit else None,
         "worker_exit": _close_app,
+        "control_socket_disable": True,  # no gunicorn.ctl in the user's home, shared by every proxy started
     }
     parent = os.getpid()
     try:

@@ -40,6 +40,7 @@ class MockServer(BaseApplication):  # type: ignore[misc]
             "errorlog": "-",
             "loglevel": "warning",
             "worker_tmp_dir": "/dev/shm",
+            "control_socket_disable": True,  # no gunicorn.ctl in the user's home, shared by every mock started
             "when_ready": self._when_ready,
         }
         for key, value in settings.items():

@@ -37,7 +37,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subp
         [sys.executable, "-m", "mockserver.cli", "serve", "--port", str(port), "--provider", "photoroom",
          "--workers", "2", "--log-format", "json", "--state-dir", str(state)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        env={**{k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"}, "PYTHONUNBUFFERED": "1",
+             "HOME": str(state)})
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -83,6 +84,16 @@ def test_every_worker_writes_to_one_journal_and_reads_one_set_of_faults(served: 
     assert [e.status for e in entries] == statuses
     assert len({e.worker for e in entries}) == 2
     operator.close()
+
+
+def test_no_control_socket_is_left_in_the_users_home(served: tuple[str, Any]) -> None:
+    """gunicorn's control socket would be one path shared by every mock a test run starts."""
+    url, proc = served
+    assert httpx.get(url + "/__segmock/health").status_code == 200
+    home = Path(proc.args[proc.args.index("--state-dir") + 1])
+    for _ in range(20):  # gunicorn would open it from a thread of its own, just after the workers start
+        assert not (home / ".gunicorn").exists()
+        time.sleep(0.05)
 
 
 def test_a_journal_read_right_after_an_answer_finds_it(served: tuple[str, Any]) -> None:

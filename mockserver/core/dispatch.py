@@ -19,7 +19,7 @@ import contracts
 from contracts.exchange import FormError
 from contracts.forms import coerce
 from contracts.providers import error_response, render_error
-from contracts.validation import check_request, match
+from contracts.validation import check_request
 from contracts.violations import errors_only
 
 from .fetch import FetchError
@@ -103,7 +103,7 @@ def _pipeline(provider: ProviderDef, operation: str, svc: Services, request: Any
                 return respond(error_response(name, "image_too_large", operation))
             request.max_content_length = limit
         try:
-            ctx = match(name, request)
+            ctx = svc.matcher.match(name, request)
             ctx_box.append(ctx)
         except FormError as exc:
             violation = _malformed(name, operation, str(exc))

@@ -85,6 +85,13 @@ class Services:
         return self.config.resolved_state_dir()
 
     @functools.cached_property
+    def matcher(self) -> Any:
+        """Requests matched to their operations (bodiless ones remembered; see ``core.matched``)."""
+        from .matched import Matcher
+
+        return Matcher()
+
+    @functools.cached_property
     def counters(self) -> Counters:
         return Counters(self.state_dir / "counters.sqlite")
 

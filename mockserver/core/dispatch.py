@@ -19,7 +19,6 @@ import contracts
 from contracts.exchange import FormError
 from contracts.forms import coerce
 from contracts.providers import error_response, render_error
-from contracts.validation import check_request
 from contracts.violations import errors_only
 
 from .fetch import FetchError
@@ -103,14 +102,13 @@ def _pipeline(provider: ProviderDef, operation: str, svc: Services, request: Any
                 return respond(error_response(name, "image_too_large", operation))
             request.max_content_length = limit
         try:
-            ctx = svc.matcher.match(name, request)
+            ctx, violations = svc.matcher.match(name, request)
             ctx_box.append(ctx)
         except FormError as exc:
             violation = _malformed(name, operation, str(exc))
             return respond(render_error(name, [violation], operation))
         api_key = provider.credential(request)
         admission: Any = None
-        violations = check_request(ctx)
         errors = errors_only(violations)
         if operation not in provider.public:
             auth = [v for v in errors if v.rule == "auth"]

@@ -1,9 +1,10 @@
-"""Match a request to its operation, remembering bodiless requests: a client polls the same URL with the
-same headers again and again, and each match builds the same context (~50 us of a poll's critical path).
+"""Match a request to its operation and check it, remembering bodiless requests: a client polls the same URL
+with the same headers again and again, and each match builds the same context and verdict (~60 us of a poll's
+critical path).
 
-The context is a pure function of what the key holds (provider, method, URL parts and every header), so a
-remembered one is handed out as a copy whose ``sent`` and ``locations`` the caller may change freely. Requests
-with a body are matched afresh: their parameters live in it.
+Both are pure functions of what the key holds (provider, method, URL parts and every header), so a remembered
+context is handed out as a copy whose ``sent`` and ``locations`` the caller may change freely, with a copy of
+its verdict. Requests with a body are matched and checked afresh: their parameters live in it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from contracts.validation import RequestContext, match
+from contracts.validation import RequestContext, check_request, match
+from contracts.violations import Violation
 
 SIZE = 512
 _ENVIRON_PARTS = ("REQUEST_METHOD", "wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME",
@@ -21,28 +23,33 @@ _ENVIRON_PARTS = ("REQUEST_METHOD", "wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME
 
 
 class Matcher:
-    """``contracts.validation.match`` with a bounded memory of bodiless requests (one per app)."""
+    """``contracts.validation.match`` then ``check_request``, with a bounded memory of bodiless requests (one
+    per app)."""
 
     def __init__(self, size: int = SIZE) -> None:
         self.size = size
-        self._seen: OrderedDict[tuple[Any, ...], RequestContext] = OrderedDict()
+        self._seen: OrderedDict[tuple[Any, ...], tuple[RequestContext, list[Violation]]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def match(self, provider: str, request: Any) -> RequestContext:
+    def match(self, provider: str, request: Any) -> tuple[RequestContext, list[Violation]]:
+        """The request's context and the violations of its contract (raises ``FormError`` as ``match``)."""
         key = _key(provider, request.environ)
         if key is None:
-            return match(provider, request)
-        with self._lock:
-            ctx = self._seen.get(key)
-            if ctx is not None:
-                self._seen.move_to_end(key)
-        if ctx is None:
             ctx = match(provider, request)
+            return ctx, check_request(ctx)
+        with self._lock:
+            seen = self._seen.get(key)
+            if seen is not None:
+                self._seen.move_to_end(key)
+        if seen is None:
+            ctx = match(provider, request)
+            seen = ctx, check_request(ctx)
             with self._lock:
-                self._seen[key] = ctx
+                self._seen[key] = seen
                 while len(self._seen) > self.size:
                     self._seen.popitem(last=False)
-        return dataclasses.replace(ctx, sent=dict(ctx.sent), locations=dict(ctx.locations))
+        ctx, verdict = seen
+        return dataclasses.replace(ctx, sent=dict(ctx.sent), locations=dict(ctx.locations)), list(verdict)
 
 
 def _key(provider: str, environ: dict[str, Any]) -> tuple[Any, ...] | None:

@@ -19,8 +19,8 @@ from typing import Any, Callable
 from flask import Response, g, request
 
 from ..core.services import Services
-from . import logs
 from ..environ_keys import Later, after_response
+from . import logs
 from .answers import fault_answer
 from .faults import FaultBook
 from .journal import Journal

@@ -38,6 +38,8 @@ from urllib.parse import unquote_to_bytes
 
 from gunicorn import SERVER, SERVER_SOFTWARE, http, util
 from gunicorn.http import wsgi
+from gunicorn.http.message import TOKEN_RE
+from gunicorn.http.wsgi import HEADER_VALUE_RE, STATUS_RE
 from gunicorn.workers import base
 
 from .environ_keys import AFTER_RESPONSE
@@ -51,9 +53,6 @@ HEAD_LIMIT = 64 * 1024  # a longer head is gunicorn's to refuse
 # A method of 3 to 20 capitals (gunicorn refuses shorter ones), an origin-form target, plain header lines.
 _HEAD = re.compile(
     r"([A-Z]{3,20}) (/[!-\"$-~]*) HTTP/1\.1((?:\r\n[!#$%&'*+\-.^`|~0-9A-Za-z]+:[ \t\x21-\x7e\x80-\xff]*)*)")
-_STATUS = re.compile(r"([0-9]{3})(?: [ \t\x21-\x7e\x80-\xff]*)?")
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_VALUE = re.compile(r"[ \t\x21-\x7e\x80-\xff]*")
 _SLOW_HEADERS = frozenset({"TRANSFER-ENCODING", "EXPECT", "UPGRADE", "HTTP2-SETTINGS", "FORWARDED"})
 _HOP_BY_HOP = frozenset(util.hop_headers)
 _QUIET_ERRNOS = frozenset({errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN, errno.EAGAIN, errno.EBADF})
@@ -112,15 +111,14 @@ class _Reply:
                 exc_info = None
         elif self.status is not None:
             raise AssertionError("Response headers already set!")
-        match = _STATUS.fullmatch(status) if isinstance(status, str) else None
-        if match is None:
+        if not (isinstance(status, str) and STATUS_RE.fullmatch(status)):
             raise ValueError(f"Invalid status {status!r}")
-        self.status, self.code = status, int(match.group(1))
+        self.status, self.code = status, int(status[:3])
         self.headers, self.length = [], None
         for name, value in headers:
-            if not (isinstance(name, str) and _TOKEN.fullmatch(name)):
+            if not (isinstance(name, str) and TOKEN_RE.fullmatch(name)):
                 raise ValueError(f"invalid header name {name!r}")
-            if not (isinstance(value, str) and _VALUE.fullmatch(value)):
+            if not (isinstance(value, str) and HEADER_VALUE_RE.fullmatch(value)):
                 raise ValueError(f"header {name!r} has an invalid value")
             value = value.strip(" \t")
             lowered = name.lower()
@@ -465,9 +463,7 @@ class FastWorker(base.Worker):  # type: ignore[misc]
                 reply.write(data)
             reply.finish()
         finally:
-            close = getattr(body, "close", None)
-            if close is not None:
-                close()
+            _close(body)
 
     def _after(self, work: list[Callable[[], Any]]) -> None:
         """Run what the app left for after its answer (each piece on its own: one failing skips no other)."""
@@ -504,9 +500,7 @@ class FastWorker(base.Worker):  # type: ignore[misc]
                     resp.close()
                 finally:
                     self.log.access(resp, req, environ, _elapsed(started))
-                    close = getattr(body, "close", None)
-                    if close is not None:
-                        close()
+                    _close(body)
             finally:
                 self._after(after)
             if resp.should_close():
@@ -527,6 +521,13 @@ class FastWorker(base.Worker):  # type: ignore[misc]
                 return False
             self.handle_error(req, conn.sock, conn.peer, exc)
             return False
+
+
+def _close(body: Any) -> None:
+    """PEP 3333: the server calls the app's iterable ``close``, whatever happened while writing it."""
+    close = getattr(body, "close", None)
+    if close is not None:
+        close()
 
 
 def _elapsed(started: float) -> timedelta:

@@ -21,6 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from ..environ_keys import Later
 from .blobs import BlobStore
 from .clock import Clock
 from .db import Database
@@ -155,7 +156,7 @@ class JobStore:
         return _job(row)
 
     def get(self, provider: str, job_id: str, *, owner: str | None, count_poll: bool = True,
-            later: Callable[[Callable[[], None]], None] | None = None) -> Job | None:
+            later: Later | None = None) -> Job | None:
         """The job as a poll sees it, or None if unknown, another provider's, another owner's or expired.
 
         ``owner=None`` skips the owner check (for routes the provider leaves unscoped). Each call with
@@ -179,7 +180,7 @@ class JobStore:
         return _job(row)
 
     def _poll_final(self, provider: str, job_id: str, owner: str | None,
-                    later: Callable[[Callable[[], None]], None] | None) -> sqlite3.Row | None:
+                    later: Later | None) -> sqlite3.Row | None:
         """The common poll, of a visible job that is already final: one atomic statement counting the poll
         and reading the row (nothing else can change), or with ``later`` a read now and the count after the
         answer. None sends the caller down the general path."""

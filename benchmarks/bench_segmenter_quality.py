@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mockserver.segmenter import ReferenceSegmenter, combine, scenes
+from contracts.generate import scenes
+from mockserver.segmenter import ReferenceSegmenter, combine
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:

@@ -54,7 +54,7 @@ class MockServer(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Any:
         # Build the openapi-core objects before forking so every worker starts warm.
-        from contracts.validation import openapi
+        from contracts.check.validation import openapi
 
         app = create_app(self.mock_config)
         for name in app.extensions["segmock.providers"]:

@@ -9,12 +9,12 @@ import tempfile
 from pathlib import Path
 
 import contracts
-from contracts import assumptions, reports
-from contracts.heap import keep_freed_memory
-from contracts.proxy import Budget, RecordingProxy
-from contracts.recording import RecorderProcess, RecordingSession
-from contracts.redaction import Redactor
-from contracts.serving import serve
+from contracts.cassettes import assumptions, reports
+from contracts.cassettes.redaction import Redactor
+from mockserver.recorder.malloc import keep_freed_memory
+from mockserver.recorder.proxy import Budget, RecordingProxy
+from mockserver.recorder.recording import RecorderProcess, RecordingSession
+from mockserver.recorder.serving import serve
 
 
 def _print_summary(report_path: Path) -> None:

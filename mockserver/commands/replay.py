@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from contracts import cassettes
-from contracts.replay import CRITERIA, ReplayApp
-from contracts.serving import serve
+from contracts.cassettes import cassette as cassettes
+from mockserver.recorder.replay import CRITERIA, ReplayApp
+from mockserver.recorder.serving import serve
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 import contracts
-from contracts import cassettes, fidelity, reports
-from contracts.verify import ProviderUnknown, cassette_provider, verify_cassette
+from contracts.cassettes import cassette as cassettes
+from contracts.cassettes import fidelity, reports
+from contracts.cassettes.verify import ProviderUnknown, cassette_provider, verify_cassette
 
 BLOCKING_FIDELITY = ("status", "content-type")
 

@@ -16,10 +16,10 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 import contracts
-from contracts.exchange import FormError
-from contracts.forms import coerce
-from contracts.providers import error_response, render_error
-from contracts.violations import errors_only
+from contracts.check.forms import coerce
+from contracts.check.providers import error_response, render_error
+from contracts.check.violations import errors_only
+from contracts.wire.exchange import FormError
 
 from .fetch import FetchError
 from .images import ImageProblem
@@ -166,7 +166,7 @@ def _auth(provider: str, operation: str) -> contracts.Violation:
 
 
 def _malformed(provider: str, operation: str, reason: str) -> contracts.Violation:
-    from contracts.providers import provider_module
+    from contracts.check.providers import provider_module
 
     message = provider_module(provider).phrase("malformed-body", None, "body", {"reason": reason})
     return contracts.Violation(provider, operation, None, "body", "malformed-body", message, detail={"reason": reason})

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from contracts import HttpResponse, Violation
-from contracts.validation import RequestContext
+from contracts.check.validation import RequestContext
 
 from ..environ_keys import Later, after_response
 from .services import Services

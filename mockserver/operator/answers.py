@@ -12,7 +12,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 import contracts
-from contracts.providers import error_response
+from contracts.check.providers import error_response
 
 from .faults import FaultRule
 

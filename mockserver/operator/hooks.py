@@ -28,6 +28,7 @@ from .pictures import input_thumbnail, looks_like_image, may_hold_images, output
 from .record import exchange, uploads
 from .wire import broken_body
 
+
 class Operator:
     """Journal, faults and request log of one app (shared with other workers through the state dir)."""
 

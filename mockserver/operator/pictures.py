@@ -98,8 +98,9 @@ def _images_in(content_type: str, body: bytes) -> Iterator[bytes]:
     if mimetype in IMAGE_TYPES:
         yield body
     elif mimetype.startswith("multipart/"):
-        from contracts.rawmultipart import split
         from werkzeug.http import parse_options_header
+
+        from contracts.wire.rawmultipart import split
 
         boundary = parse_options_header(content_type)[1].get("boundary")
         parsed = split(body, boundary) if boundary else None

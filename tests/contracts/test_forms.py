@@ -5,14 +5,14 @@ from __future__ import annotations
 import httpx
 import pytest
 from openapi_core import OpenAPI
+from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 import contracts
-from contracts.examples import sample_image
-from contracts.exchange import parse_form
-from contracts.forms import coerce
-from contracts.validation import _CoreRequest
-from openapi_core.datatypes import RequestParameters
+from contracts.check.forms import coerce
+from contracts.check.validation import _CoreRequest
+from contracts.openapi.examples import sample_image
+from contracts.wire.exchange import parse_form
 
 URL = "https://image-api.photoroom.com/v2/edit"
 

@@ -7,12 +7,12 @@ from typing import Any
 
 import httpx
 import pytest
-
-import contracts
-from contracts.examples import build, iter_examples
-from contracts.providers import error_response, render_error
 from werkzeug.formparser import parse_form_data
 from werkzeug.test import EnvironBuilder
+
+import contracts
+from contracts.check.providers import error_response, render_error
+from contracts.openapi.examples import build, iter_examples
 
 
 def _example_request(provider: str, operation: str) -> Any:
@@ -21,7 +21,7 @@ def _example_request(provider: str, operation: str) -> Any:
             return build(provider, operation, example)
     spec = contracts.spec(provider)
     op = spec.operations[operation]
-    from contracts.examples import auth_headers, server_url
+    from contracts.openapi.examples import auth_headers, server_url
 
     return contracts.HttpRequest(op.method.upper(), server_url(op, spec) + op.path.replace("{", "").replace("}", ""),
                                  auth_headers(spec))

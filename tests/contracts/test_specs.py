@@ -12,8 +12,8 @@ import yaml
 from openapi_spec_validator import validate
 
 import contracts
-from contracts.specs import load_document, spec_dir
-from contracts.validation import openapi
+from contracts.check.validation import openapi
+from contracts.openapi.documents import load_document, spec_dir
 
 SEED_TABLES = Path(__file__).resolve().parents[1] / "data" / "seed_tables"
 KEYWORDS = ("type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "default",

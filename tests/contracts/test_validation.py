@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 import contracts
-from contracts.examples import auth_headers, build, iter_examples, sample_image
-from contracts.multipart import Part, encode
+from contracts.openapi.examples import auth_headers, build, iter_examples, sample_image
+from contracts.wire.multipart import Part, encode
 
 PHOTOROOM = "https://image-api.photoroom.com"
 KEY = {"x-api-key": "k"}

@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
 import contracts
-from contracts.generation import input_limits
-from contracts.strategies import valid_requests
+import contracts.openapi.fields
+from contracts.generate.strategies import valid_requests
+from contracts.openapi.fields import input_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "properties"))
 from hostile_corpus import corpus, png_bomb  # noqa: E402
@@ -52,7 +53,7 @@ def _payload(field_schema_is_list: bool, data: bytes) -> Any:
 
 def _is_list(provider: str, operation: str, media: str, field: str) -> bool:
     return any(f.name == field and f.schema.get("type") == "array"
-               for f in contracts.generation.fields(provider, operation, media))
+               for f in contracts.openapi.fields.fields(provider, operation, media))
 
 
 def refused(provider: str, operation: str, response: contracts.HttpResponse) -> bool:

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import contracts
-from contracts.generation import fields, media_types
-from contracts.strategies import valid_requests
+from contracts.generate.strategies import valid_requests
+from contracts.openapi.fields import fields, media_types
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "properties"))
 from prop_support import Mock, make_mock, off_spec, operations  # noqa: E402
@@ -73,7 +73,7 @@ TEXT_NUMBER = [(p, op, m, f.name) for p, op in operations() for m in (media_type
 @pytest.mark.parametrize("text", ["NaN", "Infinity", "-inf"])
 def test_non_finite_numbers_are_refused_naming_the_field(tmp_path: Path, provider: str, operation: str,
                                                         media: str | None, field: str, text: str) -> None:
-    from contracts.drafts import Raw
+    from contracts.generate.drafts import Raw
 
     mock = make_mock(tmp_path)
 

@@ -7,9 +7,9 @@ from typing import Any, Callable, Iterator
 
 import httpx
 import pytest
+from conftest import KEY
 
 import contracts
-from conftest import KEY
 from mockserver.operator.answers import fault_answer
 from mockserver.operator.faults import FaultRule, fires
 

@@ -8,9 +8,9 @@ from typing import Any, Callable
 
 import httpx
 import pytest
+from conftest import KEY, packshot
 
 import contracts
-from conftest import KEY, packshot
 
 
 def segment(client: Any, image: bytes, **form: str) -> Any:

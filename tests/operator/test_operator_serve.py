@@ -15,8 +15,8 @@ from typing import Any, Iterator
 
 import httpx
 import pytest
-
 from conftest import KEY
+
 from mockserver.operator.client import OperatorClient
 from mockserver.operator.logs import LOGGER, line
 

@@ -11,11 +11,20 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from prop_support import (
+    Mock,
+    documented_refusal,
+    ids,
+    make_mock,
+    names_parameter,
+    not_found_statuses,
+    off_spec,
+    operations,
+    success_statuses,
+)
 
 import contracts
-from contracts.strategies import InvalidRequest, can_be_invalid, check, invalid_requests, valid_requests
-from prop_support import (Mock, documented_refusal, make_mock, names_parameter, not_found_statuses, off_spec, operations, ids,
-                          success_statuses)
+from contracts.generate.strategies import InvalidRequest, can_be_invalid, check, invalid_requests, valid_requests
 
 OPERATIONS = operations()
 INVALIDABLE = [(p, op) for p, op in OPERATIONS if can_be_invalid(p, op)]

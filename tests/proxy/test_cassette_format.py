@@ -8,8 +8,9 @@ import json
 import yaml
 from PIL import Image
 
-from contracts import HttpRequest, HttpResponse, cassettes
-from contracts.multipart import Part, encode
+from contracts import HttpRequest, HttpResponse
+from contracts.cassettes import cassette as cassettes
+from contracts.wire.multipart import Part, encode
 
 
 def _save(tmp_path, request, response):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from contracts import cassettes
+from contracts.cassettes import cassette as cassettes
 
 
 @pytest.fixture(scope="module")

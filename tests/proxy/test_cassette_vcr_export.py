@@ -6,7 +6,7 @@ import httpx
 import pytest
 import requests
 
-from contracts import cassettes
+from contracts.cassettes import cassette as cassettes
 
 vcr = pytest.importorskip("vcr")
 

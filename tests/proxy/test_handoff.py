@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from contracts import handoff
-from contracts.handoff import Handoff
+from mockserver.recorder import handoff
+from mockserver.recorder.handoff import Handoff
 
 
 def _bodies(seed: int) -> list[list[bytes]]:

@@ -7,7 +7,7 @@ import hashlib
 import httpx
 import pytest
 
-from contracts import cassettes
+from contracts.cassettes import cassette as cassettes
 
 BIG = 8 * 1024 * 1024
 

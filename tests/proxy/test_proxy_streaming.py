@@ -6,7 +6,7 @@ import hashlib
 
 import httpx
 
-from contracts import cassettes
+from contracts.cassettes import cassette as cassettes
 
 BIG = 8 * 1024 * 1024
 

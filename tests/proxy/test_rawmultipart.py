@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from contracts.rawmultipart import split
+from contracts.wire.rawmultipart import split
 
 BOUNDARY = "b0und"
 heads = st.sampled_from([b'\r\nContent-Disposition: form-data; name="a"\r\n\r\n', b"\r\n\r\n",

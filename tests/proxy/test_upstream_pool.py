@@ -11,8 +11,8 @@ from typing import Callable, Iterator
 
 import pytest
 
-from contracts import upstream
-from contracts.upstream import UpstreamPool
+from mockserver.recorder import upstream
+from mockserver.recorder.upstream import UpstreamPool
 
 Handler = Callable[[socket.socket, bytes], bool]  # (connection, raw request head) -> keep the connection open
 

@@ -7,7 +7,8 @@ import xml.etree.ElementTree as ET
 
 import yaml
 
-from contracts import HttpRequest, HttpResponse, cassettes
+from contracts import HttpRequest, HttpResponse
+from contracts.cassettes import cassette as cassettes
 
 
 def _dirty_cassette(path):

@@ -8,7 +8,8 @@ import json
 from flask import Flask, Response, request
 from PIL import Image
 
-from contracts import cassettes, fidelity
+from contracts.cassettes import cassette as cassettes
+from contracts.cassettes import fidelity
 
 
 def stand_in_mock() -> Flask:

@@ -6,10 +6,10 @@ import hashlib
 from typing import Any
 
 from flask import Response, jsonify
-from werkzeug.http import parse_accept_header
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
-from contracts.providers import error_response
+from contracts.check.providers import error_response
 
 from ...core import images
 from ...core.images import ImageProblem

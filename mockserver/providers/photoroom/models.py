@@ -16,7 +16,7 @@ import numpy as np
 
 import contracts
 from contracts import HttpResponse
-from contracts.providers import error_response
+from contracts.check.providers import error_response
 
 from ...core.images import Limits, formats_from
 from ...core.services import Services

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Response
 
 from contracts import HttpResponse
-from contracts.providers import error_response
+from contracts.check.providers import error_response
 
 from ...core.images import ImageProblem
 from ...core.provider import Call

@@ -18,7 +18,7 @@ import numpy as np
 
 import contracts
 from contracts import HttpResponse
-from contracts.providers import error_response
+from contracts.check.providers import error_response
 
 from ...core import images
 from ...core.images import ImageProblem

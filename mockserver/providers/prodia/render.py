@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image
 
 from contracts import HttpResponse
-from contracts.multipart import Part, encode
+from contracts.wire.multipart import Part, encode
 
 from .accept import Output, extension, media_type
 

@@ -10,7 +10,7 @@ import hashlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ...segmenter.scenes import Scene
+    from contracts.generate.scenes import Scene
 
 _SHAPES = ("ellipse", "rect", "rounded")
 _COLOURS = ("red", "blue", "green", "orange", "purple", "yellow", "magenta", "teal")
@@ -25,7 +25,7 @@ def parse_resolution(resolution: str) -> tuple[int, int]:
 
 def scene(prompt: str, resolution: str) -> "Scene":
     """Three objects of distinct colours picked by the prompt's digest, on a plain light background."""
-    from ...segmenter.scenes import ObjectSpec, make_scene
+    from contracts.generate.scenes import ObjectSpec, make_scene
 
     width, height = parse_resolution(resolution)
     digest = hashlib.sha256(prompt.encode("utf-8")).digest()

@@ -10,9 +10,9 @@ from flask import Response
 
 import contracts
 from contracts import HttpResponse
-from contracts.errors import json_response, stable_hex
-from contracts.providers import error_response
-from contracts.providers.sellerpic import envelope, phrase
+from contracts.check.errors import json_response, stable_hex
+from contracts.check.providers import error_response
+from contracts.check.providers.sellerpic import envelope, phrase
 
 from ...core import images
 from ...core.images import ImageProblem

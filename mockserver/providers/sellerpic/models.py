@@ -227,7 +227,7 @@ class SellerpicBackend:
 
 def sample_image() -> bytes:
     """The generated packshot behind the docs' sample key (a green bottle on a light background)."""
-    from ...segmenter.scenes import ObjectSpec, make_scene
+    from contracts.generate.scenes import ObjectSpec, make_scene
 
     scene = make_scene("packshot", 400, 300, [ObjectSpec("bottle", "green", (0.5, 0.5), (0.22, 0.7))],
                        name="sellerpic-sample")

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response
 
-from contracts.providers.tengr import render_key
+from contracts.check.providers.tengr import render_key
 
 from ...core.provider import Call, respond
 from ...jobs import Job

@@ -12,13 +12,13 @@ import uuid
 from typing import Any
 
 from contracts import HttpResponse
-from contracts.providers.tengr import render_key
+from contracts.check.providers.tengr import render_key
 
+from ...config import MockConfig
 from ...core import images
 from ...core.fetch import FetchError
 from ...core.images import ImageProblem
 from ...core.services import JobSettings, Services
-from ...config import MockConfig
 from ...environ_keys import Later
 from ...jobs import Job, JobStore, WebhookSpec, owner_key
 from . import artworks, masks, settings

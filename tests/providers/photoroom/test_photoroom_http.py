@@ -10,12 +10,11 @@ import base64
 import io
 import json
 import zlib
+from typing import Any as MockHttp
 
 import numpy as np
 import pytest
 from PIL import Image
-
-from typing import Any as MockHttp
 
 EDIT = "https://image-api.photoroom.com/v2/edit"
 SEGMENT = "https://sdk.photoroom.com/v1/segment"

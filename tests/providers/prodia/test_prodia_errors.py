@@ -7,11 +7,21 @@ import json
 
 import numpy as np
 import pytest
+from prodia_support import (
+    AUTH,
+    IN_PROCESS_ONLY,
+    JOB_URL,
+    Multipart,
+    encoded,
+    input_part,
+    job_part,
+    post_job,
+    read_multipart,
+    segment,
+    solid,
+)
 
 import contracts
-from prodia_support import (
-    IN_PROCESS_ONLY, AUTH, JOB_URL, Multipart, encoded, input_part, job_part, post_job, read_multipart, segment, solid,
-)
 
 SPEC = contracts.spec("prodia").raw
 SAM2 = {"type": "inference.segment.v1"}

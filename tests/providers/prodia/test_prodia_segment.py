@@ -10,12 +10,21 @@ import uuid
 import numpy as np
 import pytest
 from PIL import Image
+from prodia_support import (
+    IN_PROCESS_ONLY,
+    JOB_URL,
+    encoded,
+    input_part,
+    iou,
+    job_part,
+    mask_array,
+    post_job,
+    read_multipart,
+    segment,
+)
 
 import contracts
-from mockserver.segmenter.scenes import Scene, standard_scenes
-from prodia_support import (
-    IN_PROCESS_ONLY, JOB_URL, encoded, input_part, job_part, mask_array, iou, post_job, read_multipart, segment,
-)
+from contracts.generate.scenes import Scene, standard_scenes
 
 SCENES = {s.name: s for s in standard_scenes()}
 SPEC = contracts.spec("prodia").raw

@@ -11,9 +11,9 @@ import httpx
 import numpy as np
 from PIL import Image
 
+from contracts.generate.scenes import ObjectSpec, Scene, make_scene
 from mockserver.core.dispatch import backend_of
 from mockserver.providers import load
-from mockserver.segmenter.scenes import ObjectSpec, Scene, make_scene
 
 API = "https://api.sellerpic.ai/v1/api"
 KEY = "test-key"

@@ -6,10 +6,28 @@ from typing import Any as MockHttp
 
 import numpy as np
 import pytest
-
-from sellerpic_support import (API, AUTH, clock, download, file_key, finish, iou, item, mask_of, masks_of,
-                               multipart, ok, packshot, png, poll, prompt_task, refused, two_objects, type_task,
-                               upload)
+from sellerpic_support import (
+    API,
+    AUTH,
+    clock,
+    download,
+    file_key,
+    finish,
+    iou,
+    item,
+    mask_of,
+    masks_of,
+    multipart,
+    ok,
+    packshot,
+    png,
+    poll,
+    prompt_task,
+    refused,
+    two_objects,
+    type_task,
+    upload,
+)
 
 
 def test_prompt_segmentation_end_to_end_matches_the_scene(mock_http: MockHttp) -> None:

@@ -5,9 +5,21 @@ from __future__ import annotations
 from typing import Any as MockHttp
 
 import pytest
-
-from sellerpic_support import (API, AUTH, backend, download, file_key, finish, item, ok, packshot, poll, prompt_task,
-                               refused, type_task)
+from sellerpic_support import (
+    API,
+    AUTH,
+    backend,
+    download,
+    file_key,
+    finish,
+    item,
+    ok,
+    packshot,
+    poll,
+    prompt_task,
+    refused,
+    type_task,
+)
 
 
 @pytest.fixture

@@ -11,9 +11,22 @@ from typing import Any as MockHttp
 from typing import Callable, TypeVar
 
 import numpy as np
-
-from sellerpic_support import (API, AUTH, animated, clock, file_key, finish, ok, plain_png, png, png_header_only,
-                               prompt_task, refused, two_objects, upload)
+from sellerpic_support import (
+    API,
+    AUTH,
+    animated,
+    clock,
+    file_key,
+    finish,
+    ok,
+    plain_png,
+    png,
+    png_header_only,
+    prompt_task,
+    refused,
+    two_objects,
+    upload,
+)
 
 T = TypeVar("T")
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from mockserver.segmenter.scenes import ObjectSpec, Scene, make_scene
+from contracts.generate.scenes import ObjectSpec, Scene, make_scene
 
 BASE = "https://api.tengr.ai"
 CREATE = f"{BASE}/v2/artworks/segmentation"

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tengr_support import (CREATE, LIST, artwork_url, auth, data_url, decode_mask, poll, text_body,
-                           two_objects)
+from tengr_support import CREATE, LIST, artwork_url, auth, data_url, decode_mask, poll, text_body, two_objects
 
 DAY = 86_400
 

@@ -1,0 +1,164 @@
+"""Photoroom: cross-field rules of ``/v2/edit``, error phrasing, and the v1/v2 error bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contracts.check.errors import catalog_entry, catalog_key, first_error, json_response
+from contracts.check.phrasing import phrase as fill
+from contracts.check.rules import (
+    Custom,
+    ExactlyOne,
+    Exclusive,
+    Finding,
+    ForbiddenWhen,
+    Not,
+    RequiredWhen,
+    equals,
+    sent,
+)
+from contracts.check.violations import Violation
+from contracts.wire.exchange import HttpResponse
+
+EDIT = ("edit-image-get", "edit-image-post")
+V1_OPERATIONS = ("remove-background",)
+
+# The fields whose docs say "Can't be provided if `removeBackground` is set to `false`".
+_NEEDS_REMOVED_BACKGROUND = (
+    "background.color",
+    "background.imageUrl",
+    "background.imageFile",
+    "background.prompt",
+    "background.guidance.imageUrl",
+    "background.guidance.imageFile",
+    "referenceBox",
+    "ignorePaddingAndSnapOnCroppedSides",
+)
+
+
+def _get_takes_urls_only(values: dict[str, Any], ctx: Any) -> list[Finding]:
+    """GET /v2/edit accepts ``imageUrl`` only: file fields cannot travel in a query string."""
+    return [Finding(name, "forbidden", {"when": "the GET endpoint is used (it accepts imageUrl only)"})
+            for name in ("imageFile", "background.imageFile", "background.guidance.imageFile")
+            if name in ctx.request.query]
+
+
+def _ratio(value: Any) -> float | None:
+    """A padding/margin value as a fraction of the side (None for px values, which depend on the size)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str) and value.endswith("%"):
+        try:
+            return float(value[:-1]) / 100
+        except ValueError:
+            return None
+    return None
+
+
+def _room_left(values: dict[str, Any], ctx: Any) -> list[Finding]:
+    """Padding plus margin must leave room for the subject on each axis (ratio and percent forms)."""
+    out = []
+    for side_a, side_b in (("Left", "Right"), ("Top", "Bottom")):
+        total = 0.0
+        for side in (side_a, side_b):
+            for kind in ("padding", "margin"):
+                value = values.get(f"{kind}{side}", values.get(kind))
+                total += _ratio(value) or 0.0
+        if total >= 1.0:
+            out.append(Finding("padding" if "padding" in values else "margin", "no-room",
+                               {"value": round(total, 4)}))
+    return out
+
+
+def _output_size(values: dict[str, Any], ctx: Any) -> list[Finding]:
+    size = values.get("outputSize")
+    if isinstance(size, str) and "x" in size and size.replace("x", "", 1).isdigit():
+        width, height = (int(v) for v in size.split("x"))
+        if width == 0 or height == 0:
+            return [Finding("outputSize", "zero-size", {"value": size})]
+    return []
+
+
+RULES = [
+    Exclusive(EDIT, ("background.imageUrl", "background.imageFile", "background.prompt")),
+    ForbiddenWhen(EDIT, _NEEDS_REMOVED_BACKGROUND, equals("removeBackground", False)),
+    ForbiddenWhen(EDIT, ("maxWidth", "maxHeight"), Not(equals("outputSize", "originalImage", "croppedSubject"))),
+    ForbiddenWhen(EDIT, ("background.scaling",), Not(sent("background.imageUrl", "background.imageFile"))),
+    ForbiddenWhen(EDIT, ("scaling",), Not(sent("imageUrl", "imageFile"))),
+    Custom(("edit-image-get",), _get_takes_urls_only),
+    ExactlyOne(("edit-image-get",), ("imageUrl", "imageFromPrompt.prompt")),
+    ExactlyOne(("edit-image-post",), ("imageFile", "imageUrl", "imageFromPrompt.prompt")),
+    RequiredWhen(EDIT, ("segmentation.prompt",), sent("segmentation.negativePrompt")),
+    Custom(EDIT, _room_left),
+    Custom(EDIT, _output_size),
+]
+
+TEMPLATES = {
+    "required": "{name}: must be provided",
+    "empty": "{name}: must be provided",
+    "one-of-required": "imageFile: must be provided",
+    "type": "{name} must be {expected}",
+    "enum": "{name} must be one of {choices}",
+    "oneOf": "{name} must be a number between 0 and 0.49, a percentage string (e.g. \"30%\") or a pixel value (e.g. \"100px\")",
+    "anyOf": "{name} is invalid",
+    "pattern": "{name} has an invalid format",
+    "forbidden": "{name} can't be provided if {when}",
+    "exclusive": "{name} can't be provided together with {with}",
+    "auth": "Forbidden",
+    "no-room": "padding and margin leave no room for the subject",
+    "zero-size": "outputSize must have a non-zero width and height",
+}
+TYPE_WORDS = {"number": "number", "integer": "integer", "boolean": "boolean", "string": "string",
+              "object": "object", "array": "array"}
+
+
+def phrase(rule: str, parameter: str | None, location: str, detail: dict[str, Any]) -> str:
+    if rule == "one-of-required" and detail.get("names", [None])[0] == "imageUrl":
+        return "imageUrl: must be provided"
+    return fill(TEMPLATES, rule, parameter, detail, TYPE_WORDS)
+
+
+def _family(operation: str | None) -> str:
+    return "v1" if operation in V1_OPERATIONS else "v2"
+
+
+def _entry(key: str, operation: str | None) -> dict[str, Any]:
+    return catalog_entry("photoroom", f"{_family(operation)}.{key}") or catalog_entry("photoroom", key)
+
+
+def render(violations: list[Violation], operation: str | None) -> HttpResponse:
+    """A 400 (or the auth status) in Photoroom's shape, naming the first offending parameter."""
+    first = first_error(violations)
+    key = _missing_image_key(first, operation) or catalog_key(first)
+    entry = _entry(key, operation)
+    status = int(entry.get("status", 403 if key == "auth_missing" else 400))
+    message = first.message if first is not None and key == "validation" else entry.get("message", "Bad Request")
+    return _body(status, message, operation, entry.get("type", "invalid_request" if key == "validation" else "forbidden"))
+
+
+def _missing_image_key(first: Violation | None, operation: str | None) -> str | None:
+    """No image at all has its own documented answers (v1: "Please provide an image.")."""
+    if first is None:
+        return None
+    if operation in V1_OPERATIONS and (first.rule == "required-body" or first.parameter == "image_file"
+                                       and first.rule in ("required", "empty")):
+        return "missing_image"
+    if first.rule == "one-of-required":
+        return "missing_image_url" if operation == "edit-image-get" else "missing_image"
+    return None
+
+
+def render_key(key: str, operation: str | None = None, **fields: Any) -> HttpResponse:
+    entry = _entry(key, operation)
+    status = int(fields.pop("status", entry.get("status", 400)))
+    message = fields.pop("message", entry.get("message", ""))
+    headers = fields.pop("headers", {})
+    return _body(status, message, operation, fields.pop("type", entry.get("type", key)), headers)
+
+
+def _body(status: int, message: str, operation: str | None, kind: str, headers: dict[str, str] | None = None) -> HttpResponse:
+    if _family(operation) == "v1":
+        return json_response(status, {"detail": message, "status_code": status, "type": kind}, headers)
+    inner = {"detail": message} if status == 402 else {"message": message}
+    return json_response(status, {"error": inner}, headers)
+

@@ -363,22 +363,26 @@ def up_wiremock(args: argparse.Namespace, body: dict[str, Any]) -> Running | Fig
 
 
 def constant_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-    """The floor: a WSGI app that answers a constant artwork, for gunicorn's own share of a round trip."""
+    """The floor: a WSGI app that answers a constant artwork, for the server's own share of a round trip."""
     body = b'{"id":"bench-artwork","status":"completed"}'
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]
 
 
 def up_floor(args: argparse.Namespace) -> Running:
-    """gunicorn, configured as ``segmock serve`` runs it (its worker, 8 threads, keep-alive), serving
-    :func:`constant_app`: what any app on this server pays before doing anything."""
-    figures = Figures("floor: segmock's gunicorn worker + constant WSGI app", "same GET, constant body")
+    """segmock's server (:mod:`mockserver.serving`, as ``segmock serve`` runs it) serving :func:`constant_app`:
+    what any app on this server pays before doing anything."""
+    figures = Figures("floor: segmock's server (waitress) + constant WSGI app", "same GET, constant body")
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "--workers", "1", "--worker-class",
-               "mockserver.fastworker.FastWorker", "--threads", "8",
-               "--keep-alive", "30", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--no-control-socket",
-               "bench_serve:constant_app"]
-    return up_anchor(args, figures, command, port, cwd=Path(__file__).resolve().parent)
+    command = [sys.executable, str(Path(__file__).resolve()), "--serve-floor", str(port)]
+    return up_anchor(args, figures, command, port, cwd=ROOT)
+
+
+def serve_floor(port: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    from mockserver.serving import serve
+
+    serve(constant_app, "127.0.0.1", port, on_ready=lambda base: None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -395,8 +399,12 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"npm install {PRISM} {WIREMOCK} into benchmarks/.tools/")
     parser.add_argument("--no-anchors", action="store_true", help="measure segmock only")
     parser.add_argument("--floor", action="store_true",
-                        help="also measure gunicorn serving a constant WSGI app (the server's own share)")
+                        help="also measure segmock's server serving a constant WSGI app (the server's own share)")
+    parser.add_argument("--serve-floor", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.serve_floor:
+        serve_floor(args.serve_floor)
+        return 0
     if not 1 <= args.n <= 20_000 or not 1 <= args.n_image <= 5_000 or not 1 <= args.starts <= 20 or args.block < 1:
         parser.error("--n must be 1..20000, --n-image 1..5000, --starts 1..20 and --block at least 1"
                      " (this benchmark stays bounded)")

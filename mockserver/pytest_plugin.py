@@ -22,18 +22,25 @@ from .config import MockConfig
 from .inprocess import InProcessTransport
 
 
+def _refusal(app: Any) -> Any:
+    from .operator.answers import refusal
+
+    return refusal(tuple(app.extensions.get("segmock.providers", ())))
+
+
 class LiveServer:
-    """A mock served over real HTTP on loopback by werkzeug's threaded server in a background thread."""
+    """A mock served over real HTTP on loopback by the server ``segmock serve`` runs (:mod:`.serving`), in a
+    background thread."""
 
     def __init__(self, app: Any) -> None:
-        from werkzeug.serving import make_server
+        from .serving import Server, base_url, listen
 
         self.app = app
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self._server.daemon_threads = True
-        self.port = self._server.server_port
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="segmock-live", daemon=True)
+        sock = listen("127.0.0.1", 0)
+        self.port = sock.getsockname()[1]
+        self.url = base_url(sock)
+        self._server = Server(app, sock, refusal=_refusal(app))
+        self._thread = threading.Thread(target=self._server.run, name="segmock-live", daemon=True)
 
     def start(self) -> "LiveServer":
         self._thread.start()
@@ -42,9 +49,8 @@ class LiveServer:
     def stop(self) -> None:
         if "operator" in self.__dict__:
             self.operator.close()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._server.stop()
+        self._thread.join(timeout=15)
 
     def url_for(self, provider: str) -> str:
         """The base URL to give a client of ``provider`` (every provider is served at its real paths)."""

@@ -1,10 +1,12 @@
-"""``segmock serve``: the mock on a production WSGI server, every provider at its real paths on one port."""
+"""``segmock serve``: the mock on a production HTTP server (:mod:`mockserver.serving`), every provider at its
+real paths on one port."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 import contracts
 
@@ -13,8 +15,21 @@ from ..providers import implemented
 from ..providers.prodia.models import ASYNC_FLAG as PRODIA_ASYNC_SEGMENT
 
 
+def mock_app(config: MockConfig) -> Any:
+    """The app, with every provider's openapi-core objects built (before the fork: every worker starts warm)."""
+    from contracts.check.validation import openapi
+
+    from ..app import create_app
+
+    app = create_app(config)
+    for name in app.extensions["segmock.providers"]:
+        openapi(name)
+    return app
+
+
 def run(args: argparse.Namespace) -> int:
-    from ..serve import MockServer
+    from ..operator.answers import refusal
+    from ..serving import serve
 
     providers = tuple(args.provider or implemented())
     unknown = [p for p in providers if p not in implemented()]
@@ -41,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         rate_limits=rate_limits,
         journal_size=args.journal_size,
         journal_thumbnails=not args.no_thumbnails,
-        log_format=request_log_format(args.log_format),
+        log_format=request_log_format("human" if args.access_log and args.log_format == "auto" else args.log_format),
         extra={PRODIA_ASYNC_SEGMENT: True} if args.prodia_async_segment else {},
     )
     config.resolved_state_dir()
@@ -53,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {name:10} {url} -> {base}", flush=True)
         print(f"  inspector  {base}/__segmock/  (journal: {base}/__segmock/requests)", flush=True)
 
-    MockServer(config, args.host, args.port, args.workers, on_ready=ready, access_log=args.access_log).run()
+    serve(mock_app(config), args.host, args.port, workers=args.workers, on_ready=ready, refusal=refusal(providers))
     return 0
 
 
@@ -102,7 +117,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--rate-limit", action="append", metavar="PROVIDER.KEY=N",
                         help="override a key of a provider's x-segmock-rate-limit, e.g. tengr.limit=100000 "
                              "(repeatable)")
-    parser.add_argument("--access-log", action="store_true", help="gunicorn's own access log (one line per request)")
+    parser.add_argument("--access-log", action="store_true",
+                        help="one line per request even when stdout is not a terminal (same as --log-format human)")
     parser.add_argument("--log-format", choices=("auto", "human", "json", "off"), default="auto",
                         help="segmock's request log on stdout, one line per request with provider, operation and "
                              "fault (default auto: human on a terminal, off when stdout is a pipe or file nobody "

@@ -1,0 +1,259 @@
+"""The one HTTP server behind ``segmock serve``, ``segmock record`` and ``segmock replay``: waitress.
+
+Why waitress (measured on the project's 2-core machine; README → Figures): its event loop reads every request
+head and body before a thread is involved, so clients that stall a head or dribble an upload hold no thread
+and cannot starve the others, and an idle keep-alive connection costs a socket, not a thread. It is pure
+Python, well kept (Pylons), and parses HTTP itself; segmock holds no parser of its own. granian (Rust) had
+the lowest JSON round trip but never shows the app its connection, so the ``reset`` and ``empty`` transport
+faults could not be made; gunicorn's threaded worker gives each connection a thread while it reads the head.
+
+What segmock adds, in subclasses of waitress's own extension points (its task and channel classes):
+
+- the connection's socket in the environ (:data:`SOCKET_KEY`), for transport faults;
+- a short answer (fewer bytes than its Content-Length, the ``truncated`` fault) is closed by waitress itself
+  after the bytes that were sent, which :data:`SHORT_ANSWER_CLOSES` tells the app;
+- waitress's own refusals (a malformed head, an oversize head or body, a bad chunk) can be answered by the
+  app's ``refusal`` hook (the mock's is provider-shaped JSON) instead of waitress's plain-text page.
+
+``workers > 1`` forks that many processes after the app is built (so each starts warm), all accepting on
+one inherited socket; the parent only forwards SIGTERM/SIGINT and restarts a worker that died. Shared state
+lives in the state directory, never in a process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from typing import Any, Callable, Iterable
+
+WSGIApp = Callable[..., Iterable[bytes]]
+Refusal = Callable[[int, str, str, str, str], tuple[str, bytes]]
+"""``(status, reason, detail, method, path) -> (content type, body)``: the answer to a request the server
+refused before the app saw it (``method`` and ``path`` are ``""`` when the request line could not be read)."""
+
+SOCKET_KEY = "segmock.socket"
+"""The connection's socket in the environ (for transport faults: :mod:`mockserver.operator.wire`)."""
+SHORT_ANSWER_CLOSES = "segmock.short_answer_closes"
+"""True in the environ when the server closes a connection whose answer fell short of its Content-Length."""
+
+THREADS = 8  # requests the app works on at once per process; reading and writing need no thread
+CONNECTION_LIMIT = 1000  # open connections per process; beyond it new ones wait in the listen backlog
+IDLE_TIMEOUT = 60  # seconds a connection may stay silent (no request, no byte of one) before it is closed
+MAX_BODY = 256 * 1024 * 1024  # the largest upload read at all; each provider's own limit is smaller
+MAX_HEAD = 256 * 1024  # request line and headers together (long Photoroom GET /v2/edit URLs fit)
+STOP_GRACE = 10.0  # seconds SIGTERM lets requests in flight finish
+
+log = logging.getLogger("segmock.serving")
+
+
+class _QuietShortAnswers(logging.Filter):
+    """The ``truncated`` fault sends fewer bytes than announced on purpose; waitress would warn each time."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "returned too few bytes" not in record.getMessage()
+
+
+def _server_classes(refusal: Refusal | None) -> Any:
+    """waitress's server class with segmock's task and channel (imported here: only serving needs waitress)."""
+    from waitress.channel import HTTPChannel
+    from waitress.server import TcpWSGIServer
+    from waitress.task import ErrorTask, WSGITask
+
+    class Task(WSGITask):  # type: ignore[misc]
+        def get_environment(self) -> dict[str, Any]:
+            environ: dict[str, Any] = super().get_environment()
+            environ[SOCKET_KEY] = self.channel.socket
+            environ[SHORT_ANSWER_CLOSES] = True
+            return environ
+
+    class Refused(ErrorTask):  # type: ignore[misc]
+        def execute(self) -> None:
+            if refusal is None:
+                super().execute()
+                return
+            error = self.request.error
+            request = self.request
+            content_type, body = refusal(error.code, error.reason, str(error.body),
+                                         getattr(request, "command", None) or "", getattr(request, "path", None) or "")
+            self.status = f"{error.code} {error.reason}"
+            self.response_headers.append(("Content-Type", content_type))
+            self.set_close_on_finish()
+            self.content_length = len(body)
+            self.write(body)
+
+    class Channel(HTTPChannel):  # type: ignore[misc]
+        task_class = Task
+        error_task_class = Refused
+
+        def send_continue(self) -> None:
+            """No ``100 Continue`` for a request already refused (an oversize Content-Length): waitress would
+            send it and then wait for a body it will never read, instead of answering."""
+            if self.request.error is not None:
+                self.request.expect_continue = False
+                return
+            super().send_continue()
+
+    class Server(TcpWSGIServer):  # type: ignore[misc]
+        channel_class = Channel
+
+    return Server
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (port 0: a free one, read back with ``getsockname``)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+def base_url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+class Server:
+    """One process's server on an already listening socket (``run`` until ``stop``; both thread-safe)."""
+
+    def __init__(self, app: WSGIApp, sock: socket.socket, threads: int = THREADS,
+                 refusal: Refusal | None = None, ident: str = "segmock") -> None:
+        from waitress.adjustments import Adjustments
+
+        logging.getLogger("waitress").addFilter(_QuietShortAnswers())
+        adj = Adjustments(sockets=[sock], threads=threads, connection_limit=CONNECTION_LIMIT,
+                          channel_timeout=IDLE_TIMEOUT, cleanup_interval=max(1, IDLE_TIMEOUT // 4),
+                          max_request_body_size=MAX_BODY, max_request_header_size=MAX_HEAD,
+                          asyncore_use_poll=True, ident=ident, expose_tracebacks=False)
+        sockinfo = (sock.family, sock.type, sock.proto, sock.getsockname())
+        self._server = _server_classes(refusal)(app, {}, True, sock, adj=adj, bind_socket=False, sockinfo=sockinfo)
+        self._stopping = False
+
+    def run(self) -> None:
+        """Serve until :meth:`stop` (or SystemExit/KeyboardInterrupt in this thread)."""
+        from waitress import wasyncore
+
+        server = self._server
+        try:
+            while not self._stopping and server._map:
+                wasyncore.loop(timeout=0.5, map=server._map, use_poll=True, count=1)
+        except (SystemExit, KeyboardInterrupt):
+            pass
+        finally:
+            server.close()
+            server.task_dispatcher.shutdown(cancel_pending=True, timeout=STOP_GRACE)
+
+    def stop(self) -> None:
+        self._stopping = True
+        try:
+            self._server.pull_trigger()
+        except OSError:
+            pass
+
+
+def serve(app: WSGIApp, host: str, port: int, *, on_ready: Callable[[str], None], workers: int = 1,
+          threads: int = THREADS, refusal: Refusal | None = None, on_exit: Callable[[], None] | None = None,
+          ident: str = "segmock") -> None:
+    """Serve ``app`` until SIGTERM or Ctrl-C; ``on_ready(base_url)`` once the socket listens.
+
+    SIGTERM lets requests in flight finish (up to ``STOP_GRACE`` seconds), Ctrl-C stops at once. ``on_exit``
+    runs once, in this process, after every worker has stopped; the app's own ``close`` (if any) runs in
+    each worker as it stops.
+    """
+    sock = listen(host, port)
+    on_ready(base_url(sock))
+    try:
+        if workers <= 1:
+            _run_worker(app, sock, threads, refusal, ident)
+        else:
+            _Supervisor(app, sock, workers, threads, refusal, ident).run()
+    finally:
+        sock.close()
+        if on_exit is not None:
+            on_exit()
+        sys.stdout.flush()
+
+
+def _run_worker(app: WSGIApp, sock: socket.socket, threads: int, refusal: Refusal | None, ident: str) -> None:
+    server = Server(app, sock, threads, refusal, ident)
+    previous = signal.signal(signal.SIGTERM, lambda *_: server.stop())
+    try:
+        server.run()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        close = getattr(app, "close", None)
+        if callable(close):
+            close()
+
+
+class _Supervisor:
+    """Fork ``workers`` processes serving one socket; forward stop signals; replace a worker that died."""
+
+    def __init__(self, app: WSGIApp, sock: socket.socket, workers: int, threads: int,
+                 refusal: Refusal | None, ident: str) -> None:
+        self.app, self.sock, self.workers, self.threads = app, sock, workers, threads
+        self.refusal, self.ident = refusal, ident
+        self.children: set[int] = set()
+        self.stopping: int | None = None
+
+    def run(self) -> None:
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        while self.stopping is None:
+            while len(self.children) < self.workers and self.stopping is None:
+                self.children.add(self._spawn())
+            if not self._reap():
+                time.sleep(0.1)  # a signal handler only sets ``stopping``: a blocking wait would not end
+        for pid in self.children:
+            _signal(pid, self.stopping)
+        deadline = time.monotonic() + STOP_GRACE + 5
+        while self.children and time.monotonic() < deadline:
+            if not self._reap():
+                time.sleep(0.02)
+        for pid in self.children:
+            _signal(pid, signal.SIGKILL)
+
+    def _stop(self, signum: int, _frame: Any) -> None:
+        self.stopping = signum
+
+    def _reap(self) -> bool:
+        """Collect one ended worker (False when none has ended)."""
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return False
+        if pid in self.children:
+            self.children.discard(pid)
+            if self.stopping is None:
+                log.warning("segmock: worker %d ended (status %d); starting another", pid, status)
+            return True
+        return False
+
+    def _spawn(self) -> int:
+        pid = os.fork()
+        if pid:
+            return pid
+        code = 0
+        try:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            _run_worker(self.app, self.sock, self.threads, self.refusal, self.ident)
+        except BaseException:  # noqa: BLE001 - a worker reports and ends; the parent starts another
+            code = 1
+            logging.getLogger("segmock").exception("segmock worker failed")
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+
+
+def _signal(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass

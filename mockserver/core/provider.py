@@ -13,7 +13,6 @@ from typing import Any, Callable, Mapping
 from contracts import HttpResponse, Violation
 from contracts.check.validation import RequestContext
 
-from ..environ_keys import Later, after_response
 from .services import Services
 
 Handler = Callable[["Call"], Any]
@@ -60,11 +59,6 @@ class Call:
     @property
     def path_params(self) -> dict[str, str]:
         return self.ctx.path_params
-
-    @property
-    def after_response(self) -> Later | None:
-        """Where to leave work the answer need not wait for (None: the server keeps no such place)."""
-        return after_response(self.request.environ)
 
     @property
     def base_url(self) -> str:

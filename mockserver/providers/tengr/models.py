@@ -19,7 +19,6 @@ from ...core import images
 from ...core.fetch import FetchError
 from ...core.images import ImageProblem
 from ...core.services import JobSettings, Services
-from ...environ_keys import Later
 from ...jobs import Job, JobStore, WebhookSpec, owner_key
 from . import artworks, masks, settings
 from .ratelimit import Decision, RateLimiter
@@ -107,10 +106,9 @@ class TengrBackend:
         sig = settings.signature()
         return WebhookSpec(url, self.services.config.webhook_secret, header=sig.header, signature_format=sig.format)
 
-    def get(self, api_key: str, artwork_id: str, later: Later | None = None) -> Job | None:
-        """One poll of the caller's own live artwork (None: unknown, foreign or expired alike); ``later``:
-        see :meth:`JobStore.get`."""
-        return self.jobs.get(settings.PROVIDER, artwork_id, owner=owner_key(api_key), later=later)
+    def get(self, api_key: str, artwork_id: str) -> Job | None:
+        """One poll of the caller's own live artwork (None: unknown, foreign or expired alike)."""
+        return self.jobs.get(settings.PROVIDER, artwork_id, owner=owner_key(api_key))
 
     def artwork_body(self, job: Job) -> bytes:
         """The artwork JSON of a poll, encoded; a final artwork's once (a client polls it again and again)."""

@@ -22,24 +22,19 @@ from .config import MockConfig
 from .inprocess import InProcessTransport
 
 
-def _refusal(app: Any) -> Any:
-    from .operator.answers import refusal
-
-    return refusal(tuple(app.extensions.get("segmock.providers", ())))
-
-
 class LiveServer:
     """A mock served over real HTTP on loopback by the server ``segmock serve`` runs (:mod:`.serving`), in a
     background thread."""
 
     def __init__(self, app: Any) -> None:
+        from .server_hooks import serving_options
         from .serving import Server, base_url, listen
 
         self.app = app
         sock = listen("127.0.0.1", 0)
         self.port = sock.getsockname()[1]
         self.url = base_url(sock)
-        self._server = Server(app, sock, refusal=_refusal(app))
+        self._server = Server(app, sock, serving_options(app))
         self._thread = threading.Thread(target=self._server.run, name="segmock-live", daemon=True)
 
     def start(self) -> "LiveServer":

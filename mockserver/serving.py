@@ -13,7 +13,10 @@ What segmock adds, in subclasses of waitress's own extension points (its task an
 - a short answer (fewer bytes than its Content-Length, the ``truncated`` fault) is closed by waitress itself
   after the bytes that were sent, which :data:`SHORT_ANSWER_CLOSES` tells the app;
 - waitress's own refusals (a malformed head, an oversize head or body, a bad chunk) can be answered by the
-  app's ``refusal`` hook (the mock's is provider-shaped JSON) instead of waitress's plain-text page.
+  app's ``refusal`` hook (the mock's is provider-shaped JSON) instead of waitress's plain-text page;
+- a request whose Content-Length is over the app's ``body_limit`` for it reaches the app from its head
+  alone, so it is refused before its body is read (waitress otherwise reads every body before the app runs);
+- no ``100 Continue`` is sent for a request already refused.
 
 ``workers > 1`` forks that many processes after the app is built (so each starts warm), all accepting on
 one inherited socket; the parent only forwards SIGTERM/SIGINT and restarts a worker that died. Shared state
@@ -28,12 +31,18 @@ import signal
 import socket
 import sys
 import time
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 WSGIApp = Callable[..., Iterable[bytes]]
 Refusal = Callable[[int, str, str, str, str], tuple[str, bytes]]
 """``(status, reason, detail, method, path) -> (content type, body)``: the answer to a request the server
 refused before the app saw it (``method`` and ``path`` are ``""`` when the request line could not be read)."""
+
+BodyLimit = Callable[[str, str], "int | None"]
+"""``(method, path) -> bytes``: the most body the app takes for that request (None: the server's own limit).
+A request declaring more is handed to the app from its head alone (the app refuses it from its
+Content-Length), without a ``100 Continue``; what the client still sends is discarded and the connection closed."""
 
 SOCKET_KEY = "segmock.socket"
 """The connection's socket in the environ (for transport faults: :mod:`mockserver.operator.wire`)."""
@@ -57,11 +66,28 @@ class _QuietShortAnswers(logging.Filter):
         return "returned too few bytes" not in record.getMessage()
 
 
-def _server_classes(refusal: Refusal | None) -> Any:
+def _server_classes(refusal: Refusal | None, body_limit: BodyLimit | None) -> Any:
     """waitress's server class with segmock's task and channel (imported here: only serving needs waitress)."""
     from waitress.channel import HTTPChannel
+    from waitress.parser import HTTPRequestParser
     from waitress.server import TcpWSGIServer
     from waitress.task import ErrorTask, WSGITask
+
+    class Parser(HTTPRequestParser):  # type: ignore[misc]
+        over_limit = False
+
+        def received(self, data: bytes) -> int:
+            consumed: int = super().received(data)
+            if (body_limit is not None and self.headers_finished and not self.completed and self.error is None
+                    and not self.chunked):
+                limit = body_limit(self.command or "", self.path or "")
+                if limit is not None and self.content_length > limit:
+                    self.over_limit = self.completed = True
+                    self.expect_continue = False
+                    self.body_rcv = None  # the app sees the head and an empty body stream
+                    self.headers["CONNECTION"] = "close"
+                    return len(data)  # the rest of this read is body nobody will parse
+            return consumed
 
     class Task(WSGITask):  # type: ignore[misc]
         def get_environment(self) -> dict[str, Any]:
@@ -88,6 +114,16 @@ def _server_classes(refusal: Refusal | None) -> Any:
     class Channel(HTTPChannel):  # type: ignore[misc]
         task_class = Task
         error_task_class = Refused
+        parser_class = Parser
+        discarding = False
+
+        def received(self, data: bytes) -> bool:
+            if self.discarding:
+                return True  # the body of a request answered from its head: never parsed as a request
+            result: bool = super().received(data)
+            if any(getattr(request, "over_limit", False) for request in self.requests):
+                self.discarding = True
+            return result
 
         def send_continue(self) -> None:
             """No ``100 Continue`` for a request already refused (an oversize Content-Length): waitress would
@@ -119,20 +155,30 @@ def base_url(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
+@dataclass(frozen=True)
+class Options:
+    """How a server answers besides the app: threads for the app, the refusal and body-limit hooks, its name."""
+
+    threads: int = THREADS
+    refusal: Refusal | None = None
+    body_limit: BodyLimit | None = None
+    ident: str = "segmock"
+
+
 class Server:
     """One process's server on an already listening socket (``run`` until ``stop``; both thread-safe)."""
 
-    def __init__(self, app: WSGIApp, sock: socket.socket, threads: int = THREADS,
-                 refusal: Refusal | None = None, ident: str = "segmock") -> None:
+    def __init__(self, app: WSGIApp, sock: socket.socket, options: Options = Options()) -> None:
         from waitress.adjustments import Adjustments
 
         logging.getLogger("waitress").addFilter(_QuietShortAnswers())
-        adj = Adjustments(sockets=[sock], threads=threads, connection_limit=CONNECTION_LIMIT,
+        adj = Adjustments(sockets=[sock], threads=options.threads, connection_limit=CONNECTION_LIMIT,
                           channel_timeout=IDLE_TIMEOUT, cleanup_interval=max(1, IDLE_TIMEOUT // 4),
                           max_request_body_size=MAX_BODY, max_request_header_size=MAX_HEAD,
-                          asyncore_use_poll=True, ident=ident, expose_tracebacks=False)
+                          asyncore_use_poll=True, ident=options.ident, expose_tracebacks=False)
         sockinfo = (sock.family, sock.type, sock.proto, sock.getsockname())
-        self._server = _server_classes(refusal)(app, {}, True, sock, adj=adj, bind_socket=False, sockinfo=sockinfo)
+        server_class = _server_classes(options.refusal, options.body_limit)
+        self._server = server_class(app, {}, True, sock, adj=adj, bind_socket=False, sockinfo=sockinfo)
         self._stopping = False
 
     def run(self) -> None:
@@ -157,9 +203,8 @@ class Server:
             pass
 
 
-def serve(app: WSGIApp, host: str, port: int, *, on_ready: Callable[[str], None], workers: int = 1,
-          threads: int = THREADS, refusal: Refusal | None = None, on_exit: Callable[[], None] | None = None,
-          ident: str = "segmock") -> None:
+def serve(app: WSGIApp, host: str, port: int, options: Options = Options(), *, on_ready: Callable[[str], None],
+          workers: int = 1, on_exit: Callable[[], None] | None = None) -> None:
     """Serve ``app`` until SIGTERM or Ctrl-C; ``on_ready(base_url)`` once the socket listens.
 
     SIGTERM lets requests in flight finish (up to ``STOP_GRACE`` seconds), Ctrl-C stops at once. ``on_exit``
@@ -170,9 +215,9 @@ def serve(app: WSGIApp, host: str, port: int, *, on_ready: Callable[[str], None]
     on_ready(base_url(sock))
     try:
         if workers <= 1:
-            _run_worker(app, sock, threads, refusal, ident)
+            _run_worker(app, sock, options)
         else:
-            _Supervisor(app, sock, workers, threads, refusal, ident).run()
+            _Supervisor(app, sock, workers, options).run()
     finally:
         sock.close()
         if on_exit is not None:
@@ -180,8 +225,8 @@ def serve(app: WSGIApp, host: str, port: int, *, on_ready: Callable[[str], None]
         sys.stdout.flush()
 
 
-def _run_worker(app: WSGIApp, sock: socket.socket, threads: int, refusal: Refusal | None, ident: str) -> None:
-    server = Server(app, sock, threads, refusal, ident)
+def _run_worker(app: WSGIApp, sock: socket.socket, options: Options) -> None:
+    server = Server(app, sock, options)
     previous = signal.signal(signal.SIGTERM, lambda *_: server.stop())
     try:
         server.run()
@@ -195,10 +240,8 @@ def _run_worker(app: WSGIApp, sock: socket.socket, threads: int, refusal: Refusa
 class _Supervisor:
     """Fork ``workers`` processes serving one socket; forward stop signals; replace a worker that died."""
 
-    def __init__(self, app: WSGIApp, sock: socket.socket, workers: int, threads: int,
-                 refusal: Refusal | None, ident: str) -> None:
-        self.app, self.sock, self.workers, self.threads = app, sock, workers, threads
-        self.refusal, self.ident = refusal, ident
+    def __init__(self, app: WSGIApp, sock: socket.socket, workers: int, options: Options) -> None:
+        self.app, self.sock, self.workers, self.options = app, sock, workers, options
         self.children: set[int] = set()
         self.stopping: int | None = None
 
@@ -242,7 +285,7 @@ class _Supervisor:
         code = 0
         try:
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            _run_worker(self.app, self.sock, self.threads, self.refusal, self.ident)
+            _run_worker(self.app, self.sock, self.options)
         except BaseException:  # noqa: BLE001 - a worker reports and ends; the parent starts another
             code = 1
             logging.getLogger("segmock").exception("segmock worker failed")

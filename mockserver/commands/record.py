@@ -13,7 +13,7 @@ from contracts.cassettes.redaction import Redactor
 from mockserver.recorder.malloc import keep_freed_memory
 from mockserver.recorder.proxy import Budget, RecordingProxy
 from mockserver.recorder.recording import RecorderProcess, RecordingSession
-from mockserver.serving import serve
+from mockserver.serving import Options, serve
 
 
 def _print_summary(report_path: Path) -> None:
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     keep_freed_memory()  # before the fork: the recorder and the workers relay big bodies over and over
     with workdir:
         recorder.start()
-        serve(proxy, args.host, args.port, threads=16, on_exit=on_exit, ident="segmock record",
+        serve(proxy, args.host, args.port, Options(threads=16, ident="segmock record"), on_exit=on_exit,
               on_ready=lambda base: print(f"segmock record: {args.provider} proxy to {upstream} on {base}", flush=True))
     return 0
 

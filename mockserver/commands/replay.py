@@ -7,7 +7,7 @@ import sys
 
 from contracts.cassettes import cassette as cassettes
 from mockserver.recorder.replay import CRITERIA, ReplayApp
-from mockserver.serving import serve
+from mockserver.serving import Options, serve
 
 
 def run(args: argparse.Namespace) -> int:
@@ -19,7 +19,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"segmock replay: {exc}", file=sys.stderr)
         return 2
     banner = f"segmock replay: {len(cassette.interactions)} interaction(s) from {args.cassette}"
-    serve(app, args.host, args.port, ident="segmock replay",
+    serve(app, args.host, args.port, Options(ident="segmock replay"),
           on_ready=lambda base: print(f"{banner} on {base}", flush=True))
     return 0
 

@@ -28,7 +28,7 @@ def mock_app(config: MockConfig) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..operator.answers import refusal
+    from ..server_hooks import serving_options
     from ..serving import serve
 
     providers = tuple(args.provider or implemented())
@@ -68,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {name:10} {url} -> {base}", flush=True)
         print(f"  inspector  {base}/__segmock/  (journal: {base}/__segmock/requests)", flush=True)
 
-    serve(mock_app(config), args.host, args.port, workers=args.workers, on_ready=ready, refusal=refusal(providers))
+    app = mock_app(config)
+    serve(app, args.host, args.port, serving_options(app), workers=args.workers, on_ready=ready)
     return 0
 
 

@@ -9,9 +9,7 @@ several providers may name an error key only some of them list; the others answe
 
 from __future__ import annotations
 
-import json
 from http import HTTPStatus
-from typing import Callable
 
 import contracts
 from contracts.check.providers import error_response
@@ -67,26 +65,3 @@ def _reason(status: int) -> str:
     except ValueError:
         return f"HTTP {status}"
 
-
-def refusal(providers: tuple[str, ...]) -> Callable[[int, str, str, str, str], tuple[str, bytes]]:
-    """The answer to a request the HTTP server refused before the app saw it (a malformed head, a head or
-    body over the server's limits, a bad chunk): the provider's own error body for that status when the path
-    is one of its operations, else the mock's JSON error shape (as for an unknown path)."""
-
-    def answer(status: int, reason: str, detail: str, method: str, path: str) -> tuple[str, bytes]:
-        for name in providers:
-            spec = contracts.spec(name)
-            found = spec.find(method, path) if method and path else None
-            if found is None:
-                continue
-            key = catalog_key(name, status)
-            fields: dict[str, object] = {"status": status}
-            if key is None or status == 400:
-                key = key or "server_error"
-                fields["message"] = f"{reason}: {detail}" if detail else reason
-            response = error_response(name, key, found[0].operation_id, **fields)
-            return response.headers.get("Content-Type", "application/json"), response.body
-        body = {"error": reason.lower().replace(" ", "_"), "message": f"{reason}: {detail}" if detail else reason}
-        return "application/json", json.dumps(body).encode()
-
-    return answer

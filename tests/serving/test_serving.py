@@ -22,6 +22,8 @@ import httpx
 import pytest
 from PIL import Image
 
+import contracts
+
 from mockserver.app import create_app
 from mockserver.config import MockConfig
 from mockserver.operator.client import OperatorClient
@@ -201,3 +203,15 @@ def test_a_long_get_gets_the_same_answer_served_and_in_process(served: tuple[str
         over_http = client.get(f"/v2/edit?{query}", headers=KEY)
     assert over_http.status_code == in_process.status_code != 414
     assert over_http.content == in_process.data
+
+
+def test_an_upload_over_the_operations_limit_is_refused_from_its_head(served: tuple[str, int]) -> None:
+    """Photoroom's own error for a body over its limit, with no ``100 Continue`` and no byte of the body read."""
+    _, port = served
+    answer = raw(port, b"POST /v2/edit HTTP/1.1\r\nHost: x\r\nx-api-key: k\r\nExpect: 100-continue\r\n"
+                       b"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 200000000\r\n\r\n")
+    assert not answer.startswith(b"HTTP/1.1 100")
+    status, headers, body = status_and_body(answer)
+    expected = contracts.error_response("photoroom", "image_too_large", "edit-image-post")
+    assert status == expected.status and headers["connection"] == "close"
+    assert json.loads(body) == json.loads(expected.body)

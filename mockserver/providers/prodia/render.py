@@ -13,6 +13,7 @@ from PIL import Image
 from contracts import HttpResponse
 from contracts.wire.multipart import Part, encode
 
+from ...core.images import PNG_LEVEL
 from .accept import Output, extension, media_type
 
 _PIL = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
@@ -38,7 +39,7 @@ def encode_image(pixels: np.ndarray, fmt: str) -> bytes:
     image = Image.fromarray(pixels)
     if fmt == "jpeg" and image.mode not in ("L", "RGB"):
         image = image.convert("RGB")
-    image.save(buf, _PIL[fmt], **({} if fmt == "png" else {"quality": 95}))
+    image.save(buf, _PIL[fmt], **({"compress_level": PNG_LEVEL} if fmt == "png" else {"quality": 95}))
     return buf.getvalue()
 
 

@@ -41,7 +41,7 @@ def pixels_of(data: bytes, limits: images.Limits) -> np.ndarray:
 
 def encode_png(mask: np.ndarray) -> bytes:
     buf = io.BytesIO()
-    Image.fromarray(np.where(mask, 255, 0).astype(np.uint8), mode="L").save(buf, "PNG", optimize=False)
+    Image.fromarray(np.where(mask, 255, 0).astype(np.uint8), mode="L").save(buf, "PNG", optimize=False, compress_level=images.PNG_LEVEL)
     return buf.getvalue()
 
 

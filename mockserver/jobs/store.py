@@ -26,7 +26,7 @@ from .blobs import BlobStore
 from .clock import Clock
 from .db import Database
 from .dispatcher import Dispatcher
-from .faults import FaultRules, Match
+from .forced import FaultRules, Match
 from .model import Job, JobState, WebhookSpec
 from .progression import Phase, Progression
 from .webhooks import DeliveryAttempt, DeliveryPolicy, Outbox
@@ -278,7 +278,7 @@ class JobStore:
     ) -> int:
         """Make the next ``times`` jobs (of ``provider``, or any; matching ``match``) that would succeed end
         ``failed`` with ``error`` or ``canceled``; ``times=None`` keeps the rule until :meth:`reset`. Rules are
-        used oldest first, one per job. See :class:`~mockserver.jobs.faults.FaultRules` for ``match``.
+        used oldest first, one per job. See :class:`~mockserver.jobs.forced.FaultRules` for ``match``.
         """
         with self._db.write() as conn:
             return self._rules.add(conn, outcome=outcome, error=error, provider=provider, match=match, times=times)

@@ -25,7 +25,7 @@ from .answers import fault_answer
 from .faults import FaultBook
 from .journal import Journal
 from .pictures import input_thumbnail, looks_like_image, may_hold_images, outputs
-from .record import exchange, uploads
+from .entries import exchange, uploads
 from .wire import broken_body
 
 

@@ -15,7 +15,7 @@ import contracts
 from contracts.check.validation import openapi
 from contracts.openapi.documents import load_document, spec_dir
 
-SEED_TABLES = Path(__file__).resolve().parents[1] / "data" / "seed_tables"
+SEED_TABLES = Path(__file__).resolve().parents[2] / "data" / "seed_tables"
 KEYWORDS = ("type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "default",
             "pattern", "format", "minLength", "maxLength", "minItems", "maxItems", "additionalProperties")
 PROVIDERS = ["photoroom", "prodia", "sellerpic", "tengr"]

@@ -49,5 +49,5 @@ class MockConfig:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         return self.state_dir
 
-    def replace(self, **changes: Any) -> "MockConfig":
+    def replace(self, **changes: Any) -> MockConfig:
         return dataclasses.replace(self, **changes)

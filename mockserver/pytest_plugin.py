@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import functools
 import threading
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import pytest
@@ -30,12 +31,12 @@ class LiveServer:
 
         self.app = app
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self._server.daemon_threads = True
+        self._server.daemon_threads = True  # type: ignore[attr-defined]  # make_server(threaded=True) is threading
         self.port = self._server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, name="segmock-live", daemon=True)
 
-    def start(self) -> "LiveServer":
+    def start(self) -> LiveServer:
         self._thread.start()
         return self
 
@@ -194,7 +195,7 @@ def segmock_requests(segmock_app: Any, monkeypatch: pytest.MonkeyPatch) -> InPro
         if isinstance(body, str):
             body = body.encode()
         status, headers, content = transport.send(request.method or "GET", request.url or "",
-                                                  list(request.headers.items()), body)
+                                                  [(k, str(v)) for k, v in request.headers.items()], cast(bytes, body))
         resp = requests.Response()
         resp.status_code = status
         resp.headers = requests.structures.CaseInsensitiveDict(headers)

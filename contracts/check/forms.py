@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from jsonschema import validators as js_validators
 from jsonschema_path import SchemaPath
@@ -143,7 +144,7 @@ class FormBody(bytes):
 
     present: bool
 
-    def __new__(cls, raw: bytes, fields: MultiDict, files: MultiDict, present: bool = False) -> "FormBody":
+    def __new__(cls, raw: bytes, fields: MultiDict, files: MultiDict, present: bool = False) -> FormBody:
         obj = super().__new__(cls, raw)
         obj.fields = fields
         obj.files = files

@@ -10,9 +10,10 @@ import dataclasses
 import functools
 import importlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..config import MockConfig
 from .fetch import FetchPolicy, fetch

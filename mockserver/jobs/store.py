@@ -8,6 +8,7 @@ a blob folder in ``state_dir``, so every server process shares it.
 
 from __future__ import annotations
 
+import builtins
 import functools
 import json
 import os
@@ -283,7 +284,7 @@ class JobStore:
         with self._db.write() as conn:
             return self._rules.add(conn, outcome=outcome, error=error, provider=provider, match=match, times=times)
 
-    def deliveries(self, job_id: str | None = None) -> list[DeliveryAttempt]:
+    def deliveries(self, job_id: str | None = None) -> builtins.list[DeliveryAttempt]:
         """Every webhook attempt recorded so far (by any process), oldest first."""
         return self._outbox.attempts(job_id)
 

@@ -27,7 +27,7 @@ class JournalEntry(ExchangeSummary):
     outputs: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "JournalEntry":
+    def from_json(cls, data: dict[str, Any]) -> JournalEntry:
         image = data.get("image")
         return cls(**{f.name: data[f.name] for f in fields(ExchangeSummary)}, seq=data["seq"],
                    image=(image["width"], image["height"]) if image else None,

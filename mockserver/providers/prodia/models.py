@@ -24,8 +24,7 @@ from ...core import images
 from ...core.images import ImageProblem
 from ...core.services import Services
 from ...jobs import Job, JobState, owner_key
-from . import settings
-from . import standin
+from . import settings, standin
 from .accept import Output
 from .render import encode_image, from_epoch, mask_pixels, output_names, timestamp
 
@@ -64,7 +63,8 @@ class ProdiaBackend:
     # -- jobs ----------------------------------------------------------------------------------------------
     def job_request(self, sent: dict[str, Any]) -> JobRequest:
         """The job object of a multipart ``job`` part or a JSON body (validated already by the contract)."""
-        job = sent.get("job") if isinstance(sent.get("job"), dict) else sent
+        nested = sent.get("job")
+        job: dict[str, Any] = nested if isinstance(nested, dict) else sent
         kind = self.facts.job_type(job["type"])
         assert kind is not None, "the contract check refuses unknown job types"
         config = {**kind.config_defaults, **(job.get("config") or {})}

@@ -18,11 +18,11 @@ from ...config import MockConfig
 from ...core import images
 from ...core.fetch import FetchError
 from ...core.images import ImageProblem
+from ...core.ratelimit import Decision, RateLimiter
 from ...core.services import JobSettings, Services
 from ...environ_keys import Later
 from ...jobs import Job, JobStore, WebhookSpec, owner_key
 from . import artworks, render, settings
-from ...core.ratelimit import Decision, RateLimiter
 
 KIND = "segmentation"
 

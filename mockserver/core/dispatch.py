@@ -74,7 +74,8 @@ def respond_to(provider: ProviderDef, operation: str) -> Any:
             _observe(svc, provider.name, operation, req, None, response, started, injected=True)
             return response
     ctx_box: list[Any] = []
-    response = _pipeline(provider, operation, svc, req, ctx_box)
+    with svc.work_gate.request():
+        response = _pipeline(provider, operation, svc, req, ctx_box)
     if not isinstance(response, Response):
         response = current_app.make_response(response)
     _observe(svc, provider.name, operation, req, ctx_box[0] if ctx_box else None, response, started)

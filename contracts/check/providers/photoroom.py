@@ -73,8 +73,8 @@ def _room_left(values: dict[str, Any], ctx: Any) -> list[Finding]:
 def _output_size(values: dict[str, Any], ctx: Any) -> list[Finding]:
     size = values.get("outputSize")
     if isinstance(size, str) and "x" in size and size.replace("x", "", 1).isdigit():
-        width, height = (int(v) for v in size.split("x"))
-        if width == 0 or height == 0:
+        width, height = size.split("x")
+        if not width.strip("0") or not height.strip("0"):  # zero, read without int() (no digit-count limit)
             return [Finding("outputSize", "zero-size", {"value": size})]
     return []
 

@@ -101,9 +101,12 @@ class Services:
 
     @functools.cached_property
     def segmenter(self) -> Any:
+        """The configured segmenter, behind the canned-mask switch (see ``core.canned``)."""
         from ..segmenter import ReferenceSegmenter, load_segmenter
+        from .canned import CannedMaskSegmenter
 
-        return load_segmenter(self.config.segmenter) if self.config.segmenter else ReferenceSegmenter()
+        inner = load_segmenter(self.config.segmenter) if self.config.segmenter else ReferenceSegmenter()
+        return CannedMaskSegmenter(inner)
 
     @functools.cached_property
     def jobs(self) -> Any:

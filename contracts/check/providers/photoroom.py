@@ -116,7 +116,15 @@ TYPE_WORDS = {"number": "number", "integer": "integer", "boolean": "boolean", "s
 def phrase(rule: str, parameter: str | None, location: str, detail: dict[str, Any]) -> str:
     if rule == "one-of-required" and detail.get("names", [None])[0] == "imageUrl":
         return "imageUrl: must be provided"
+    if rule == "anyOf" and _positioning_length(detail.get("limit")):
+        rule = "oneOf"  # padding/margin: say which forms are accepted, as the field's documentation does
     return fill(TEMPLATES, rule, parameter, detail, TYPE_WORDS)
+
+
+def _positioning_length(branches: Any) -> bool:
+    """Whether failed ``anyOf`` branches are the spec's PositioningLength (ratio, percentage, pixels)."""
+    return isinstance(branches, list) and any(isinstance(b, dict) and str(b.get("pattern", "")).endswith("px$")
+                                              for b in branches)
 
 
 def _family(operation: str | None) -> str:

@@ -52,7 +52,8 @@ def main() -> None:
                                 journal_thumbnails=False))  # thumbnails are made on a thread of their own
     client = app.test_client()
     print(f"load average at start: {', '.join(f'{v:.2f}' for v in os.getloadavg())}; median of {args.repeat}")
-    print(f"{'input':6} {'mock ms':>9} {'floor ms':>9} {'ratio':>6} {'mock CPU ms':>12} {'floor CPU ms':>13} {'ratio':>6}")
+    print(f"{'input':6} {'mock ms':>9} {'floor ms':>9} {'ratio':>6} {'mock CPU ms':>12} {'floor CPU ms':>13}"
+          f" {'ratio':>6}")
     for name, (w, h) in SIZES.items():
         data = jpeg(w, h)
         mock_times: list[tuple[float, float]] = []

@@ -5,7 +5,8 @@ provider-shaped answer to a request the server refused by itself (a malformed he
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import contracts
 from contracts.check.providers import error_response

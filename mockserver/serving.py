@@ -31,8 +31,9 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 WSGIApp = Callable[..., Iterable[bytes]]
 Refusal = Callable[[int, str, str, str, str], tuple[str, bytes]]
@@ -73,8 +74,9 @@ def _server_classes(refusal: Refusal | None, body_limit: BodyLimit | None) -> An
     from waitress.server import TcpWSGIServer
     from waitress.task import ErrorTask, WSGITask
 
-    class Parser(HTTPRequestParser):  # type: ignore[misc]
+    class Parser(HTTPRequestParser):
         over_limit = False
+        completed: bool
 
         def received(self, data: bytes) -> int:
             consumed: int = super().received(data)
@@ -89,14 +91,14 @@ def _server_classes(refusal: Refusal | None, body_limit: BodyLimit | None) -> An
                     return len(data)  # the rest of this read is body nobody will parse
             return consumed
 
-    class Task(WSGITask):  # type: ignore[misc]
+    class Task(WSGITask):
         def get_environment(self) -> dict[str, Any]:
             environ: dict[str, Any] = super().get_environment()
             environ[SOCKET_KEY] = self.channel.socket
             environ[SHORT_ANSWER_CLOSES] = True
             return environ
 
-    class Refused(ErrorTask):  # type: ignore[misc]
+    class Refused(ErrorTask):
         def execute(self) -> None:
             if refusal is None:
                 super().execute()
@@ -111,7 +113,7 @@ def _server_classes(refusal: Refusal | None, body_limit: BodyLimit | None) -> An
             self.content_length = len(body)
             self.write(body)
 
-    class Channel(HTTPChannel):  # type: ignore[misc]
+    class Channel(HTTPChannel):
         task_class = Task
         error_task_class = Refused
         parser_class = Parser
@@ -133,7 +135,7 @@ def _server_classes(refusal: Refusal | None, body_limit: BodyLimit | None) -> An
                 return
             super().send_continue()
 
-    class Server(TcpWSGIServer):  # type: ignore[misc]
+    class Server(TcpWSGIServer):
         channel_class = Channel
 
     return Server
@@ -286,7 +288,7 @@ class _Supervisor:
         try:
             signal.signal(signal.SIGINT, signal.default_int_handler)
             _run_worker(self.app, self.sock, self.options)
-        except BaseException:  # noqa: BLE001 - a worker reports and ends; the parent starts another
+        except BaseException:
             code = 1
             logging.getLogger("segmock").exception("segmock worker failed")
         finally:

@@ -15,15 +15,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
 from PIL import Image
 
 import contracts
-
 from mockserver.app import create_app
 from mockserver.config import MockConfig
 from mockserver.operator.client import OperatorClient
@@ -100,7 +99,7 @@ def test_slow_and_idle_clients_starve_nobody(served: tuple[str, int]) -> None:
             sock.sendall(b"GET /__segmock/health HTTP/1.1\r\nHost: x\r\n\r\n")
             assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
             opened.append(sock)
-        for round_ in range(3):
+        for _ in range(3):
             started = time.monotonic()
             with httpx.Client(base_url=url, timeout=5) as client:
                 assert client.get("/v2/account", headers=KEY).status_code == 200

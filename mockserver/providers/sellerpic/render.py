@@ -4,7 +4,8 @@ conversions to the download formats."""
 from __future__ import annotations
 
 import io
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -41,7 +42,8 @@ def pixels_of(data: bytes, limits: images.Limits) -> np.ndarray:
 
 def encode_png(mask: np.ndarray) -> bytes:
     buf = io.BytesIO()
-    Image.fromarray(np.where(mask, 255, 0).astype(np.uint8), mode="L").save(buf, "PNG", optimize=False, compress_level=images.PNG_LEVEL)
+    image = Image.fromarray(np.where(mask, 255, 0).astype(np.uint8), mode="L")
+    image.save(buf, "PNG", optimize=False, compress_level=images.PNG_LEVEL)
     return buf.getvalue()
 
 

@@ -7,7 +7,7 @@ import http.client
 import re
 import socket
 import threading
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 

@@ -75,7 +75,10 @@ class Handoff:
     def __init__(self, ctx: Any = None) -> None:
         ctx = ctx or multiprocessing.get_context("fork")
         self._queue: Any = ctx.Queue()
-        self._tx, self._rx = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM) if _HAS_MEMFD else (None, None)
+        self._tx: socket.socket | None = None
+        self._rx: socket.socket | None = None
+        if _HAS_MEMFD:
+            self._tx, self._rx = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
         self._pending: queue.SimpleQueue[tuple[Any, Sequence[Body]] | None] | None = None
         self._sender: threading.Thread | None = None
         self._owner = 0

@@ -5,7 +5,8 @@ launches, probed with ``http.client`` so the probe's own set-up is not counted; 
 processes used until then, which a busy machine distorts less), then a keep-alive ``httpx.Client``
 sending the JSON operation (tengr ``GET /v2/artworks/{id}``; Photoroom ``GET /v2/account`` when the tengr
 provider is absent) ``--n`` times after ``--warmup`` requests; for segmock also Photoroom ``POST /v1/segment``
-with a 512×512 PNG. Prism (``@stoplight/prism-cli@5.14.2`` serving ``specs/tengr.yaml``) and WireMock
+with a 512×512 PNG, and ``--n-slow`` fresh-connection requests while 200 connections hold half-sent heads and 50
+dribble bodies (slow clients must starve nobody). Prism (``@stoplight/prism-cli@5.14.2`` serving ``specs/tengr.yaml``) and WireMock
 (``wiremock@3.13.2`` from npm, its bundled standalone jar on Java 17) run when installed in
 ``benchmarks/.tools/`` (``--install-anchors`` installs them with npm). Run:
 
@@ -310,6 +311,36 @@ def up_segmock(args: argparse.Namespace, image: bytes) -> tuple[Running, httpx.C
     return Running(figures, lambda: client.get(path, headers=BEARER), down), client, artwork
 
 
+def slow_clients_figures(base: str, probes: int, heads: int = 200, bodies: int = 50) -> Figures:
+    """Fresh-connection probes (Photoroom ``GET /v2/account``, as a new client's first call) while ``heads``
+    connections hold half-sent request heads and ``bodies`` dribble an upload a byte at a time: what one
+    stalled client (or a few hundred) costs everyone else."""
+    figures = Figures("segmock", f"GET /v2/account, {heads} half-sent heads + {bodies} dribbling bodies open")
+    port = httpx.URL(base).port
+    opened: list[socket.socket] = []
+    try:
+        for i in range(heads):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            sock.sendall(f"GET /v2/account?slow={i} HTTP/1.1\r\nHost: x\r\nX-Slow: ".encode())
+            opened.append(sock)
+        for _ in range(bodies):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            sock.sendall(b"POST /v1/segment HTTP/1.1\r\nHost: x\r\nx-api-key: k\r\nContent-Type: image/png\r\n"
+                         b"Content-Length: 100000\r\n\r\n\x89PNG")
+            opened.append(sock)
+        began = time.perf_counter()
+        for i in range(probes):
+            for sock in opened[i % 10::10]:
+                sock.sendall(b"a")  # a tenth of them send one more byte before each probe
+            with httpx.Client(base_url=base, timeout=30) as client:
+                _timed(figures, lambda: client.get("/v2/account", headers=PHOTOROOM_KEY))
+        figures.wall_s = time.perf_counter() - began
+    finally:
+        for sock in opened:
+            sock.close()
+    return figures
+
+
 def segment_figures(args: argparse.Namespace, client: httpx.Client, image: bytes) -> Figures:
     """Photoroom ``/v1/segment`` on the 512×512 packshot, measured alone (it is CPU work, not a round trip)."""
     figures = Figures("segmock", "photoroom POST /v1/segment 512² (image)")
@@ -390,6 +421,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1000, help="timed JSON requests per server (default 1000)")
     parser.add_argument("--n-image", type=int, default=200, help="timed /v1/segment requests (default 200)")
+    parser.add_argument("--n-slow", type=int, default=50,
+                        help="fresh-connection probes while slow clients hold connections open (default 50)")
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--block", type=int, default=100, help="JSON requests per server per turn (default 100)")
     parser.add_argument("--workers", type=int, default=1, help="segmock serve --workers")
@@ -406,9 +439,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.serve_floor:
         serve_floor(args.serve_floor)
         return 0
-    if not 1 <= args.n <= 20_000 or not 1 <= args.n_image <= 5_000 or not 1 <= args.starts <= 20 or args.block < 1:
-        parser.error("--n must be 1..20000, --n-image 1..5000, --starts 1..20 and --block at least 1"
-                     " (this benchmark stays bounded)")
+    if (not 1 <= args.n <= 20_000 or not 1 <= args.n_image <= 5_000 or not 1 <= args.starts <= 20 or args.block < 1
+            or not 1 <= args.n_slow <= 1_000):
+        parser.error("--n must be 1..20000, --n-image 1..5000, --n-slow 1..1000, --starts 1..20 and --block at"
+                     " least 1 (this benchmark stays bounded)")
     if args.install_anchors:
         install_anchors()
     print("\n".join(machine()))
@@ -429,11 +463,12 @@ def main(argv: list[str] | None = None) -> int:
                     absent.append(anchor)
         measure_interleaved(running, args.n, args.warmup, args.block)
         segment = segment_figures(args, client, image)
+        slow = slow_clients_figures(str(client.base_url).rstrip("/"), args.n_slow)
     finally:
         for server in running:
             server.stop()
     served = [server.figures for server in running]
-    rows = [served[0], segment, *served[1:], *absent]
+    rows = [served[0], segment, slow, *served[1:], *absent]
     print(f"\nkeep-alive httpx.Client per server; JSON: n={args.n} per server after {args.warmup} warm-up, in"
           f" turns of {args.block} (the servers take turns); image: n={args.n_image} alone; start-up: median of"
           f" {args.starts} launches; segmock --workers {args.workers}, request log {args.log_format} to /dev/null\n")

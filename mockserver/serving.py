@@ -55,6 +55,9 @@ CONNECTION_LIMIT = 1000  # open connections per process; beyond it new ones wait
 IDLE_TIMEOUT = 60  # seconds a connection may stay silent (no request, no byte of one) before it is closed
 MAX_BODY = 256 * 1024 * 1024  # the largest upload read at all; each provider's own limit is smaller
 MAX_HEAD = 256 * 1024  # request line and headers together (long Photoroom GET /v2/edit URLs fit)
+READ_SIZE = 256 * 1024  # one recv: an 8 MB upload is 32 turns of the event loop, not waitress's 1,000
+IN_MEMORY_BODY = 8 * 1024 * 1024  # an upload up to this is buffered in memory, a larger one in a temporary file
+OUT_BUFFER = 16 * 1024 * 1024  # an answer's bytes waiting for a slow reader, in memory; the app waits beyond it
 STOP_GRACE = 10.0  # seconds SIGTERM lets requests in flight finish
 
 log = logging.getLogger("segmock.serving")
@@ -177,6 +180,8 @@ class Server:
         adj = Adjustments(sockets=[sock], threads=options.threads, connection_limit=CONNECTION_LIMIT,
                           channel_timeout=IDLE_TIMEOUT, cleanup_interval=max(1, IDLE_TIMEOUT // 4),
                           max_request_body_size=MAX_BODY, max_request_header_size=MAX_HEAD,
+                          recv_bytes=READ_SIZE, inbuf_overflow=IN_MEMORY_BODY, outbuf_high_watermark=OUT_BUFFER,
+                          outbuf_overflow=2 * OUT_BUFFER,
                           asyncore_use_poll=True, ident=options.ident, expose_tracebacks=False)
         sockinfo = (sock.family, sock.type, sock.proto, sock.getsockname())
         server_class = _server_classes(options.refusal, options.body_limit)

@@ -214,3 +214,42 @@ def test_an_upload_over_the_operations_limit_is_refused_from_its_head(served: tu
     expected = contracts.error_response("photoroom", "image_too_large", "edit-image-post")
     assert status == expected.status and headers["connection"] == "close"
     assert json.loads(body) == json.loads(expected.body)
+
+
+def test_workers_are_replaced_when_they_die_and_all_stop_on_sigterm(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mockserver.cli", "serve", "--port", "0", "--provider", "photoroom",
+         "--workers", "2", "--log-format", "off", "--state-dir", str(tmp_path)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split()[3]
+
+        def worker_pids(wanted: int) -> set[int]:
+            pids: set[int] = set()
+            with httpx.Client(base_url=url, timeout=10, limits=httpx.Limits(max_keepalive_connections=0)) as client:
+                for _ in range(300):
+                    pids.add(client.get("/__segmock/health").json()["pid"])
+                    if len(pids) >= wanted:
+                        break
+            return pids
+
+        first = worker_pids(2)
+        assert len(first) == 2 and proc.pid not in first
+        victim = min(first)
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            now = worker_pids(2)
+            if len(now) == 2 and victim not in now:
+                break
+        assert len(now) == 2 and victim not in now
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        for pid in now:
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -182,7 +182,8 @@ class Server:
                           max_request_body_size=MAX_BODY, max_request_header_size=MAX_HEAD,
                           recv_bytes=READ_SIZE, inbuf_overflow=IN_MEMORY_BODY, outbuf_high_watermark=OUT_BUFFER,
                           outbuf_overflow=2 * OUT_BUFFER,
-                          asyncore_use_poll=True, ident=options.ident, expose_tracebacks=False)
+                          asyncore_use_poll=True, ident=options.ident, expose_tracebacks=False,
+                          clear_untrusted_proxy_headers=False)  # the app sees (and the proxy forwards) every header
         sockinfo = (sock.family, sock.type, sock.proto, sock.getsockname())
         server_class = _server_classes(options.refusal, options.body_limit)
         self._server = server_class(app, {}, True, sock, adj=adj, bind_socket=False, sockinfo=sockinfo)

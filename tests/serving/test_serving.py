@@ -14,8 +14,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -253,3 +254,26 @@ def test_workers_are_replaced_when_they_die_and_all_stop_on_sigterm(tmp_path: Pa
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_the_app_sees_every_header_the_client_sent_proxy_headers_too() -> None:
+    """The recording proxy forwards headers byte for byte and the journal shows what was sent: the server
+    must not drop ``Forwarded`` / ``X-Forwarded-*`` headers as untrusted."""
+    from mockserver.serving import Server, base_url, listen
+
+    def echo(environ: dict[str, str], start_response: Callable[..., object]) -> list[bytes]:
+        body = json.dumps({k: v for k, v in environ.items() if k.startswith("HTTP_")}).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    sock = listen("127.0.0.1", 0)
+    server = Server(echo, sock)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        sent = {"X-Forwarded-For": "203.0.113.7", "Forwarded": "for=203.0.113.7", "X-Forwarded-Proto": "https"}
+        seen = httpx.get(base_url(sock) + "/", headers=sent, timeout=10).json()
+    finally:
+        server.stop()
+        thread.join(timeout=15)
+    assert {seen[f"HTTP_{k.upper().replace('-', '_')}"] for k in sent} == set(sent.values())

@@ -176,7 +176,9 @@ class Server:
     def __init__(self, app: WSGIApp, sock: socket.socket, options: Options = Options()) -> None:
         from waitress.adjustments import Adjustments
 
-        logging.getLogger("waitress").addFilter(_QuietShortAnswers())
+        waitress_log = logging.getLogger("waitress")
+        if not any(isinstance(f, _QuietShortAnswers) for f in waitress_log.filters):
+            waitress_log.addFilter(_QuietShortAnswers())
         adj = Adjustments(sockets=[sock], threads=options.threads, connection_limit=CONNECTION_LIMIT,
                           channel_timeout=IDLE_TIMEOUT, cleanup_interval=max(1, IDLE_TIMEOUT // 4),
                           max_request_body_size=MAX_BODY, max_request_header_size=MAX_HEAD,
@@ -197,7 +199,7 @@ class Server:
         try:
             while not self._stopping and server._map:
                 wasyncore.loop(timeout=0.5, map=server._map, use_poll=True, count=1)
-        except (SystemExit, KeyboardInterrupt):
+        except KeyboardInterrupt:  # Ctrl-C where no handler of ours is installed (a server in a thread's process)
             pass
         finally:
             server.close()
@@ -215,7 +217,7 @@ def serve(app: WSGIApp, host: str, port: int, options: Options = Options(), *, o
           workers: int = 1, on_exit: Callable[[], None] | None = None) -> None:
     """Serve ``app`` until SIGTERM or Ctrl-C; ``on_ready(base_url)`` once the socket listens.
 
-    SIGTERM lets requests in flight finish (up to ``STOP_GRACE`` seconds), Ctrl-C stops at once. ``on_exit``
+    SIGTERM and Ctrl-C stop taking requests and let those in flight finish (up to ``STOP_GRACE`` s). ``on_exit``
     runs once, in this process, after every worker has stopped; the app's own ``close`` (if any) runs in
     each worker as it stops.
     """
@@ -234,12 +236,14 @@ def serve(app: WSGIApp, host: str, port: int, options: Options = Options(), *, o
 
 
 def _run_worker(app: WSGIApp, sock: socket.socket, options: Options) -> None:
+    """Serve in this process until SIGTERM or SIGINT (either stops the loop; requests in flight finish)."""
     server = Server(app, sock, options)
-    previous = signal.signal(signal.SIGTERM, lambda *_: server.stop())
+    previous = {signum: signal.signal(signum, lambda *_: server.stop()) for signum in (signal.SIGTERM, signal.SIGINT)}
     try:
         server.run()
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         close = getattr(app, "close", None)
         if callable(close):
             close()
@@ -250,15 +254,18 @@ class _Supervisor:
 
     def __init__(self, app: WSGIApp, sock: socket.socket, workers: int, options: Options) -> None:
         self.app, self.sock, self.workers, self.options = app, sock, workers, options
-        self.children: set[int] = set()
+        self.children: dict[int, float] = {}  # pid -> when it started
         self.stopping: int | None = None
+        self.calm_until = 0.0  # a worker that died young: wait before the next fork, so a crash cannot loop
 
     def run(self) -> None:
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         while self.stopping is None:
             while len(self.children) < self.workers and self.stopping is None:
-                self.children.add(self._spawn())
+                time.sleep(max(0.0, self.calm_until - time.monotonic()))
+                pid = self._spawn()
+                self.children[pid] = time.monotonic()
             if not self._reap():
                 time.sleep(0.1)  # a signal handler only sets ``stopping``: a blocking wait would not end
         for pid in self.children:
@@ -280,9 +287,11 @@ class _Supervisor:
         except ChildProcessError:
             return False
         if pid in self.children:
-            self.children.discard(pid)
+            started = self.children.pop(pid)
             if self.stopping is None:
                 log.warning("segmock: worker %d ended (status %d); starting another", pid, status)
+                if time.monotonic() - started < 1.0:
+                    self.calm_until = time.monotonic() + 1.0
             return True
         return False
 
@@ -292,9 +301,8 @@ class _Supervisor:
             return pid
         code = 0
         try:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
             _run_worker(self.app, self.sock, self.options)
-        except BaseException:
+        except Exception:
             code = 1
             logging.getLogger("segmock").exception("segmock worker failed")
         finally:

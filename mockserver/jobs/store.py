@@ -21,6 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from ..core.outbound import AddressPolicy
 from ..environ_keys import Later
 from .blobs import BlobStore
 from .clock import Clock
@@ -70,6 +71,7 @@ class JobStore:
         ttl: Mapping[str, float | None] | None = None,
         webhook_delay: float = DEFAULT_WEBHOOK_DELAY,
         delivery: DeliveryPolicy = DeliveryPolicy(),
+        addresses: AddressPolicy = AddressPolicy(),
         payloads: Mapping[str, PayloadBuilder] | None = None,
         dispatch: bool = True,
         dispatch_interval: float = 0.05,
@@ -92,7 +94,8 @@ class JobStore:
         self._outbox = Outbox(self._db)
         self.clock = Clock(self._db, wall)
         self._dispatcher = Dispatcher(
-            self._outbox, self.clock, delivery, self._finish_due, self._webhook_body, interval=dispatch_interval
+            self._outbox, self.clock, delivery, self._finish_due, self._webhook_body, interval=dispatch_interval,
+            addresses=addresses,
         )
         self._dispatcher_lock = threading.Lock()
 

@@ -51,6 +51,14 @@ CREATE TABLE IF NOT EXISTS outputs (
 INSERT = ("INSERT INTO journal (at, method, path, query, provider, operation, params, image, status, content_type,"
           " response_bytes, elapsed_ms, fault, worker, input_thumb) VALUES (" + ", ".join("?" * 15) + ")")
 TRIM_EVERY = 32
+REDACTED_SINCE = 1  # the journal version from which entries are stored redacted (``record.exchange``)
+
+
+def _forget_unredacted(conn: Any) -> None:
+    """Entries written before redaction may hold keys and passwords: a journal is a recent-history ring, so
+    they are dropped rather than rewritten."""
+    conn.execute("DELETE FROM journal")
+    conn.execute("DELETE FROM outputs")
 
 
 @dataclass
@@ -94,6 +102,7 @@ class Journal:
             raise ValueError("the journal needs room for at least one entry")
         self.size = size
         self.db = SharedSqlite(path, SCHEMA, synchronous="OFF", busy_timeout=30.0, row_factory=None)
+        self.db.migrate(REDACTED_SINCE, _forget_unredacted)
         self.pending = InFlight(path.with_name(path.name + ".pending"))
 
     def record(self, ex: Exchange) -> int:

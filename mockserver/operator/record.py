@@ -1,9 +1,15 @@
-"""Turn one answered exchange into a journal entry: parameters as sent, uploads described, thumbnails."""
+"""Turn one answered exchange into a journal entry: parameters as sent, uploads described, thumbnails.
+
+Credentials never reach the journal (nor so the inspector): secret fields, secret query parameters and the
+``user:password@`` of any URL are blanked by the cassettes' redactor before the entry is written.
+"""
 
 from __future__ import annotations
 
 import os
 from typing import Any
+
+from contracts.cassettes.redaction import DEFAULT as REDACTOR
 
 from .journal import Exchange
 from .pictures import describe, input_thumbnail, looks_like_image, outputs
@@ -45,13 +51,13 @@ def exchange(provider: str, operation: str, request: Any, ctx: Any, response: An
              fault: str | None, thumbnails: bool) -> Exchange:
     """The journal entry of one exchange; ``fault`` names an injected fault (``status``, ``reset`` …)."""
     sent = ctx.sent if ctx is not None else {}
-    params = sent_params(sent)
+    params = REDACTOR.redact_json(sent_params(sent))
     image = next((d for d in _described(params) if "width" in d), None)
     streamed = getattr(response, "is_streamed", True)
     body = response.get_data() if not streamed else b""
     broken = fault in ("reset", "empty")
     entry = Exchange(
-        method=request.method, path=request.path, query=request.query_string.decode("latin-1"),
+        method=request.method, path=request.path, query=REDACTOR.query_string(request.query_string.decode("latin-1")),
         provider=provider, operation=operation, params=params,
         image={k: image[k] for k in ("width", "height", "format")} if image else None,
         status=None if broken else response.status_code,

@@ -132,7 +132,8 @@ def _pipeline(provider: ProviderDef, operation: str, svc: Services, request: Any
         return respond(error_response(name, "image_too_large", operation))
     except ImageProblem as exc:
         return respond(_catalog_answer(name, operation, exc.kind, "image_invalid", str(exc)))
-    except FetchError as exc:
+    except FetchError as exc:  # the provider's answer says little; the log says why (e.g. a refused address)
+        log.warning("segmock: %s %s: imageUrl not fetched (%s): %s", name, operation, exc.kind, exc)
         return respond(_catalog_answer(name, operation, "image_url_unreachable", "image_invalid", str(exc)))
     except Exception:  # a bug in the mock: answer in the provider's 5xx shape and say so in the log
         log.exception("segmock: %s %s failed", name, operation)

@@ -126,8 +126,9 @@ class PinnedBackend(httpcore.NetworkBackend):
                     socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
         failure: Exception | None = None
         for address in self.policy.addresses(host, port):
+            target = getattr(address, "ipv4_mapped", None) or address  # ::ffff:a.b.c.d is a.b.c.d
             try:
-                return self._sync.connect_tcp(str(address), port, timeout, local_address, socket_options)
+                return self._sync.connect_tcp(str(target), port, timeout, local_address, socket_options)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 failure = exc
         assert failure is not None

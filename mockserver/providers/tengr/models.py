@@ -6,6 +6,7 @@ artworks created through another; the rate-limit log sits beside it for the same
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -25,6 +26,8 @@ from . import artworks, masks, settings
 from .ratelimit import Decision, RateLimiter
 
 KIND = "segmentation"
+
+log = logging.getLogger("segmock")
 
 
 def job_settings(config: MockConfig) -> JobSettings:
@@ -83,6 +86,7 @@ class TengrBackend:
             files = self._masks(params)
             result = {"results": [f"{base_url}/v2/artworks/{artwork_id}/results/{name}" for name in files]}
         except FetchError as exc:
+            log.warning("segmock: tengr artwork %s: imageUrl not fetched (%s): %s", artwork_id, exc.kind, exc)
             error = artworks.failure("image_too_large" if exc.kind == "too_large" else "image_url_unreachable")
         except ImageProblem as exc:
             too_big = exc.kind in ("image_too_large", "image_too_many_pixels")

@@ -115,6 +115,9 @@ class AddressPolicy:
             raise Refused(f"{shown} is {' and '.join(refused)}, which this mock does not reach")
 
 
+PROVIDER_WEBHOOKS = AddressPolicy(WEBHOOK_KINDS)  # what a receiver must be unless a test allows more
+
+
 class PinnedBackend(httpcore.NetworkBackend):
     """httpcore's own synchronous backend, given only addresses the policy checked."""
 

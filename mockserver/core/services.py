@@ -20,7 +20,6 @@ from .keys import owner_key
 from .outbound import FETCH_KINDS, PRIVATE_WEBHOOK_KINDS, WEBHOOK_KINDS, AddressPolicy
 from .shared_sqlite import SharedSqlite
 
-
 KEYS_HASHED_SINCE = 1  # the counters version from which no scope holds an API key
 RAW_KEY_SCOPES = ("photoroom", "photoroom-sandbox")  # scopes that named accounts by their raw key before it
 

@@ -15,7 +15,6 @@ from .progression import Progression
 from .store import DEFAULT_PROGRESSION, DEFAULT_WEBHOOK_DELAY, JobStore, PayloadBuilder
 from .webhooks import ATTEMPT_HEADER, DELIVERY_HEADER, DeliveryAttempt, DeliveryPolicy, sign
 
-
 __all__ = [
     "ATTEMPT_HEADER",
     "DEFAULT_PROGRESSION",

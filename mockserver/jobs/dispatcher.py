@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from ..core.outbound import AddressPolicy, Refused
+from ..core.outbound import PROVIDER_WEBHOOKS, AddressPolicy, Refused
 from .clock import Clock
 from .webhooks import ATTEMPT_HEADER, DELIVERY_HEADER, Claim, DeliveryPolicy, Outbox, post, sign
 
@@ -36,7 +36,7 @@ class Dispatcher:
         build_body: Callable[[str], bytes | None],
         interval: float = 0.05,
         senders: int = 4,
-        addresses: AddressPolicy = AddressPolicy(),
+        addresses: AddressPolicy = PROVIDER_WEBHOOKS,
     ) -> None:
         self._outbox = outbox
         self._clock = clock

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from ..core.outbound import AddressPolicy
+from ..core.outbound import PROVIDER_WEBHOOKS, AddressPolicy
 from ..environ_keys import Later
 from .blobs import BlobStore
 from .clock import Clock
@@ -71,7 +71,7 @@ class JobStore:
         ttl: Mapping[str, float | None] | None = None,
         webhook_delay: float = DEFAULT_WEBHOOK_DELAY,
         delivery: DeliveryPolicy = DeliveryPolicy(),
-        addresses: AddressPolicy = AddressPolicy(),
+        addresses: AddressPolicy = PROVIDER_WEBHOOKS,
         payloads: Mapping[str, PayloadBuilder] | None = None,
         dispatch: bool = True,
         dispatch_interval: float = 0.05,

@@ -167,7 +167,7 @@ class ImageServer(ThreadingHTTPServer):
 
 
 class _ImageHandler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.server.paths.append(self.path)  # type: ignore[attr-defined]
         if self.path.startswith("/redirect?to="):
             self.send_response(302)
@@ -323,10 +323,10 @@ def test_one_forbidden_address_among_a_names_addresses_refuses_it(network: Netwo
     from mockserver.core.outbound import PRIVATE_WEBHOOK_KINDS, open_url
 
     network.answer("mixed.test", ["127.0.0.1", "169.254.169.254"])
-    with pytest.raises(Refused, match="metadata"):
-        with open_url("POST", f"http://mixed.test:{listener.port}/", AddressPolicy(PRIVATE_WEBHOOK_KINDS),
-                      timeout=2, body=b"{}"):
-            pass
+    policy = AddressPolicy(PRIVATE_WEBHOOK_KINDS)
+    with pytest.raises(Refused, match="metadata"), open_url("POST", f"http://mixed.test:{listener.port}/", policy,
+                                                             timeout=2, body=b"{}"):
+        pass
     assert network.connections == [] and listener.accepted == []
 
 

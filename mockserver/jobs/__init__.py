@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..core.keys import owner_key
 from .clock import Clock
-from .faults import Match
+from .forced import Match
 from .model import Job, JobState, WebhookSpec
 from .progression import Progression
 from .store import DEFAULT_PROGRESSION, DEFAULT_WEBHOOK_DELAY, JobStore, PayloadBuilder

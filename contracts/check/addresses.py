@@ -23,7 +23,7 @@ import socket
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-class Kind(str, enum.Enum):
+class Kind(enum.StrEnum):
     """Where an address leads. A host may fall in several kinds (an IPv6 form and the IPv4 address it carries)."""
 
     PUBLIC = "public"

@@ -3,7 +3,7 @@
 One :class:`AddressPolicy` says which kinds of address (``contracts.check.addresses.Kind``) a purpose may reach.
 The check sits where the connection is made, so nothing can go around it: httpcore asks its network backend
 for a TCP connection to ``(host, port)`` for every request and every redirect hop, and our backend
-(:class:`PinnedBackend`) reads the host as the network stack would (``2130706433`` is 127.0.0.1), resolves a
+(``core.pinned.PinnedBackend``) reads the host as the network stack would (``2130706433`` is 127.0.0.1), resolves a
 name once, refuses the connection if *any* address the name has is forbidden, and connects to the very address
 it checked, so a second resolution cannot answer something else (DNS rebinding).
 
@@ -16,13 +16,10 @@ percent-encoding), as it would before sending.
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
-
-import httpcore
+from typing import Protocol
 
 from contracts.check.addresses import (
     InvalidHost,
@@ -33,9 +30,6 @@ from contracts.check.addresses import (
     normalise,
     parse_address,
 )
-
-HTTP_ERRORS = (httpcore.NetworkError, httpcore.TimeoutException, httpcore.ProtocolError,
-               httpcore.UnsupportedProtocol, httpcore.ProxyError, httpcore.ConnectionNotAvailable)
 
 # Kinds no purpose may ever reach: they are how a mock on a shared host leaks credentials or hits itself.
 NEVER = frozenset({Kind.LINK_LOCAL, Kind.METADATA, Kind.UNSPECIFIED, Kind.MULTICAST, Kind.INVALID})
@@ -118,81 +112,26 @@ class AddressPolicy:
 PROVIDER_WEBHOOKS = AddressPolicy(WEBHOOK_KINDS)  # what a receiver must be unless a test allows more
 
 
-class PinnedBackend(httpcore.NetworkBackend):
-    """httpcore's own synchronous backend, given only addresses the policy checked."""
+def open_url(method: str, url: str, policy: AddressPolicy, *, timeout: float, headers: dict[str, str] | None = None,
+             body: bytes = b"") -> AbstractContextManager[Answer]:
+    """Send one request (no redirect followed) to ``url`` through the policy, as ``with open_url(...) as answer``:
+    raises :class:`Refused` before any byte leaves when the host is forbidden, :class:`Unreachable` when it
+    cannot be reached. (The connection layer is imported on first use: ``segmock serve`` starts without it.)"""
+    from .pinned import send
 
-    def __init__(self, policy: AddressPolicy) -> None:
-        self.policy = policy
-        self._sync = httpcore.SyncBackend()
-
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
-        failure: Exception | None = None
-        for address in self.policy.addresses(host, port):
-            target = getattr(address, "ipv4_mapped", None) or address  # ::ffff:a.b.c.d is a.b.c.d
-            try:
-                return self._sync.connect_tcp(str(target), port, timeout, local_address, socket_options)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                failure = exc
-        assert failure is not None
-        raise failure
-
-    def connect_unix_socket(self, path: str, timeout: float | None = None,
-                            socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
-        raise Refused("unix sockets are never reached")
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
+    return send(method, url, policy, timeout=timeout, headers=headers or {}, body=body)
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(Protocol):
     """An open response: status, headers (lower-case names) and the body still to be read."""
 
-    status: int
-    headers: dict[str, str]
-    response: httpcore.Response
+    @property
+    def status(self) -> int: ...
 
-    def chunks(self) -> Iterator[bytes]:
-        try:
-            yield from self.response.iter_stream()
-        except HTTP_ERRORS as exc:
-            raise Unreachable(f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
+    @property
+    def headers(self) -> dict[str, str]: ...
 
-
-@contextmanager
-def open_url(method: str, url: str, policy: AddressPolicy, *, timeout: float, headers: dict[str, str] | None = None,
-             body: bytes = b"") -> Iterator[Answer]:
-    """Send one request (no redirect followed) to ``url`` through the policy; raises :class:`Refused` before any
-    byte leaves when the host is forbidden, :class:`Unreachable` when it cannot be reached."""
-    import httpx  # reads the URL the way clients do (IDNA, percent-encoding); imported on first use only
-
-    try:
-        target = httpx.URL(url)
-    except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
-        try:
-            policy.check_host(_host_of(url))  # an address httpx cannot read is still refused as what it is
-        except ValueError:
-            pass
-        raise Unreachable(f"the URL is malformed: {exc}") from exc
-    if target.scheme not in ("http", "https"):
-        raise Refused(f"unsupported URL scheme: {target.scheme or 'none'}")
-    policy.check_host(target.host)
-    sent = {"Host": target.netloc.decode("ascii"), "Accept": "*/*", **(headers or {})}
-    if body or method not in ("GET", "HEAD"):
-        sent["Content-Length"] = str(len(body))
-    request_url = httpcore.URL(scheme=target.raw_scheme, host=target.raw_host, port=target.port,
-                               target=target.raw_path)
-    extensions = {"timeout": {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}}
-    with httpcore.ConnectionPool(network_backend=PinnedBackend(policy), max_connections=1) as pool:
-        try:
-            with pool.stream(method, request_url, headers=list(sent.items()), content=body or None,
-                             extensions=extensions) as response:
-                answer = Answer(response.status, {k.decode("latin-1").lower(): v.decode("latin-1")
-                                                  for k, v in response.headers}, response)
-                yield answer
-        except HTTP_ERRORS as exc:
-            raise Unreachable(f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
+    def chunks(self) -> Iterator[bytes]: ...
 
 
 def _host_of(url: str) -> str:

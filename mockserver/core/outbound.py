@@ -16,10 +16,11 @@ percent-encoding), as it would before sending.
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from contracts.check.addresses import (
     InvalidHost,
@@ -73,14 +74,15 @@ class AddressPolicy:
         self._check_kinds(normalise(host), kinds)
         return address
 
-    def addresses(self, host: str, port: int) -> list[IPAddress]:
-        """Every address ``host`` stands for, each one checked (one resolution, whose answer is then used)."""
+    def addresses(self, host: str, port: int, timeout: float | None = None) -> list[IPAddress]:
+        """Every address ``host`` stands for, each one checked (one resolution, whose answer is then used);
+        a resolution taking longer than ``timeout`` seconds is given up (the C resolver has no timeout of ours)."""
         address = self.check_host(host)
         if address is not None:
             return [address]
         try:
-            infos = socket.getaddrinfo(normalise(host), port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError) as exc:
+            infos = _resolve(normalise(host), port, timeout)
+        except (OSError, UnicodeError) as exc:
             raise Unreachable(f"the host {normalise(host)} could not be resolved") from exc
         resolved: list[IPAddress] = []
         for info in infos:
@@ -110,6 +112,26 @@ class AddressPolicy:
 
 
 PROVIDER_WEBHOOKS = AddressPolicy(WEBHOOK_KINDS)  # what a receiver must be unless a test allows more
+
+
+def _resolve(host: str, port: int, timeout: float | None) -> list[Any]:
+    """``getaddrinfo`` on a daemon thread, waited for at most ``timeout`` seconds."""
+    answer: list[Any] = []
+
+    def run() -> None:
+        try:
+            answer.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except (OSError, UnicodeError) as exc:
+            answer.append(exc)
+
+    thread = threading.Thread(target=run, name="segmock-resolve", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not answer:
+        raise Unreachable(f"resolving {host} took longer than {timeout} s")
+    if isinstance(answer[0], BaseException):
+        raise answer[0]
+    return list(answer[0])
 
 
 def open_url(method: str, url: str, policy: AddressPolicy, *, timeout: float, headers: dict[str, str] | None = None,

@@ -29,7 +29,7 @@ class PinnedBackend(httpcore.NetworkBackend):
     def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
                     socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
         failure: Exception | None = None
-        for address in self.policy.addresses(host, port):
+        for address in self.policy.addresses(host, port, timeout):
             target = getattr(address, "ipv4_mapped", None) or address  # ::ffff:a.b.c.d is a.b.c.d
             try:
                 return self._sync.connect_tcp(str(target), port, timeout, local_address, socket_options)

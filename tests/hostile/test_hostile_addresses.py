@@ -29,6 +29,7 @@ from PIL import Image
 from contracts.check.addresses import Kind, host_kinds
 from mockserver.app import create_app
 from mockserver.config import MockConfig
+from mockserver.core.fetch import FetchError, FetchPolicy, fetch
 from mockserver.core.outbound import FETCH_KINDS, AddressPolicy, Refused
 from mockserver.pytest_plugin import LiveServer
 
@@ -78,6 +79,7 @@ class Network:
     and every ``create_connection`` recorded."""
 
     names: dict[str, list[list[str]]] = field(default_factory=dict)
+    stalled: threading.Event = field(default_factory=threading.Event)  # ``stalled.test`` waits for it
     lookups: list[str] = field(default_factory=list)
     connections: list[tuple[str, int]] = field(default_factory=list)
 
@@ -102,6 +104,9 @@ def network(monkeypatch: pytest.MonkeyPatch) -> Network:
             chosen = answers.pop(0) if len(answers) > 1 else answers[0]
             return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "",
                      (a, port or 0) if ":" not in a else (a, port or 0, 0, 0)) for a in chosen]
+        if name == "stalled.test":
+            net.lookups.append(name)
+            net.stalled.wait(30)
         if name.endswith(".test"):
             raise socket.gaierror(socket.EAI_NONAME, "no such test name")
         return real_getaddrinfo(host, port, *args, **kwargs)
@@ -411,6 +416,16 @@ def test_the_allow_list_admits_a_listed_host_in_any_spelling_and_nothing_else(tm
     refused = client.get(EDIT, query_string={"imageUrl": "http://167772161/x.png"}, headers=KEY)
     assert (ok.status_code, refused.status_code) == (200, 400)
     assert network.connections == [("127.0.0.1", images.port)]
+
+
+def test_a_resolver_that_does_not_answer_is_given_up_after_the_timeout(network: Network) -> None:
+    """A client's name must not hold a request thread for as long as a stalled DNS server likes."""
+    try:
+        with pytest.raises(FetchError, match="took longer than 0.2 s"):
+            fetch("http://stalled.test/image.png", FetchPolicy(timeout=0.2))
+        assert network.lookups == ["stalled.test"] and network.connections == []
+    finally:
+        network.stalled.set()
 
 
 def test_the_fetch_policy_refuses_before_any_lookup_or_connection(network: Network) -> None:

@@ -5,6 +5,8 @@ Kept apart so that importing the policy costs nothing: httpcore (and ssl, h11) l
 
 from __future__ import annotations
 
+import functools
+import ssl
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -17,6 +19,12 @@ from .outbound import AddressPolicy, Refused, Unreachable, _host_of
 
 HTTP_ERRORS = (httpcore.NetworkError, httpcore.TimeoutException, httpcore.ProtocolError,
                httpcore.UnsupportedProtocol, httpcore.ProxyError, httpcore.ConnectionNotAvailable)
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One verifying TLS context per process: building one loads the CA bundle (tens of milliseconds)."""
+    return httpcore.default_ssl_context()
 
 
 class PinnedBackend(httpcore.NetworkBackend):
@@ -84,7 +92,7 @@ def send(method: str, url: str, policy: AddressPolicy, *, timeout: float, header
     request_url = httpcore.URL(scheme=target.raw_scheme, host=target.raw_host, port=target.port,
                                target=target.raw_path)
     extensions = {"timeout": {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}}
-    with httpcore.ConnectionPool(network_backend=PinnedBackend(policy), max_connections=1) as pool:
+    with httpcore.ConnectionPool(ssl_context=_tls(), network_backend=PinnedBackend(policy), max_connections=1) as pool:
         try:
             with pool.stream(method, request_url, headers=list(sent.items()), content=body or None,
                              extensions=extensions) as response:

@@ -14,6 +14,8 @@ import base64
 import io
 import socket
 import socketserver
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -458,3 +460,39 @@ def test_segmock_serve_refuses_every_spelling(serve_process: Any, listener: List
     assert images.paths == [f"/redirect?to={target}", "/image.png"]
     assert listener.accepted == []
     assert "imageUrl not fetched (refused)" in server.stop()
+
+
+# -- TLS stays with the name while the socket goes to the checked address -------------------------------------------
+@pytest.fixture(scope="module")
+def tls_images(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ImageServer, ssl.SSLContext]]:
+    """The image server behind TLS, with a self-signed certificate for ``images.tls.test`` only, and a client
+    context that trusts that certificate."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                    "/CN=images.tls.test", "-addext", "subjectAltName=DNS:images.tls.test",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    server = ImageServer()
+    serving = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    serving.load_cert_chain(cert, key)
+    server.socket = serving.wrap_socket(server.socket, server_side=True)
+    trusting = ssl.create_default_context(cafile=str(cert))
+    yield server, trusting
+    server.shutdown()
+    server.server_close()
+
+
+def test_https_is_verified_against_the_url_host_not_the_pinned_address(
+        network: Network, tls_images: tuple[ImageServer, ssl.SSLContext], monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockserver.core import pinned
+
+    server, trusting = tls_images
+    network.answer("images.tls.test", ["127.0.0.1"])
+    network.answer("impostor.tls.test", ["127.0.0.1"])
+    with pytest.raises(FetchError, match="CERTIFICATE_VERIFY_FAILED"):  # not trusted: verification is on
+        fetch(f"https://images.tls.test:{server.port}/image.png", FetchPolicy(timeout=5))
+    monkeypatch.setattr(pinned, "_tls", lambda: trusting)
+    assert fetch(f"https://images.tls.test:{server.port}/image.png", FetchPolicy(timeout=5)) == IMAGE
+    with pytest.raises(FetchError, match="CERTIFICATE_VERIFY_FAILED"):  # same address, another name: refused
+        fetch(f"https://impostor.tls.test:{server.port}/image.png", FetchPolicy(timeout=5))
+    assert set(network.connections) == {("127.0.0.1", server.port)}

@@ -21,7 +21,8 @@ KEYWORDS = ("type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "
 PROVIDERS = ["photoroom", "prodia", "sellerpic", "tengr"]
 
 OPERATION_IDS = {
-    "photoroom": {"edit-image-get", "edit-image-post", "remove-background", "account-details-v2"},
+    "photoroom": {"edit-image-get", "edit-image-post", "remove-background", "account-details-v2",
+                  "account-details-v1", "render-image-get", "render-image-post"},
     "tengr": {"create-segmentation-artwork", "get-artwork", "list-artworks", "get-artwork-result"},
     "sellerpic": {"upload-asset", "get-upload-url", "put-presigned-upload", "prompt-segmentation",
                   "segment-image", "get-task", "get-download-url", "get-usage", "get-file"},

@@ -13,6 +13,11 @@ def run(args: argparse.Namespace) -> int:
     words = list(args.provider)
     if words[:1] == ["diff"]:
         return run_diff(words[1:])
+    unknown = [name for name in words if name not in contracts.providers()]
+    if unknown:
+        print(f"segmock specs: no spec for {', '.join(unknown)}; available: {', '.join(contracts.providers())}",
+              file=sys.stderr)
+        return 2
     for name in words or contracts.providers():
         spec = contracts.spec(name)
         print(f"{name}: {spec.path}")

@@ -11,7 +11,7 @@ from pathlib import Path
 import contracts
 from contracts.openapi.diff import ASSUMED, LOOSER, MISSING, STRICTER, UNMOCKED, diff, load_published
 
-PUBLISHED = Path(__file__).parents[1] / "data" / "published" / "photoroom-openapi.yaml"
+PUBLISHED = Path(__file__).parents[2] / "data" / "published" / "photoroom-openapi.yaml"
 
 
 def findings(spec: contracts.Spec) -> list[tuple[str, str, str]]:

@@ -159,9 +159,6 @@ def artwork(**body: Any) -> httpx.Request:
 @pytest.mark.parametrize("body,expected", [
     ({"textPrompt": None}, ("textPrompt", "required")),
     ({"textPrompt": "   "}, ("textPrompt", "empty")),
-    ({"method": "points", "textPrompt": None, "pointsPositive": {"points": [[0.5, 0.5]], "labels": [1]},
-      "textConfidence": 0.5}, ("textConfidence", "forbidden")),
-    ({"pointsMultimask": False}, ("pointsMultimask", "forbidden")),
     ({"method": "points", "textPrompt": None}, ("pointsPositive", "required")),
     ({"method": "points", "textPrompt": None, "pointsPositive": {"points": [[0.5, 0.5], [0.2, 0.2]], "labels": [1]}},
      ("pointsPositive.labels", "labels-length")),

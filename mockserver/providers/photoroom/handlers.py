@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from flask import Response, jsonify
@@ -19,6 +20,7 @@ from . import render
 from .models import parse_key, subject_alpha, uncertainty
 
 EDIT_URL = "https://app.photoroom.com/api-edit"
+_REFERENCE_FILE = re.compile(r"editWithAI\.additionalImages\.[^.]+\.imageFile")
 
 
 def edit(call: Call) -> Any:
@@ -40,6 +42,9 @@ def edit(call: Call) -> Any:
     background = _input_image(call, "background.imageFile", "background.imageUrl", limits, by_url)
     # The guidance image only steers the (synthetic) AI background, but it is read and checked like any input.
     _input_image(call, "background.guidance.imageFile", "background.guidance.imageUrl", limits, by_url)
+    for name in call.sent:  # editWithAI reference uploads: unused by the stand-in, checked like any input
+        if _REFERENCE_FILE.fullmatch(name):
+            _input_image(call, name, "", limits, False)
     alpha, score = None, None
     if image is not None:
         pixels = images.to_array(image)

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import yaml
 
@@ -84,7 +85,7 @@ def diff(ours: Spec, published: dict[str, Any]) -> list[Finding]:
             out.append(Finding(UNMOCKED, where, "documented; segmock answers 501 'not mocked by segmock'"))
             continue
         out.extend(_compare_operation(where, ours.raw, my_op, published, their_op))
-    for key, (path, my_op) in mine.items():
+    for key, (path, _) in mine.items():
         if key not in theirs:
             out.append(Finding(LOOSER, f"{key[0].upper()} {path}", "in our spec, not in the provider's document"))
     return out
@@ -156,7 +157,8 @@ def _compare_operation(where: str, mine_doc: dict[str, Any], mine: dict[str, Any
         yield from (Finding(kind, at, text) for kind, text in compare_schemas(their.schema, my.schema, unstated,
                                                                                theirs_doc, mine_doc))
         if "default" in their.schema and their.schema.get("default") != my.schema.get("default"):
-            yield Finding(DRIFT, at, f"default {their.schema['default']!r} in the docs, {my.schema.get('default')!r} here")
+            yield Finding(DRIFT, at,
+                          f"default {their.schema['default']!r} in the docs, {my.schema.get('default')!r} here")
     for key in sorted(set(my_fields) - set(their_fields)):
         if (("query" if key[0] == "form" else "form"), key[1]) not in their_fields:
             yield Finding(LOOSER, f"{where} {key[0]} {key[1]}", "in our spec, not in the provider's document")

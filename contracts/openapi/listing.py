@@ -20,7 +20,7 @@ END = "<!-- assumptions:end -->"
 
 
 def where(pointer: str) -> str:
-    """A JSON pointer in words a reader can find in the spec (``GET /v2/edit`` rather than ``/paths/~1v2~1edit/get``)."""
+    """A JSON pointer in words a reader finds in the spec (``GET /v2/edit``, not ``/paths/~1v2~1edit/get``)."""
     parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
     if parts[:1] == ["paths"] and len(parts) >= 2:
         head = parts[1]

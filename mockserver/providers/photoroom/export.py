@@ -76,7 +76,8 @@ def _xmp_twin(copyright_: object, comment: object) -> bytes | None:
 
     items = []
     if copyright_ is not None:
-        items.append(f"<dc:rights><rdf:Alt><rdf:li xml:lang=\"x-default\">{text(copyright_)}</rdf:li></rdf:Alt></dc:rights>")
+        items.append(f"<dc:rights><rdf:Alt><rdf:li xml:lang=\"x-default\">{text(copyright_)}</rdf:li></rdf:Alt>"
+                     "</dc:rights>")
     if comment is not None:
         items.append(f"<exif:UserComment><rdf:Alt><rdf:li xml:lang=\"x-default\">{text(comment)}</rdf:li></rdf:Alt>"
                      "</exif:UserComment>")

@@ -20,9 +20,9 @@ import contracts
 from contracts import HttpResponse
 from contracts.check.providers import error_response
 
+from ...config import parse_clock
 from ...core import images
 from ...core.images import ImageProblem
-from ...config import parse_clock
 from ...core.services import Services
 from ...jobs import Job, JobState, owner_key
 from . import settings, standin

@@ -71,7 +71,8 @@ def test_background_colour_with_remove_background_false_fills_padding(mock_http:
 def test_outline_surrounds_the_cutout(mock_http: MockHttp) -> None:
     data, truth = packshot()
     plain = np.asarray(image_of(post_edit(mock_http, {"referenceBox": "originalImage"}, data)).convert("RGBA"))
-    r = post_edit(mock_http, {"referenceBox": "originalImage", "outline.color": "0000FF", "outline.width": "0.03"}, data)
+    fields = {"referenceBox": "originalImage", "outline.color": "0000FF", "outline.width": "0.03"}
+    r = post_edit(mock_http, fields, data)
     assert r.status_code == 200, r.text
     out = np.asarray(image_of(r).convert("RGBA"))
     ring = (out[:, :, 3] > 200) & (plain[:, :, 3] == 0)

@@ -9,11 +9,12 @@ from urllib.parse import urlsplit
 from contracts.check.addresses import Kind, host_kinds
 from contracts.check.errors import catalog_entry, catalog_key, json_response
 from contracts.check.phrasing import phrase as fill
-from contracts.check.rules import Custom, Finding, ForbiddenWhen, RequiredWhen, equals
+from contracts.check.rules import Custom, Finding, RequiredWhen, equals
 from contracts.check.violations import Violation, errors_only
 from contracts.wire.exchange import HttpResponse
 
 CREATE = ("create-segmentation-artwork",)
+WITH_WEBHOOK = ("create-segmentation-artwork", "create-remove-background-artwork")
 TEXT_FIELDS = ("textPrompt", "textConfidence", "textMaxDetections", "textCombineMasks")
 POINT_FIELDS = ("pointsPositive", "pointsNegative", "pointsRefinementSteps", "pointsMultimask", "pointsBestMask")
 
@@ -60,10 +61,8 @@ def _labels(values: dict[str, Any], ctx: Any) -> Iterable[Finding]:
 RULES = [
     RequiredWhen(CREATE, ("textPrompt",), equals("method", "text")),
     RequiredWhen(CREATE, ("pointsPositive",), equals("method", "points")),
-    ForbiddenWhen(CREATE, POINT_FIELDS, equals("method", "text")),
-    ForbiddenWhen(CREATE, TEXT_FIELDS, equals("method", "points")),
     Custom(CREATE, _labels),
-    Custom(CREATE, _webhook),
+    Custom(WITH_WEBHOOK, _webhook),
 ]
 
 # class-validator's wording, as NestJS ValidationPipe returns it.

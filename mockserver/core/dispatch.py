@@ -23,7 +23,7 @@ from contracts.wire.exchange import FormError
 
 from .fetch import FetchError
 from .images import ImageProblem
-from .provider import Call, ProviderDef, respond
+from .provider import Call, ProviderDef, explain, fetch_reason, respond
 from .services import Services
 
 log = logging.getLogger("segmock")
@@ -131,8 +131,10 @@ def _pipeline(provider: ProviderDef, operation: str, svc: Services, request: Any
     except RequestEntityTooLarge:
         return respond(error_response(name, "image_too_large", operation))
     except ImageProblem as exc:
+        explain(str(exc))
         return respond(_catalog_answer(name, operation, exc.kind, "image_invalid", str(exc)))
     except FetchError as exc:
+        explain(fetch_reason(exc))
         return respond(_catalog_answer(name, operation, "image_url_unreachable", "image_invalid", str(exc)))
     except Exception:  # a bug in the mock: answer in the provider's 5xx shape and say so in the log
         log.exception("segmock: %s %s failed", name, operation)

@@ -35,6 +35,7 @@ def create_job(call: Call) -> HttpResponse:
         if output.kind == "image" and not outcome.files:
             outcome.files.append(backend.blank(first, job, output.format))
     except ImageProblem as problem:
+        call.explain(str(problem))
         return backend.image_refusal(problem, job, call.operation)
     price = call.params.get("price") is True
     job_id = backend.sync_id(job, inputs, output, price)
@@ -54,6 +55,7 @@ def create_async_job(call: Call) -> HttpResponse:
     try:
         outcome = backend.run(job, inputs[0] if inputs else None, job.kind.output_format)
     except ImageProblem as problem:
+        call.explain(str(problem))
         return backend.image_refusal(problem, job, call.operation)
     created = backend.create_async(call.api_key or "", job, outcome, call.params.get("price") is True)
     return HttpResponse(201, {"Content-Type": "application/json"}, render.job_json(backend.async_json(created)))

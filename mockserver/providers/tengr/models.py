@@ -18,6 +18,7 @@ from ...config import MockConfig
 from ...core import images
 from ...core.fetch import FetchError
 from ...core.images import ImageProblem
+from ...core.provider import explain, fetch_reason
 from ...core.services import JobSettings, Services
 from ...environ_keys import Later
 from ...jobs import Job, JobStore, WebhookSpec, owner_key
@@ -83,10 +84,13 @@ class TengrBackend:
             files = self._masks(params)
             result = {"results": [f"{base_url}/v2/artworks/{artwork_id}/results/{name}" for name in files]}
         except FetchError as exc:
-            error = artworks.failure("image_too_large" if exc.kind == "too_large" else "image_url_unreachable")
+            error = artworks.failure("image_too_large" if exc.kind == "too_large" else "image_url_unreachable",
+                                     fetch_reason(exc))
         except ImageProblem as exc:
             too_big = exc.kind in ("image_too_large", "image_too_many_pixels")
-            error = artworks.failure("image_too_large" if too_big else "image_invalid")
+            error = artworks.failure("image_too_large" if too_big else "image_invalid", str(exc))
+        if error is not None:
+            explain(f"the artwork will end failed: {error['message']}: {error.get('detail', '')}".rstrip(": "))
         webhook = params.get("webhook")
         return self.jobs.create(
             settings.PROVIDER, owner=owner_key(api_key), kind=KIND, params=params, result=result, files=files,

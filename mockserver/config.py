@@ -19,6 +19,8 @@ class MockConfig:
     metadata addresses (always refused); non-empty restricts fetching to those hosts (shared deployments).
     ``rate_limits`` maps a provider to keys overriding its spec's ``x-segmock-rate-limit`` (e.g.
     ``{"tengr": {"limit": 3}}``), so a test reaches 429 without sending the documented volume.
+    ``work_memory_bytes`` bounds the memory of image work in flight across the whole server, split evenly
+    between its ``workers`` processes (``segmock serve --workers N`` sets it); requests beyond it wait.
     ``webhook_delivery`` overrides the documented webhook retry policy (``attempts``, ``base_delay``,
     ``timeout`` in seconds), so tests need not wait real backoff delays.
     """
@@ -34,6 +36,8 @@ class MockConfig:
     fetch_timeout: float = 10.0
     fetch_max_redirects: int = 3
     max_image_pixels: int = 100_000_000
+    work_memory_bytes: int = 2 * 2**30
+    workers: int = 1
     check_responses: bool = False
     journal_size: int = 1000
     journal_thumbnails: bool = True
@@ -72,5 +76,5 @@ class MockConfig:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         return self.state_dir
 
-    def replace(self, **changes: Any) -> "MockConfig":
+    def replace(self, **changes: Any) -> MockConfig:
         return dataclasses.replace(self, **changes)

@@ -16,8 +16,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import pytest
@@ -34,13 +35,13 @@ class LiveServer(MockOperator):
         from werkzeug.serving import make_server
 
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self._server.daemon_threads = True
+        self._server.daemon_threads = True  # type: ignore[attr-defined]  # make_server(threaded=True) is threading
         self.port = self._server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
         super().__init__(app, self.url)
         self._thread = threading.Thread(target=self._server.serve_forever, name="segmock-live", daemon=True)
 
-    def start(self) -> "LiveServer":
+    def start(self) -> LiveServer:
         self._thread.start()
         return self
 
@@ -220,7 +221,7 @@ def segmock_requests(segmock_app: Any, monkeypatch: pytest.MonkeyPatch) -> Itera
         if isinstance(body, str):
             body = body.encode()
         status, headers, content = transport.send(request.method or "GET", request.url or "",
-                                                  list(request.headers.items()), body)
+                                                  [(k, str(v)) for k, v in request.headers.items()], cast(bytes, body))
         resp = requests.Response()
         resp.status_code = status
         resp.headers = requests.structures.CaseInsensitiveDict(headers)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from jsonschema.exceptions import ValidationError as SchemaError
 from openapi_core import Config, OpenAPI
@@ -47,14 +47,20 @@ from contracts.check.forms import (
 )
 from contracts.check.providers import provider_module
 from contracts.check.violations import Violation
+from contracts.openapi.budget import request_budget
 from contracts.openapi.documents import Operation, Spec
 from contracts.openapi.documents import spec as load_spec
+from contracts.wire import jsonbody
 from contracts.wire.exchange import FormError, HttpRequest, HttpResponse, as_request, as_response
 
-_BINARY_MEDIA = {m: binary_loads for m in ("image/png", "image/jpeg", "image/webp", "image/heic", "image/*")}
+# Raw image bodies stay bytes; JSON is read strictly (no NaN, bounded nesting, real text) by segmock's parser.
+_EXTRA_MEDIA: dict[str, Callable[[bytes], Any]] = {
+    **dict.fromkeys(("image/png", "image/jpeg", "image/webp", "image/heic", "image/*"), binary_loads),
+    "application/json": jsonbody.loads,
+}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def openapi(provider: str) -> OpenAPI:
     """The openapi-core object of a provider, configured with segmock's form and binary handling."""
     style = StyleDeserializersFactory(oas31_schema_casters_factory, style_deserializers=style_deserializers)
@@ -66,7 +72,7 @@ def openapi(provider: str) -> OpenAPI:
         schema_unmarshallers_factory=SchemaUnmarshallersFactory(
             validators, oas31_types_unmarshaller, format_unmarshallers=oas31_format_unmarshallers
         ),
-        extra_media_type_deserializers=_BINARY_MEDIA,
+        extra_media_type_deserializers=_EXTRA_MEDIA,
     )
     return OpenAPI.from_dict(load_spec(provider).raw, config=config)
 
@@ -156,15 +162,19 @@ def _collect_sent(ctx: RequestContext) -> None:
         for name, value in decode_form(fields, files, props, spec.resolve).items():
             ctx.sent[name] = value
             ctx.locations[name] = "form"
-    elif req.mimetype == "application/json" or req.mimetype.endswith("+json"):
+    elif _is_json(req):
         try:
-            payload = json.loads(req.body or b"null")
+            payload = jsonbody.loads(req.body or b"null", request_budget(ctx.provider).max_json_depth)
         except ValueError:
             return
         if isinstance(payload, dict):
             for name, value in payload.items():
                 ctx.sent[name] = value
                 ctx.locations[name] = "json"
+
+
+def _is_json(req: HttpRequest) -> bool:
+    return req.mimetype == "application/json" or req.mimetype.endswith("+json")
 
 
 def _body_schema(spec: Spec, op: Operation, mimetype: str) -> dict[str, Any] | None:
@@ -184,7 +194,7 @@ def validate_request(provider: str, request: Any) -> list[Violation]:
 
 
 _CACHE_SIZE = 2048
-_cache: "OrderedDict[tuple[Any, ...], tuple[Violation, ...]]" = OrderedDict()
+_cache: OrderedDict[tuple[Any, ...], tuple[Violation, ...]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
@@ -277,6 +287,11 @@ def _check_request(ctx: RequestContext) -> list[Violation]:
         # A form the client declared is a body, however empty: the verdict is then "<field> is required",
         # the same whether the request arrives as raw bytes or already parsed by werkzeug (no bytes kept).
         body = FormBody(req.body, fields, files, present=True)
+    elif _is_json(req) and body is not None:
+        try:  # refused here with our reason; openapi-core then reads only bodies that parse
+            jsonbody.loads(body, request_budget(ctx.provider).max_json_depth)
+        except jsonbody.JsonError as exc:
+            return [*_blank_credentials(ctx), ctx.violation(None, "body", "malformed-body", reason=str(exc))]
     core = _CoreRequest(
         host_url=op.base_url,
         path=req.path,
@@ -291,6 +306,7 @@ def _check_request(ctx: RequestContext) -> list[Violation]:
     for error in result.errors:
         out.extend(_request_error(ctx, error))
     out.extend(_non_finite(ctx))
+    out.extend(_long_text(ctx))
     out.extend(_blank_credentials(ctx))
     out.extend(rules_mod.check(ctx))
     if req.is_form:
@@ -311,6 +327,18 @@ def _non_finite(ctx: RequestContext) -> Iterable[Violation]:
                 and value.strip().lower() in _NON_FINITE \
                 and {"number", "integer"} & set(schema_types(param.get("schema", {}), ctx.spec.resolve)):
             yield ctx.violation(name, ctx.locations[name], "type", expected="number", value=value)
+
+
+def _long_text(ctx: RequestContext) -> Iterable[Violation]:
+    """Free text beyond the provider's budget (``x-segmock-request-budget``): prompts cost work per word."""
+    budget = request_budget(ctx.provider)
+    if budget.max_text_chars is None:
+        return
+    for name in budget.text_fields:
+        value = ctx.sent.get(name)
+        if isinstance(value, str) and len(value) > budget.max_text_chars:
+            yield ctx.violation(name, ctx.locations.get(name, "body"), "maxLength", limit=budget.max_text_chars,
+                                value=f"<{len(value)} characters>")
 
 
 def _blank_credentials(ctx: RequestContext) -> Iterable[Violation]:
@@ -361,7 +389,7 @@ def _unsupported(ctx: RequestContext) -> Iterable[Violation]:
 
 def _request_error(ctx: RequestContext, error: Exception) -> list[Violation]:
     body_location = "form" if ctx.request.is_form else "json"
-    if isinstance(error, SecurityNotFound) or isinstance(error, req_exc.SecurityValidationError):
+    if isinstance(error, (SecurityNotFound, req_exc.SecurityValidationError)):
         name, where = _security_header(ctx)
         return [ctx.violation(name, where, "auth")]
     if isinstance(error, req_exc.MissingRequiredParameter):
@@ -373,7 +401,7 @@ def _request_error(ctx: RequestContext, error: Exception) -> list[Violation]:
     if isinstance(error, MediaTypeNotFound) or isinstance(error.__cause__, MediaTypeNotFound):
         return [ctx.violation("Content-Type", "header", "content-type",
                               value=ctx.request.mimetype or None,
-                              allowed=list((error.__cause__ or error).availableMimetypes))]  # type: ignore[union-attr]
+                              allowed=list(getattr(error.__cause__ or error, "availableMimetypes", ())))]
     if isinstance(error, req_exc.RequestBodyValidationError):
         cause = error.__cause__
         if isinstance(cause, DeserializeError) or cause is None and not isinstance(error, req_exc.InvalidRequestBody):
@@ -533,7 +561,7 @@ def _response_error(ctx: RequestContext, error: Exception, resp: HttpResponse) -
     if isinstance(error, resp_exc.MissingRequiredHeader):
         return [make(error.name, "header", "required")]
     if isinstance(error, resp_exc.InvalidHeader):
-        return [make(error.name, "header", "invalid", reason=_reason(cause))]
+        return [make(error.name, "header", "invalid", reason=_reason(cause or error))]
     if isinstance(error, resp_exc.MissingData):
         return [make(None, "body", "required-body")]
     if isinstance(error, resp_exc.DataValidationError):

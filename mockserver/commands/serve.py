@@ -42,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
         journal_thumbnails=not args.no_thumbnails,
         log_format=request_log_format(args.log_format),
         extra={PRODIA_ASYNC_SEGMENT: True} if args.prodia_async_segment else {},
+        work_memory_bytes=int(args.work_memory_mb * 2**20),
+        workers=max(1, args.workers),
     )
     try:
         config.validate(load_segmenter=True)
@@ -113,6 +115,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--provider", action="append", metavar="NAME",
                         help="serve only this provider (repeatable; default: all)")
     parser.add_argument("--workers", type=at_least_one, default=1, help="worker processes (state is shared)")
+    parser.add_argument("--work-memory-mb", type=float, default=2048, metavar="MB",
+                        help="memory budget of image work in flight, for the whole server (default: 2048); "
+                             "requests beyond it wait their turn")
     parser.add_argument("--api-key", action="append", metavar="KEY",
                         help="accept only these keys (repeatable; default: any non-empty key)")
     parser.add_argument("--state-dir", help="where jobs, results and counters live (default: a temp dir, removed "

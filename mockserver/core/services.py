@@ -10,13 +10,15 @@ import dataclasses
 import functools
 import importlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..config import MockConfig
 from .fetch import FetchPolicy, fetch
 from .shared_sqlite import SharedSqlite
+from .workgate import WorkGate
 
 
 class Counters:
@@ -79,6 +81,8 @@ class Services:
         self.injectors: list[Callable[[str, str, Any], Any]] = []
         self.observers: list[Callable[..., None]] = []
         self.resetters: list[Callable[[], None]] = []
+        # This process's share of the server's memory budget for image work (see ``core.workgate``).
+        self.work_gate = WorkGate(config.work_memory_bytes // max(1, config.workers))
 
     @functools.cached_property
     def state_dir(self) -> Path:

@@ -33,7 +33,7 @@ class JournalEntry(ExchangeSummary):
     response_text: str | None = None
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "JournalEntry":
+    def from_json(cls, data: dict[str, Any]) -> JournalEntry:
         image = data.get("image")
         return cls(**{f.name: data[f.name] for f in fields(ExchangeSummary)}, seq=data["seq"],
                    image=(image["width"], image["height"]) if image else None,

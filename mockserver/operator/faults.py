@@ -93,7 +93,7 @@ class FaultRule:
             raise FaultError("probability must be between 0 and 1")
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "FaultRule":
+    def from_json(cls, data: dict[str, Any]) -> FaultRule:
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:

@@ -15,7 +15,8 @@ import os
 import queue
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Response, g, request
 
@@ -25,10 +26,10 @@ from ..core.services import Services
 from ..environ_keys import Later, after_response
 from . import logs
 from .answers import canned_response, fault_answer
+from .entries import exchange, inputs
 from .faults import FaultBook
 from .journal import Journal
 from .pictures import input_thumbnail, looks_like_image, may_hold_images, outputs
-from .record import exchange, inputs
 from .wire import broken_body
 
 
@@ -110,7 +111,7 @@ class Operator:
                 self.pictures.submit(seq, first, entry.status, entry.content_type or "", body)
 
     @functools.cached_property
-    def pictures(self) -> "PictureQueue":
+    def pictures(self) -> PictureQueue:
         return PictureQueue(self.journal)
 
     def settle(self, timeout: float = 10.0) -> None:

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from contracts.wire import jsonbody
+
 from ..core.shared_sqlite import SharedSqlite
 from .inflight import InFlight
 from .pictures import Picture
@@ -156,7 +158,8 @@ class Journal:
                 limit: int | None = None, after: int | None = None) -> list[dict[str, Any]]:
         """Matching entries, oldest first (``limit`` keeps the most recent ones)."""
         self.pending.settle()
-        where, args = ["seq >= ?"], [self._window()]
+        where: list[str] = ["seq >= ?"]
+        args: list[Any] = [self._window()]
         for column, value in (("provider", provider), ("operation", operation), ("status", status)):
             if value is not None:
                 where.append(f"{column} = ?")
@@ -205,7 +208,7 @@ class Journal:
 
 def _entry(row: tuple[Any, ...]) -> dict[str, Any]:
     out = dict(zip(COLUMNS, row))
-    out["params"] = json.loads(out["params"])
+    out["params"] = jsonbody.stored(out["params"])
     out["image"] = json.loads(out["image"]) if out["image"] else None
     out["has_input"] = bool(row[len(COLUMNS)])
     kinds = row[len(COLUMNS) + 1]

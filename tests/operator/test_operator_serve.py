@@ -11,8 +11,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -49,7 +50,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subp
         except httpx.TransportError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError("segmock serve did not start:\n" + proc.communicate()[1])
+                raise RuntimeError("segmock serve did not start:\n" + proc.communicate()[1]) from None
             time.sleep(0.05)
     yield url, proc
     if proc.poll() is None:

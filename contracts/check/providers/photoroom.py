@@ -73,8 +73,8 @@ def _room_left(values: dict[str, Any], ctx: Any) -> list[Finding]:
 def _output_size(values: dict[str, Any], ctx: Any) -> list[Finding]:
     size = values.get("outputSize")
     if isinstance(size, str) and "x" in size and size.replace("x", "", 1).isdigit():
-        width, height = (int(v) for v in size.split("x"))
-        if width == 0 or height == 0:
+        width, height = size.split("x")
+        if not width.strip("0") or not height.strip("0"):  # zero, read without int() (no digit-count limit)
             return [Finding("outputSize", "zero-size", {"value": size})]
     return []
 
@@ -99,7 +99,8 @@ TEMPLATES = {
     "one-of-required": "imageFile: must be provided",
     "type": "{name} must be {expected}",
     "enum": "{name} must be one of {choices}",
-    "oneOf": "{name} must be a number between 0 and 0.49, a percentage string (e.g. \"30%\") or a pixel value (e.g. \"100px\")",
+    "oneOf": ("{name} must be a number between 0 and 0.49, a percentage string (e.g. \"30%\")"
+              " or a pixel value (e.g. \"100px\")"),
     "anyOf": "{name} is invalid",
     "pattern": "{name} has an invalid format",
     "forbidden": "{name} can't be provided if {when}",
@@ -141,7 +142,8 @@ def render(violations: list[Violation], operation: str | None) -> HttpResponse:
     entry = _entry(key, operation)
     status = int(entry.get("status", 403 if key == "auth_missing" else 400))
     message = first.message if first is not None and key == "validation" else entry.get("message", "Bad Request")
-    return _body(status, message, operation, entry.get("type", "invalid_request" if key == "validation" else "forbidden"))
+    kind = entry.get("type", "invalid_request" if key == "validation" else "forbidden")
+    return _body(status, message, operation, kind)
 
 
 def _missing_image_key(first: Violation | None, operation: str | None) -> str | None:
@@ -164,7 +166,8 @@ def render_key(key: str, operation: str | None = None, **fields: Any) -> HttpRes
     return _body(status, message, operation, fields.pop("type", entry.get("type", key)), headers)
 
 
-def _body(status: int, message: str, operation: str | None, kind: str, headers: dict[str, str] | None = None) -> HttpResponse:
+def _body(status: int, message: str, operation: str | None, kind: str,
+          headers: dict[str, str] | None = None) -> HttpResponse:
     if _family(operation) == "v1":
         return json_response(status, {"detail": message, "status_code": status, "type": kind}, headers)
     inner = {"detail": message} if status == 402 else {"message": message}

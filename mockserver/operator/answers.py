@@ -19,6 +19,8 @@ import re
 from http import HTTPStatus
 from typing import Any
 
+from werkzeug.datastructures import Headers
+
 import contracts
 from contracts.check.providers import error_response
 
@@ -134,7 +136,7 @@ def canned_rule(data: dict[str, Any], served: tuple[str, ...]) -> FaultRule:
 def canned_response(rule: FaultRule) -> contracts.HttpResponse:
     """What a canned ``answer`` rule answers: its status, headers and body, with the right length."""
     body = base64.b64decode(rule.body or "")
-    return contracts.HttpResponse(int(rule.status or 200), dict(rule.headers or {}), body)
+    return contracts.HttpResponse(int(rule.status or 200), Headers(list((rule.headers or {}).items())), body)
 
 
 def contract_problems(provider: str, operation: str, response: contracts.HttpResponse) -> list[str]:

@@ -22,16 +22,15 @@ LIMIT_KEYS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "min
               "enum", "pattern", "default")
 
 
-def assumptions(node: Any, spec: contracts.Spec, seen: set[int] | None = None) -> list[str]:
-    """Every ``x-segmock-assumption`` under ``node`` (following ``$ref``), in document order, once each."""
+def assumptions(node: Any, spec: contracts.Spec, seen: set[str] | None = None) -> list[str]:
+    """Every ``x-segmock-assumption`` under ``node`` (following each ``$ref`` once), in document order, once each."""
     seen = set() if seen is None else seen
     out: list[str] = []
     if isinstance(node, dict):
-        if "$ref" in node:
-            target = spec.resolve(node)
-            if id(target) not in seen:
-                seen.add(id(target))
-                out += assumptions(target, spec, seen)
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref not in seen:
+            seen.add(ref)
+            out += assumptions(spec.resolve(node), spec, seen)
         for key, value in node.items():
             if key == "x-segmock-assumption":
                 out += [value] if isinstance(value, str) else [str(v) for v in value]

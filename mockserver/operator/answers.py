@@ -111,6 +111,9 @@ def canned_rule(data: dict[str, Any], served: tuple[str, ...]) -> FaultRule:
                                     "headers": dict(answer.headers.items()),
                                     "body": base64.b64encode(answer.body).decode()})
     if given == ["mask_base64"]:
+        if not takes_an_image(contracts.spec(str(provider)), contracts.spec(str(provider)).operations[str(operation)]):
+            raise FaultError(f"{provider} {operation} takes no image, so no mask of it: queue a mask for an "
+                             "operation that segments an input (its image, imageUrl, imageKey or input field)")
         try:
             decode_mask(base64.b64decode(str(data["mask_base64"]), validate=True))
         except (ValueError, binascii.Error) as exc:
@@ -131,6 +134,15 @@ def canned_rule(data: dict[str, Any], served: tuple[str, ...]) -> FaultRule:
     if problems:
         raise FaultError(f"this answer would break {provider}'s contract for {operation}: {'; '.join(problems)}")
     return rule
+
+
+def takes_an_image(spec: contracts.Spec, op: contracts.Operation) -> bool:
+    """Whether an operation's request names an input image (the operations a canned mask can stand in for)."""
+    names = [str(p.get("name", "")) for p in spec.parameters(op)]
+    body = spec.resolve(op.node.get("requestBody", {}))
+    for content in body.get("content", {}).values():
+        names += list(spec.resolve(content.get("schema", {})).get("properties", {}))
+    return any("image" in n.lower() or n == "input" for n in names)
 
 
 def canned_response(rule: FaultRule) -> contracts.HttpResponse:

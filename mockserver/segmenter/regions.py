@@ -11,12 +11,16 @@ from functools import cached_property
 
 import numpy as np
 
+from . import saliency
 from .background import distance, fit, surface_at
 from .colour import to_lab_planes
 from .labels import fill_holes, label, remove_specks
 from .resample import blur, downscale, upsample, validate, working_size
 
 _MIN_THRESHOLD = 28.0
+# Above this cut-off (5x the border's colour noise) the border is textured or has several zones: a real scene,
+# where the colour surface no longer models the background and the histogram saliency takes over.
+_BUSY_EDGE = 30.0
 _SPECK_FRACTION = 0.001
 _REGION_FRACTION = 0.0008
 _MERGE_DELTA_E = 12.0
@@ -145,10 +149,17 @@ class Analysis:
         coef, noise = fit(img)
         dist = distance(img, coef)
         self.threshold = max(5.0 * noise, _MIN_THRESHOLD)
-        steep = np.float32(-1.0 / (0.25 * self.threshold))
-        prob = blur(1.0 / (1.0 + np.exp((dist - np.float32(self.threshold)) * steep)), 1.0)
+        self.busy = self.threshold > _BUSY_EDGE
+        if self.busy:
+            prob = saliency.probability(img)
+            self.threshold = _BUSY_EDGE
+        else:
+            steep = np.float32(-1.0 / (0.25 * self.threshold))
+            prob = blur(1.0 / (1.0 + np.exp((dist - np.float32(self.threshold)) * steep)), 1.0)
         n_px = prob.size
         raw = prob >= 0.5
+        if self.busy:
+            raw = saliency.select(raw)
         fg = fill_holes(remove_specks(raw, max(4, round(_SPECK_FRACTION * n_px))))
         self.fg = fg
         changed = raw != fg

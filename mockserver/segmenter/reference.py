@@ -20,6 +20,8 @@ from .regions import Analysis, Region
 DEFAULT_CAP = 256
 _MIN_SCORE = 0.02
 _SALIENT_LABEL = "salient object"
+_NOUN_PEERS = 0.5
+_PART_SHARE = 0.5
 
 
 def _sigmoid(x: float) -> float:
@@ -44,6 +46,12 @@ def _size_score(word: str, area: int, areas: list[int]) -> float:
     ordered = sorted(set(areas), reverse=(word == "large"))
     rank = ordered.index(area)
     return 1.0 if rank == 0 else max(0.05, 0.6 * (1.0 - rank / max(1, len(ordered))))
+
+
+def _similar(obj: Region, pick: Region) -> bool:
+    """Another instance of what a plural noun names: of a comparable size and not much less salient."""
+    ratio = obj.area / max(1, pick.area)
+    return 1 / 3 <= ratio <= 3 and obj.salience >= 0.4 * pick.salience
 
 
 class ReferenceSegmenter:
@@ -125,13 +133,21 @@ class ReferenceSegmenter:
         return out
 
     def _noun(self, objects: list[Region], term: Term) -> list[tuple[np.ndarray, float, str]]:
-        """An unrecognised noun stands for one salient object (a stable pick); the others score low."""
+        """An unrecognised noun stands for the most salient object, a plural noun for every similar one.
+
+        The stable hash of the noun only chooses among objects at least half as salient as the first, so a
+        clear subject is never passed over; the other objects are returned with low scores.
+        """
         ranked = sorted(objects, key=lambda o: (-o.salience, o.box[1], o.box[0]))
-        top = ranked[: min(3, len(ranked))]
+        first = ranked[0]
+        top = [o for o in ranked[:3] if o.salience >= _NOUN_PEERS * first.salience]
         pick = top[term.noun_pick(len(top))]
-        out = [(pick.mask, float(np.clip(0.6 + 0.35 * pick.quality, 0.0, 1.0)), term.text)]
+        picked = [pick]
+        if term.plural:
+            picked += [o for o in ranked if o is not pick and _similar(o, pick)]
+        out = [(o.mask, float(np.clip(0.6 + 0.35 * o.quality, 0.0, 1.0)), term.text) for o in picked]
         for other in ranked:
-            if other is not pick:
+            if all(other is not p for p in picked):
                 out.append((other.mask, float(np.clip(0.3 * other.salience, _MIN_SCORE, 0.45)), term.text))
         return out
 
@@ -158,8 +174,15 @@ class ReferenceSegmenter:
             removed |= self._under(analysis, x, y)[1]
         kept = [(m & ~removed) for m in (sub, part, whole)]
         kept = [refine(m, refinement_steps) if refinement_steps else m for m in kept]
-        # The whole object is the best guess unless it merges several distinct parts (touching objects).
-        scores = (0.72, 0.84, 0.93 if np.array_equal(kept[1], kept[2]) else 0.8)
+        # The whole object is the best guess unless it merges several distinct parts (touching objects). On a
+        # photo an object is many colour pieces, so there only a part holding much of the whole counts as one.
+        if np.array_equal(kept[1], kept[2]):
+            whole_score = 0.93
+        elif analysis.busy:
+            whole_score = 0.8 if kept[1].sum() >= _PART_SHARE * kept[2].sum() else 0.93
+        else:
+            whole_score = 0.8
+        scores = (0.72, 0.84, whole_score)
         names = ("sub-part", "part", "whole")
         candidates = [(m, s, n) for m, s, n in zip(kept, scores, names) if m.any()]
         if not multimask:
@@ -167,20 +190,33 @@ class ReferenceSegmenter:
         return [self._detection(analysis, m, s, n, removed) for m, s, n in candidates]
 
     def _under(self, analysis: Analysis, x: float, y: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(sub-part, part, whole) under a click on the working grid."""
+        """(sub-part, part, whole) under a click on the working grid.
+
+        A click on the background selects the background; on a photo, or where the clicked pixel stands out
+        from the background model (the foreground missed what the user points at), it selects the area of
+        like colour around it instead.
+        """
         h, w = analysis.work_size
         col = min(w - 1, max(0, int(x * w)))
         row = min(h - 1, max(0, int(y * h)))
         if not analysis.fg[row, col]:
+            if analysis.busy or analysis.stands_out(row, col):
+                flood = analysis.flood(row, col)
+                return self._disc(flood, row, col), flood, flood
             background = ~analysis.fg
             return background, background, background
         part = next((r.mask for r in analysis.regions if r.mask[row, col]), analysis.fg)
         whole = next((o.mask for o in analysis.objects if o.mask[row, col]), part)
+        return self._disc(part, row, col), part, whole | part
+
+    @staticmethod
+    def _disc(part: np.ndarray, row: int, col: int) -> np.ndarray:
+        """The sub-part: the part within a disc around the click, 0.35 of the part's larger side."""
+        h, w = part.shape
         ys, xs = np.nonzero(part)
         radius = 0.35 * max(ys.max() - ys.min() + 1, xs.max() - xs.min() + 1)
         gy, gx = np.mgrid[0:h, 0:w]
-        disc = (gy - row) ** 2 + (gx - col) ** 2 <= radius * radius
-        return part & disc, part, whole | part
+        return part & ((gy - row) ** 2 + (gx - col) ** 2 <= radius * radius)
 
     # -- rendering ----------------------------------------------------------------------------------------------
     @staticmethod

@@ -21,6 +21,8 @@ _MIN_THRESHOLD = 28.0
 # Above this cut-off (5x the border's colour noise) the border is textured or has several zones: a real scene,
 # where the colour surface no longer models the background and the histogram saliency takes over.
 _BUSY_EDGE = 30.0
+_FLOOD_TOLERANCES = (20.0, 14.0, 10.0, 7.0, 5.0)
+_FLOOD_SHARE = 0.35
 _SPECK_FRACTION = 0.001
 _REGION_FRACTION = 0.0008
 _MERGE_DELTA_E = 12.0
@@ -165,7 +167,7 @@ class Analysis:
         changed = raw != fg
         self.salient_field = np.where(changed, blur(fg.astype(np.float32), 1.0), prob) if changed.any() else prob
         self.contrast = float(np.median(dist[fg]) / self.threshold) if fg.any() else 0.0
-        self._img, self._bg_coef = img, coef
+        self._img, self._bg_coef, self._dist = img, coef, dist
 
     # Colour and region analysis is only needed by prompts, clicks and automatic mode, not by the plain
     # cutout, so it is computed on first use.
@@ -260,6 +262,31 @@ class Analysis:
             Region(r.index + k, r.mask, r.area, r.lab, r.centroid, r.box, r.solidity, r.distinct, r.obj)
             for k, r in enumerate(found)
         ]
+
+    def stands_out(self, row: int, col: int) -> bool:
+        """Whether a pixel classed as background is still far from the background model (half the cut-off)."""
+        return bool(self._dist[row, col] >= 0.5 * self.threshold)
+
+    def flood(self, row: int, col: int) -> np.ndarray:
+        """The area of like colour around a pixel (4-connected), as large as it can be without spreading over
+        a big share of the frame: the tolerance shrinks until the area fits."""
+        smooth = self.smooth_lab
+        seed = smooth[:, row, col]
+        diff = smooth - seed[:, None, None]
+        dist = np.sqrt(np.sum(diff * diff, axis=0))
+        region = np.zeros(dist.shape, dtype=bool)
+        region[row, col] = True
+        for tolerance in _FLOOD_TOLERANCES:
+            labels, _ = label(dist < tolerance, 4)
+            found = labels == labels[row, col]
+            if found.mean() <= _FLOOD_SHARE:
+                return fill_holes(found)
+        return region
+
+    @cached_property
+    def smooth_lab(self) -> np.ndarray:
+        """Lab planes blurred once more, so texture does not stop a flood fill."""
+        return blur(self.lab, 1.5)
 
     @property
     def scale(self) -> float:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .colour import colour_score
+from .colour import bin_weights, colour_score
 from .postprocess import refine
 from .prompts import Term, parse
 from .protocol import Detection, Point, SalientMode, SalientResult, mask_box
@@ -22,6 +22,7 @@ _MIN_SCORE = 0.02
 _SALIENT_LABEL = "salient object"
 _NOUN_PEERS = 0.5
 _PART_SHARE = 0.5
+_COLOUR_CONFIDENT = 0.75
 
 
 def _sigmoid(x: float) -> float:
@@ -112,6 +113,8 @@ class ReferenceSegmenter:
             return [(~analysis.fg, 0.9, term.text)] if (~analysis.fg).any() else []
         if term.everything and not term.has_attributes:
             return [(analysis.fg, 0.95, term.text)] if analysis.fg.any() else []
+        if term.colours and analysis.busy:
+            return self._colour_pieces(analysis, term)
         units: list[Region] = analysis.regions if term.colours else analysis.objects
         if not units:
             return []
@@ -131,6 +134,32 @@ class ReferenceSegmenter:
             if score >= _MIN_SCORE:
                 out.append((unit.mask, float(np.clip(score, 0.0, 1.0)), term.text))
         return out
+
+    @staticmethod
+    def _colour_pieces(analysis: Analysis, term: Term) -> list[tuple[np.ndarray, float, str]]:
+        """Colour words on a photo: every area whose pixels are mostly of that colour (or a neighbouring name),
+        foreground or not, scored by that share, its size and its overlap with the foreground."""
+        lut = np.max([bin_weights(c) for c in term.colours], axis=0)
+        pieces, weight = analysis.colour_pieces(lut)
+        areas = [p.area for p in pieces]
+        n_px = analysis.fg.size
+        found = []
+        for piece in pieces:
+            share = float(weight[piece.mask].mean())
+            inside = float(analysis.fg[piece.mask].mean())
+            size = min(1.0, piece.area / (0.01 * n_px))
+            score = share * (0.6 + 0.4 * inside) * (0.6 + 0.4 * size)
+            for word in term.positions:
+                score *= _position_score(word, *piece.centroid)
+            for word in term.sizes:
+                score *= _size_score(word, piece.area, areas)
+            found.append((piece.mask, score))
+        # Shading pulls a whole photo's worth of red towards brown: when no area is clearly of the named colour,
+        # the best one still answers, and the others keep their standing relative to it.
+        best = max((score for _, score in found), default=0.0)
+        scale = 1.0 / max(best, _COLOUR_CONFIDENT)
+        return [(mask, float(np.clip(score * scale, 0.0, 1.0)), term.text) for mask, score in found
+                if score * scale >= _MIN_SCORE]
 
     def _noun(self, objects: list[Region], term: Term) -> list[tuple[np.ndarray, float, str]]:
         """An unrecognised noun stands for the most salient object, a plural noun for every similar one.

@@ -23,6 +23,8 @@ _MIN_THRESHOLD = 28.0
 _BUSY_EDGE = 30.0
 _FLOOD_TOLERANCES = (20.0, 14.0, 10.0, 7.0, 5.0)
 _FLOOD_SHARE = 0.35
+_PIECE_FRACTION = 0.002
+_PIECE_LEVEL = 0.45
 _SPECK_FRACTION = 0.001
 _REGION_FRACTION = 0.0008
 _MERGE_DELTA_E = 12.0
@@ -168,6 +170,7 @@ class Analysis:
         self.salient_field = np.where(changed, blur(fg.astype(np.float32), 1.0), prob) if changed.any() else prob
         self.contrast = float(np.median(dist[fg]) / self.threshold) if fg.any() else 0.0
         self._img, self._bg_coef, self._dist = img, coef, dist
+        self.bins = saliency.colour_bins(img)
 
     # Colour and region analysis is only needed by prompts, clicks and automatic mode, not by the plain
     # cutout, so it is computed on first use.
@@ -262,6 +265,18 @@ class Analysis:
             Region(r.index + k, r.mask, r.area, r.lab, r.centroid, r.box, r.solidity, r.distinct, r.obj)
             for k, r in enumerate(found)
         ]
+
+    def colour_pieces(self, lut: np.ndarray) -> tuple[list[Region], np.ndarray]:
+        """Connected areas of the whole image whose pixels answer a colour word, and each pixel's weight.
+
+        ``lut`` weighs every colour bin (1 the word's own names, 0.5 neighbouring ones); the pixels are named
+        one by one, so a shaded apple is still red where a region's average colour would be brown.
+        """
+        weight = lut[self.bins].astype(np.float32)
+        mask = blur(weight, 1.0) >= _PIECE_LEVEL
+        mask = fill_holes(remove_specks(mask, max(4, round(_PIECE_FRACTION * mask.size))))
+        labels, n = label(mask, 8)
+        return self._regions(labels, n), weight
 
     def stands_out(self, row: int, col: int) -> bool:
         """Whether a pixel classed as background is still far from the background model (half the cut-off)."""

@@ -49,6 +49,12 @@ def _size_score(word: str, area: int, areas: list[int]) -> float:
     return 1.0 if rank == 0 else max(0.05, 0.6 * (1.0 - rank / max(1, len(ordered))))
 
 
+def _backdrop(mask: np.ndarray) -> bool:
+    """Whether a working-grid selection is the scene's backdrop: most of the frame, touching all four sides."""
+    return (bool(mask[0].any() and mask[-1].any() and mask[:, 0].any() and mask[:, -1].any())
+            and int(np.count_nonzero(mask)) > mask.size // 2)
+
+
 def _similar(obj: Region, pick: Region) -> bool:
     """Another instance of what a plural noun names: of a comparable size and not much less salient."""
     ratio = obj.area / max(1, pick.area)
@@ -154,6 +160,10 @@ class ReferenceSegmenter:
             for word in term.sizes:
                 score *= _size_score(word, piece.area, areas)
             found.append((piece.mask, score))
+        # The backdrop (most of the frame, on all four sides) answers a colour word only when nothing else does.
+        things = [(mask, score) for mask, score in found if not _backdrop(mask)]
+        if things:
+            found = things
         # Shading pulls a whole photo's worth of red towards brown: when no area is clearly of the named colour,
         # the best one still answers, and the others keep their standing relative to it.
         best = max((score for _, score in found), default=0.0)

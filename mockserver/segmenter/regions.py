@@ -25,6 +25,8 @@ _FLOOD_TOLERANCES = (20.0, 14.0, 10.0, 7.0, 5.0)
 _FLOOD_SHARE = 0.35
 _PIECE_FRACTION = 0.002
 _PIECE_LEVEL = 0.45
+_EXACT_LEVEL = 0.75
+_MOST = 0.5
 _SPECK_FRACTION = 0.001
 _REGION_FRACTION = 0.0008
 _MERGE_DELTA_E = 12.0
@@ -154,12 +156,15 @@ class Analysis:
         dist = distance(img, coef)
         self.threshold = max(5.0 * noise, _MIN_THRESHOLD)
         self.busy = self.threshold > _BUSY_EDGE
+        if not self.busy:
+            steep = np.float32(-1.0 / (0.25 * self.threshold))
+            prob = blur(1.0 / (1.0 + np.exp((dist - np.float32(self.threshold)) * steep)), 1.0)
+            # A "background" that leaves most of the frame to the foreground is a misread photo (a lit panel
+            # inside a dark frame, a dark surround around a bright scene), not a product on a backdrop.
+            self.busy = int(np.count_nonzero(prob >= 0.5)) > _MOST * prob.size
         if self.busy:
             prob = saliency.probability(img)
             self.threshold = _BUSY_EDGE
-        else:
-            steep = np.float32(-1.0 / (0.25 * self.threshold))
-            prob = blur(1.0 / (1.0 + np.exp((dist - np.float32(self.threshold)) * steep)), 1.0)
         n_px = prob.size
         raw = prob >= 0.5
         if self.busy:
@@ -270,13 +275,27 @@ class Analysis:
         """Connected areas of the whole image whose pixels answer a colour word, and each pixel's weight.
 
         ``lut`` weighs every colour bin (1 the word's own names, 0.5 neighbouring ones); the pixels are named
-        one by one, so a shaded apple is still red where a region's average colour would be brown.
+        one by one, so a shaded apple is still red where a region's average colour would be brown. An area
+        spreading over most of the frame is split where the word's own names are (a white ball is not one
+        piece with the grey table it stands on).
         """
         weight = lut[self.bins].astype(np.float32)
-        mask = blur(weight, 1.0) >= _PIECE_LEVEL
-        mask = fill_holes(remove_specks(mask, max(4, round(_PIECE_FRACTION * mask.size))))
-        labels, n = label(mask, 8)
-        return self._regions(labels, n), weight
+        smooth = blur(weight, 1.0)
+        min_area = max(4, round(_PIECE_FRACTION * weight.size))
+        loose, n = label(fill_holes(remove_specks(smooth >= _PIECE_LEVEL, min_area)), 8)
+        areas = np.bincount(loose.reshape(-1), minlength=n + 1)
+        huge = np.flatnonzero(areas[1:] > _MOST * loose.size) + 1
+        if huge.size:
+            spread = np.isin(loose, huge)
+            exact = spread & (smooth >= _EXACT_LEVEL)
+            loose[spread] = 0
+            offset = n
+            for part in (remove_specks(exact, min_area), spread & ~exact):
+                sub, k = label(part, 8)
+                loose[sub > 0] = sub[sub > 0] + offset
+                offset += k
+            loose, n = label_compact(loose)
+        return self._regions(loose, n), weight
 
     def stands_out(self, row: int, col: int) -> bool:
         """Whether a pixel classed as background is still far from the background model (half the cut-off)."""

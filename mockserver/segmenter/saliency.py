@@ -26,6 +26,8 @@ _ROUNDS = 2
 _KEEP_SHARE = 0.3
 _MIX = 0.8
 _MBD_CAP = 64
+_SPATIAL = 0.0
+_SEED_SHARE = 0.2
 
 
 def colour_bins(img: np.ndarray) -> np.ndarray:
@@ -97,12 +99,26 @@ def _otsu(values: np.ndarray) -> float:
     return float((np.argmax(between) + 1) / 64.0)
 
 
+def _seeds(bins: np.ndarray) -> np.ndarray:
+    """Frame pixels of a background colour (common on two sides at least): where barrier paths start.
+
+    A subject touching one side has its own colour there, and seeding it would make it background.
+    """
+    h, w = bins.shape
+    frame = np.zeros((h, w), dtype=bool)
+    frame[0] = frame[-1] = frame[:, 0] = frame[:, -1] = True
+    like = border_likeness(bins)[bins]
+    level = _SEED_SHARE * float(np.median(like[frame]))
+    seeds = frame & (like >= level)
+    return seeds if seeds.any() else frame
+
+
 def saliency_map(img: np.ndarray) -> np.ndarray:
     """Saliency (h, w) in [0, 1]: barrier distance to the frame on a small grid, with a centre prior."""
     _, h, w = img.shape
     small_size = working_size(h, w, _MBD_CAP)
     small = np.stack([_resize(p, small_size, Image.Resampling.BOX) for p in img])
-    dist = barrier_distance(to_lab_planes(small, overwrite=True))
+    dist = barrier_distance(to_lab_planes(small.copy(), overwrite=True), _seeds(colour_bins(small)))
     top = float(np.sort(dist.reshape(-1))[int(0.98 * (dist.size - 1))])
     norm = np.clip(dist / max(top, 1.0), 0.0, 1.0).astype(np.float32)
     full = np.clip(_resize(norm, (h, w), Image.Resampling.BILINEAR), 0.0, 1.0)
@@ -114,11 +130,13 @@ def probability(img: np.ndarray) -> np.ndarray:
     _, h, w = img.shape
     bins = colour_bins(img)
     sal = saliency_map(img)
-    fg = sal >= _otsu(sal)
+    level = _otsu(sal)
+    fg = sal >= level
+    spatial = np.clip(0.5 + (sal - level) / (2.0 * max(level, 0.1)), 0.0, 1.0)
     prior = np.clip(sal.astype(np.float64), 0.05, 0.95)
     border = border_likeness(bins)
     edge = _band(h, w)
-    post = sal
+    post = spatial
     for _ in range(_ROUNDS):
         if not fg.any() or fg.all():
             break
@@ -126,6 +144,7 @@ def probability(img: np.ndarray) -> np.ndarray:
         pb = (_MIX * border + (1.0 - _MIX) * _frequency(_histogram(bins[~fg & ~edge])))[bins]
         raw = pf * prior / np.maximum(pf * prior + pb * (1.0 - prior), 1e-12)
         post = blur(raw.astype(np.float32), 1.0)
+        post = (1.0 - _SPATIAL) * post + _SPATIAL * spatial
         fg = post >= 0.5
     return post
 
@@ -162,7 +181,7 @@ def _resize(plane: np.ndarray, size: tuple[int, int], resample: Image.Resampling
     return np.asarray(Image.fromarray(np.ascontiguousarray(plane, dtype=np.float32), "F").resize((w, h), resample))
 
 
-def barrier_distance(lab: np.ndarray, passes: int = 2) -> np.ndarray:
+def barrier_distance(lab: np.ndarray, seeds: np.ndarray | None = None, passes: int = 2) -> np.ndarray:
     """Minimum-barrier distance (h, w) of every pixel to the frame, summed over Lab channels.
 
     A path's barrier is the spread (max - min) of the values it crosses; the frame is at 0, so a region with
@@ -174,7 +193,10 @@ def barrier_distance(lab: np.ndarray, passes: int = 2) -> np.ndarray:
     high = lab.copy()
     low = lab.copy()
     dist = np.full(lab.shape, np.inf, dtype=np.float32)
-    dist[:, 0] = dist[:, -1] = dist[:, :, 0] = dist[:, :, -1] = 0.0
+    if seeds is None:
+        seeds = np.zeros((h, w), dtype=bool)
+        seeds[0] = seeds[-1] = seeds[:, 0] = seeds[:, -1] = True
+    dist[:, seeds] = 0.0
     for _ in range(passes):
         for axis, order in ((1, range(1, h)), (1, range(h - 2, -1, -1)), (2, range(1, w)), (2, range(w - 2, -1, -1))):
             step = 1 if order.step > 0 else -1

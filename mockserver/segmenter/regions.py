@@ -153,17 +153,19 @@ class Analysis:
         self.work_size = working_size(*self.full_size, cap)
         img = blur(downscale(pixels, self.work_size), 0.7)
         coef, noise = fit(img)
-        dist = distance(img, coef)
         self.threshold = max(5.0 * noise, _MIN_THRESHOLD)
         self.busy = self.threshold > _BUSY_EDGE
+        dist: np.ndarray | None = None
         if not self.busy:
+            dist = distance(img, coef)
             steep = np.float32(-1.0 / (0.25 * self.threshold))
             prob = blur(1.0 / (1.0 + np.exp((dist - np.float32(self.threshold)) * steep)), 1.0)
             # A "background" that leaves most of the frame to the foreground is a misread photo (a lit panel
             # inside a dark frame, a dark surround around a bright scene), not a product on a backdrop.
             self.busy = int(np.count_nonzero(prob >= 0.5)) > _MOST * prob.size
+        self.bins = saliency.colour_bins(img)
         if self.busy:
-            prob = saliency.probability(img)
+            prob = saliency.probability(img, self.bins)
             self.threshold = _BUSY_EDGE
         n_px = prob.size
         raw = prob >= 0.5
@@ -173,9 +175,14 @@ class Analysis:
         self.fg = fg
         changed = raw != fg
         self.salient_field = np.where(changed, blur(fg.astype(np.float32), 1.0), prob) if changed.any() else prob
-        self.contrast = float(np.median(dist[fg]) / self.threshold) if fg.any() else 0.0
+        if not fg.any():
+            self.contrast = 0.0
+        elif dist is None or self.busy:
+            # A photo's cutout is as confident as its foreground stands apart in probability.
+            self.contrast = 1.0 + float(prob[fg].mean() - (prob[~fg].mean() if not fg.all() else 0.0))
+        else:
+            self.contrast = float(np.median(dist[fg]) / self.threshold)
         self._img, self._bg_coef, self._dist = img, coef, dist
-        self.bins = saliency.colour_bins(img)
 
     # Colour and region analysis is only needed by prompts, clicks and automatic mode, not by the plain
     # cutout, so it is computed on first use.
@@ -299,7 +306,7 @@ class Analysis:
 
     def stands_out(self, row: int, col: int) -> bool:
         """Whether a pixel classed as background is still far from the background model (half the cut-off)."""
-        return bool(self._dist[row, col] >= 0.5 * self.threshold)
+        return self._dist is not None and bool(self._dist[row, col] >= 0.5 * self.threshold)
 
     def flood(self, row: int, col: int) -> np.ndarray:
         """The area of like colour around a pixel (4-connected), as large as it can be without spreading over

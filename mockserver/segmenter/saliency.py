@@ -12,6 +12,8 @@ ratios of exact integers and the result is the same on every machine.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from PIL import Image
@@ -22,11 +24,10 @@ from .resample import blur, working_size
 
 _LEVELS = 16  # per channel: 4096 colour bins
 _SHIFT = 4
-_ROUNDS = 2
+_ROUNDS = 1
 _KEEP_SHARE = 0.3
 _MIX = 0.8
-_MBD_CAP = 64
-_SPATIAL = 0.0
+_MBD_CAP = 48
 _SEED_SHARE = 0.2
 
 
@@ -67,12 +68,17 @@ def border_likeness(bins: np.ndarray) -> np.ndarray:
     return freqs[-2]
 
 
+@functools.lru_cache(maxsize=8)
 def centre_prior(h: int, w: int) -> np.ndarray:
-    """1 at the centre falling to about 0.3 at the corners (a subject is usually framed near the middle)."""
-    v = (np.arange(h, dtype=np.float64) + 0.5) / h - 0.5
-    u = (np.arange(w, dtype=np.float64) + 0.5) / w - 0.5
-    r2 = v[:, None] ** 2 + u[None, :] ** 2
-    return 1.0 - 1.4 * r2
+    """1 at the centre falling to about 0.3 at the corners (a subject is usually framed near the middle).
+
+    Cached per grid size (read-only).
+    """
+    v = (np.arange(h, dtype=np.float32) + 0.5) / h - 0.5
+    u = (np.arange(w, dtype=np.float32) + 0.5) / w - 0.5
+    prior = 1.0 - 1.4 * (v[:, None] ** 2 + u[None, :] ** 2)
+    prior.flags.writeable = False
+    return prior
 
 
 def _band(h: int, w: int) -> np.ndarray:
@@ -99,7 +105,7 @@ def _otsu(values: np.ndarray) -> float:
     return float((np.argmax(between) + 1) / 64.0)
 
 
-def _seeds(bins: np.ndarray) -> np.ndarray:
+def _seeds(bins: np.ndarray, border: np.ndarray) -> np.ndarray:
     """Frame pixels of a background colour (common on two sides at least): where barrier paths start.
 
     A subject touching one side has its own colour there, and seeding it would make it background.
@@ -107,44 +113,51 @@ def _seeds(bins: np.ndarray) -> np.ndarray:
     h, w = bins.shape
     frame = np.zeros((h, w), dtype=bool)
     frame[0] = frame[-1] = frame[:, 0] = frame[:, -1] = True
-    like = border_likeness(bins)[bins]
+    like = border[bins]
     level = _SEED_SHARE * float(np.median(like[frame]))
     seeds = frame & (like >= level)
     return seeds if seeds.any() else frame
 
 
-def saliency_map(img: np.ndarray) -> np.ndarray:
-    """Saliency (h, w) in [0, 1]: barrier distance to the frame on a small grid, with a centre prior."""
+def saliency_map(img: np.ndarray, border: np.ndarray) -> np.ndarray:
+    """Saliency (h, w) in [0, 1]: barrier distance to the frame on a small grid, with a centre prior.
+
+    ``border`` is the per-bin border likeness of the full grid (``border_likeness``).
+    """
     _, h, w = img.shape
     small_size = working_size(h, w, _MBD_CAP)
     small = np.stack([_resize(p, small_size, Image.Resampling.BOX) for p in img])
-    dist = barrier_distance(to_lab_planes(small.copy(), overwrite=True), _seeds(colour_bins(small)))
+    dist = barrier_distance(to_lab_planes(small.copy(), overwrite=True), _seeds(colour_bins(small), border))
     top = float(np.sort(dist.reshape(-1))[int(0.98 * (dist.size - 1))])
     norm = np.clip(dist / max(top, 1.0), 0.0, 1.0).astype(np.float32)
     full = np.clip(_resize(norm, (h, w), Image.Resampling.BILINEAR), 0.0, 1.0)
     return full * (0.6 + 0.4 * centre_prior(h, w)).astype(np.float32)
 
 
-def probability(img: np.ndarray) -> np.ndarray:
-    """Foreground probability (h, w) float32 of float RGB planes (3, h, w)."""
+def probability(img: np.ndarray, bins: np.ndarray) -> np.ndarray:
+    """Foreground probability (h, w) float32 of float RGB planes (3, h, w) and their ``colour_bins``.
+
+    The saliency split at Otsu's level gives first foreground and background colour histograms; the
+    posterior of each pixel's colour under them, with the saliency as the spatial prior, is the answer.
+    """
     _, h, w = img.shape
-    bins = colour_bins(img)
-    sal = saliency_map(img)
-    level = _otsu(sal)
-    fg = sal >= level
-    spatial = np.clip(0.5 + (sal - level) / (2.0 * max(level, 0.1)), 0.0, 1.0)
-    prior = np.clip(sal.astype(np.float64), 0.05, 0.95)
     border = border_likeness(bins)
+    sal = saliency_map(img, border)
+    fg = sal >= _otsu(sal)
+    prior = np.clip(sal, np.float32(0.05), np.float32(0.95))
+    against = 1.0 - prior
     edge = _band(h, w)
-    post = spatial
+    post = sal
     for _ in range(_ROUNDS):
         if not fg.any() or fg.all():
             break
-        pf = _frequency(_histogram(bins[fg]))[bins]
-        pb = (_MIX * border + (1.0 - _MIX) * _frequency(_histogram(bins[~fg & ~edge])))[bins]
-        raw = pf * prior / np.maximum(pf * prior + pb * (1.0 - prior), 1e-12)
-        post = blur(raw.astype(np.float32), 1.0)
-        post = (1.0 - _SPATIAL) * post + _SPATIAL * spatial
+        pf = _frequency(_histogram(bins[fg])).astype(np.float32)[bins]
+        pb = (_MIX * border + (1.0 - _MIX) * _frequency(_histogram(bins[~fg & ~edge]))).astype(np.float32)[bins]
+        pf *= prior
+        pb *= against
+        pb += pf
+        np.maximum(pb, np.float32(1e-12), out=pb)
+        post = blur(pf / pb, 1.0)
         fg = post >= 0.5
     return post
 
@@ -190,25 +203,27 @@ def barrier_distance(lab: np.ndarray, seeds: np.ndarray | None = None, passes: i
     other axis, approximate the exact distance (Zhang et al., FastMBD).
     """
     _, h, w = lab.shape
-    high = lab.copy()
-    low = lab.copy()
-    dist = np.full(lab.shape, np.inf, dtype=np.float32)
     if seeds is None:
         seeds = np.zeros((h, w), dtype=bool)
         seeds[0] = seeds[-1] = seeds[:, 0] = seeds[:, -1] = True
+    dist = np.full(lab.shape, np.inf, dtype=np.float32)
     dist[:, seeds] = 0.0
+    # Layout (rows, 3, columns): every raster step reads and writes one contiguous line of all channels; the
+    # column passes run on the transposed layout (columns, 3, rows) with the same code.
+    state = [np.ascontiguousarray(np.moveaxis(a, 1, 0)) for a in (lab, lab.copy(), lab.copy(), dist)]
     for _ in range(passes):
-        for axis, order in ((1, range(1, h)), (1, range(h - 2, -1, -1)), (2, range(1, w)), (2, range(w - 2, -1, -1))):
-            step = 1 if order.step > 0 else -1
-            for i in order:
-                cur = (slice(None), i) if axis == 1 else (slice(None), slice(None), i)
-                prev = (slice(None), i - step) if axis == 1 else (slice(None), slice(None), i - step)
-                value = lab[cur]
-                up = np.maximum(high[prev], value)
-                down = np.minimum(low[prev], value)
-                spread = up - down
-                better = spread < dist[cur]
-                dist[cur] = np.where(better, spread, dist[cur])
-                high[cur] = np.where(better, up, high[cur])
-                low[cur] = np.where(better, down, low[cur])
-    return dist.sum(axis=0)
+        for _axis in range(2):
+            value, high, low, best = state
+            n = value.shape[0]
+            for order in (range(1, n), range(n - 2, -1, -1)):
+                step = 1 if order.step > 0 else -1
+                for i in order:
+                    up = np.maximum(high[i - step], value[i])
+                    down = np.minimum(low[i - step], value[i])
+                    spread = up - down
+                    better = spread < best[i]
+                    np.copyto(best[i], spread, where=better)
+                    np.copyto(high[i], up, where=better)
+                    np.copyto(low[i], down, where=better)
+            state = [np.ascontiguousarray(a.transpose(2, 1, 0)) for a in state]
+    return state[3].sum(axis=1)

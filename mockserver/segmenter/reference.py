@@ -23,6 +23,8 @@ _SALIENT_LABEL = "salient object"
 _NOUN_PEERS = 0.5
 _PART_SHARE = 0.5
 _COLOUR_CONFIDENT = 0.75
+# Colour noise of a camera's sensor and compression along the border: below it, an image is synthetic-flat.
+_PHOTO_NOISE = 1.0
 
 
 def _sigmoid(x: float) -> float:
@@ -84,9 +86,20 @@ class ReferenceSegmenter:
 
     # -- automatic ------------------------------------------------------------------------------------------
     def everything(self, image: np.ndarray) -> list[Detection]:
-        """Every colour region of the foreground, area descending then by position, each with a quality score."""
+        """Every colour region of the foreground, area descending then by position, each with a quality score.
+
+        On a photo the background's regions are proposed too, as SAM 2 does (scored lower), and a photo with
+        nothing on it (a wall, a table top) gets its one background mask: a photo never comes back without
+        masks. A perfectly flat synthetic image still has none.
+        """
         analysis = Analysis(np.asarray(image), self.cap)
-        return [self._detection(analysis, r.mask, r.quality, f"region {r.index + 1}") for r in analysis.regions]
+        regions = [(r, r.quality) for r in analysis.regions]
+        if analysis.busy:
+            regions += [(r, 0.5 * r.quality) for r in analysis.background_regions]
+            regions.sort(key=lambda item: (-item[0].area, item[0].box[1], item[0].box[0]))
+        if not regions and analysis.noise >= _PHOTO_NOISE:
+            return [self._detection(analysis, ~analysis.fg, 0.5, "region 1")]
+        return [self._detection(analysis, r.mask, score, f"region {k + 1}") for k, (r, score) in enumerate(regions)]
 
     # -- text -------------------------------------------------------------------------------------------------
     def text(self, image: np.ndarray, prompt: str, *, negative: str | None = None,

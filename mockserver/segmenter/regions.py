@@ -27,6 +27,7 @@ _PIECE_FRACTION = 0.002
 _PIECE_LEVEL = 0.45
 _EXACT_LEVEL = 0.75
 _MOST = 0.5
+_BACKGROUND_REGION = 0.005
 _SPECK_FRACTION = 0.001
 _REGION_FRACTION = 0.0008
 _MERGE_DELTA_E = 12.0
@@ -153,6 +154,7 @@ class Analysis:
         self.work_size = working_size(*self.full_size, cap)
         img = blur(downscale(pixels, self.work_size), 0.7)
         coef, noise = fit(img)
+        self.noise = noise
         self.threshold = max(5.0 * noise, _MIN_THRESHOLD)
         self.busy = self.threshold > _BUSY_EDGE
         dist: np.ndarray | None = None
@@ -206,8 +208,16 @@ class Analysis:
     def regions(self) -> list[Region]:
         return self._regions(*self._colour_regions())
 
-    def _edge_free(self) -> np.ndarray:
-        """Foreground pixels whose Lab gradient is below the edge level set by the background's texture."""
+    @cached_property
+    def background_regions(self) -> list[Region]:
+        """Colour regions of the background of a photo (what SAM 2 also proposes), the small ones dropped."""
+        labels, n = self._colour_regions(~self.fg)
+        found = self._regions(labels, n)
+        return [r for r in found if r.area >= _BACKGROUND_REGION * labels.size]
+
+    def _edge_free(self, area: np.ndarray | None = None) -> np.ndarray:
+        """Pixels of ``area`` (the foreground by default) whose Lab gradient is below the edge level: set by the
+        background's texture for the foreground, by the whole image's for the background."""
         lab, fg = self.lab, self.fg
         grad = np.zeros(fg.shape, dtype=np.float32)
         if min(fg.shape) > 1:
@@ -218,17 +228,21 @@ class Analysis:
                 gx += gy
                 grad += gx
         grad = np.sqrt(grad, out=grad)
+        if area is not None:
+            return area & (grad < max(6.0, 4.0 * float(np.median(grad))))
         bg_grad = grad[~fg]
         edge = max(6.0, 4.0 * float(np.median(bg_grad))) if bg_grad.size else 6.0
         return fg & (grad < edge)
 
-    def _colour_regions(self) -> tuple[np.ndarray, int]:
-        """Split the foreground at colour edges, grow regions back over the edges, merge look-alikes.
+    def _colour_regions(self, area: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+        """Split the foreground (or ``area``) at colour edges, grow regions back over the edges, merge
+        look-alikes.
 
         Intermediate label grids are released as soon as the next one exists (peak memory).
         """
-        lab, fg = self.lab, self.fg
-        interior, n = label(self._edge_free(), 4)
+        lab = self.lab
+        fg = self.fg if area is None else area
+        interior, n = label(self._edge_free(area), 4)
         if n:
             areas = np.bincount(interior.reshape(-1), minlength=n + 1)
             small = areas < max(6, round(_REGION_FRACTION * fg.size))

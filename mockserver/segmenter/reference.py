@@ -22,6 +22,7 @@ _MIN_SCORE = 0.02
 _SALIENT_LABEL = "salient object"
 _NOUN_PEERS = 0.5
 _PART_SHARE = 0.5
+_MASS = 0.3
 _COLOUR_CONFIDENT = 0.75
 # Colour noise of a camera's sensor and compression along the border: below it, an image is synthetic-flat.
 _PHOTO_NOISE = 1.0
@@ -231,7 +232,8 @@ class ReferenceSegmenter:
         if np.array_equal(kept[1], kept[2]):
             whole_score = 0.93
         elif analysis.busy:
-            whole_score = 0.8 if kept[1].sum() >= _PART_SHARE * kept[2].sum() else 0.93
+            merged = kept[2].sum() > _MASS * kept[2].size
+            whole_score = 0.8 if merged or kept[1].sum() >= _PART_SHARE * kept[2].sum() else 0.93
         else:
             whole_score = 0.8
         scores = (0.72, 0.84, whole_score)

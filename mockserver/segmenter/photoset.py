@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .postprocess import combine
 from .protocol import Detection, Segmenter
 
 # A mask covering at least this share of the frame is "the whole frame" (no rough ground truth comes close).
@@ -69,6 +68,25 @@ def _render(shapes: Sequence[dict[str, Any]], size: tuple[int, int]) -> np.ndarr
     return np.asarray(canvas) >= 128
 
 
+def _union(objects: dict[str, np.ndarray], keys: Sequence[str], shape: tuple[int, int]) -> np.ndarray:
+    out = np.zeros(shape, dtype=bool)
+    for key in keys:
+        out |= objects[key]
+    return out
+
+
+def _prompted(entry: dict[str, Any], key: str, objects: dict[str, np.ndarray], shape: tuple[int, int]) -> (
+        Prompted | None):
+    """The noun, colour or click of a photo's entry, its point normalised to 0..1 (pixel centres)."""
+    if key not in entry:
+        return None
+    item = entry[key]
+    point = None
+    if "point" in item:
+        point = ((item["point"][0] + 0.5) / shape[1], (item["point"][1] + 0.5) / shape[0])
+    return Prompted(item.get("prompt", "click"), _union(objects, item["target"], shape), point)
+
+
 def load_cases(folder: str | Path) -> list[Case]:
     """Every photo of a folder's ``cases.json``, in file order, with its ground truth rendered."""
     folder = Path(folder)
@@ -77,26 +95,11 @@ def load_cases(folder: str | Path) -> list[Case]:
     for name, entry in spec.items():
         with Image.open(folder / f"{name}.jpg") as img:
             image = np.asarray(img.convert("RGB"))
-        size = (image.shape[1], image.shape[0])
-        objects = {key: _render(shapes, size) for key, shapes in entry["objects"].items()}
-
-        def union(keys: Sequence[str]) -> np.ndarray:
-            out = np.zeros(image.shape[:2], dtype=bool)
-            for key in keys:
-                out |= objects[key]
-            return out
-
-        def prompted(key: str) -> Prompted | None:
-            if key not in entry:
-                return None
-            item = entry[key]
-            point = None
-            if "point" in item:
-                point = ((item["point"][0] + 0.5) / size[0], (item["point"][1] + 0.5) / size[1])
-            return Prompted(item.get("prompt", "click"), union(item["target"]), point)
-
-        cases.append(Case(name, image, entry["split"], entry["kind"], entry["source"], union(entry["main"]),
-                          prompted("noun"), prompted("colour"), prompted("click")))
+        shape = (image.shape[0], image.shape[1])
+        objects = {key: _render(shapes, (shape[1], shape[0])) for key, shapes in entry["objects"].items()}
+        cases.append(Case(name, image, entry["split"], entry["kind"], entry["source"],
+                          _union(objects, entry["main"], shape), _prompted(entry, "noun", objects, shape),
+                          _prompted(entry, "colour", objects, shape), _prompted(entry, "click", objects, shape)))
     return cases
 
 
@@ -137,37 +140,62 @@ def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     return out, time.process_time() - start
 
 
-def _text_scores(segmenter: Segmenter, case: Case, capability: str, item: Prompted) -> list[Score]:
-    found, seconds = _timed(lambda: segmenter.text(case.image, item.prompt))
+@dataclass(frozen=True)
+class Answers:
+    """What a segmenter answered on one photo: every capability once, with the CPU seconds each took."""
+
+    cutout: np.ndarray = field(repr=False)
+    regions: list[np.ndarray] = field(repr=False)
+    noun: list[tuple[float, np.ndarray]] = field(repr=False)
+    colour: list[tuple[float, np.ndarray]] = field(repr=False)
+    click: np.ndarray | None = field(repr=False)
+    seconds: dict[str, float]
+
+
+def answer(segmenter: Segmenter, case: Case) -> Answers:
+    """Run every capability on a photo: cutout, SAM 2 regions, noun and colour prompts, the best click candidate."""
+    seconds: dict[str, float] = {}
+    cut, seconds["cutout"] = _timed(lambda: segmenter.salient(case.image))
+    regions, seconds["everything"] = _timed(lambda: [d.mask for d in segmenter.everything(case.image)])
+    prompted: dict[str, list[tuple[float, np.ndarray]]] = {}
+    for key, item in (("noun", case.noun), ("colour", case.colour)):
+        found: list[Detection] = []
+        if item is not None:
+            found, seconds[key] = _timed(lambda item=item: segmenter.text(case.image, item.prompt))
+        prompted[key] = [(d.score, d.mask) for d in found]
+    click = None
+    if case.click is not None and case.click.point is not None:
+        point = case.click.point
+        candidates, seconds["click"] = _timed(lambda: segmenter.points(case.image, [point]))
+        best: Detection | None = max(candidates, key=lambda d: d.score, default=None)
+        click = best.mask if best is not None else np.zeros(case.image.shape[:2], bool)
+    return Answers(cut.mask, regions, prompted["noun"], prompted["colour"], click, seconds)
+
+
+def score(case: Case, answers: Answers) -> list[Score]:
+    """Compare one photo's answers with its ground truth, per capability and provider.
+
+    Cutout (Photoroom, SellerPic PRODUCT), SAM 2's automatic masks (Prodia: the mask that best matches the
+    main object, empty when there is none), noun and colour prompts at each provider's threshold, and the
+    best-scoring click candidate (tengr).
+    """
     shape = case.image.shape[:2]
-    return [_score(case, capability, provider, combine([d for d in found if d.score >= threshold], shape),
-                   item.target, seconds) for provider, threshold in TEXT_THRESHOLDS.items()]
+    t = answers.seconds
+    out = [_score(case, "cutout", "photoroom", answers.cutout, case.main, t["cutout"])]
+    best = max(answers.regions, key=lambda m: iou(m, case.main), default=np.zeros(shape, bool))
+    out.append(_score(case, "everything", "prodia", best, case.main, t["everything"]))
+    for key, item, found in (("noun", case.noun, answers.noun), ("colour", case.colour, answers.colour)):
+        if item is None:
+            continue
+        for provider, threshold in TEXT_THRESHOLDS.items():
+            kept = [m for s, m in found if s >= threshold]
+            mask = np.logical_or.reduce(kept) if kept else np.zeros(shape, bool)
+            out.append(_score(case, key, provider, mask, item.target, t[key]))
+    if case.click is not None and answers.click is not None:
+        out.append(_score(case, "click", "tengr", answers.click, case.click.target, t["click"]))
+    return out
 
 
 def evaluate(segmenter: Segmenter, cases: Sequence[Case]) -> list[Score]:
-    """Every capability on every photo, as each provider mock would answer it.
-
-    Cutout (Photoroom, SellerPic PRODUCT), noun and colour prompts (per provider threshold), the best-scoring
-    click candidate (tengr) and SAM 2's automatic masks (Prodia, scored by the mask that best matches the
-    main object, and empty when it returns none).
-    """
-    scores: list[Score] = []
-    for case in cases:
-        shape = case.image.shape[:2]
-        cut, seconds = _timed(lambda: segmenter.salient(case.image))
-        scores.append(_score(case, "cutout", "photoroom", cut.mask, case.main, seconds))
-        regions, seconds = _timed(lambda: segmenter.everything(case.image))
-        best = max(regions, key=lambda d: iou(d.mask, case.main), default=None)
-        scores.append(_score(case, "everything", "prodia", best.mask if best else np.zeros(shape, bool), case.main,
-                             seconds))
-        if case.noun is not None:
-            scores.extend(_text_scores(segmenter, case, "noun", case.noun))
-        if case.colour is not None:
-            scores.extend(_text_scores(segmenter, case, "colour", case.colour))
-        if case.click is not None and case.click.point is not None:
-            point = case.click.point
-            candidates, seconds = _timed(lambda: segmenter.points(case.image, [point]))
-            chosen: Detection | None = max(candidates, key=lambda d: d.score, default=None)
-            scores.append(_score(case, "click", "tengr", chosen.mask if chosen else np.zeros(shape, bool),
-                                 case.click.target, seconds))
-    return scores
+    """Every capability on every photo, as each provider mock would answer it (see ``score``)."""
+    return [s for case in cases for s in score(case, answer(segmenter, case))]

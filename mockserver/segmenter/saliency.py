@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-
 from PIL import Image
 
 from .colour import to_lab_planes
@@ -43,7 +42,7 @@ def _smooth(counts: np.ndarray) -> np.ndarray:
     for axis in range(3):
         padded = np.concatenate([np.take(cube, [0], axis), cube, np.take(cube, [-1], axis)], axis=axis)
         n = cube.shape[axis]
-        cube = (np.take(padded, range(0, n), axis) + 2 * np.take(padded, range(1, n + 1), axis)
+        cube = (np.take(padded, range(n), axis) + 2 * np.take(padded, range(1, n + 1), axis)
                 + np.take(padded, range(2, n + 2), axis))
     return cube.reshape(-1)
 

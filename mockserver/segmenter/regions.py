@@ -165,8 +165,10 @@ class Analysis:
             # A "background" that leaves most of the frame to the foreground is a misread photo (a lit panel
             # inside a dark frame, a dark surround around a bright scene), not a product on a backdrop.
             self.busy = int(np.count_nonzero(prob >= 0.5)) > _MOST * prob.size
-        self.bins = saliency.colour_bins(img)
+        # Colour bins (saliency histograms, colour words by pixel) serve the photo path only.
+        self.bins: np.ndarray | None = None
         if self.busy:
+            self.bins = saliency.colour_bins(img)
             prob = saliency.probability(img, self.bins)
             self.threshold = _BUSY_EDGE
         n_px = prob.size
@@ -300,6 +302,7 @@ class Analysis:
         spreading over most of the frame is split where the word's own names are (a white ball is not one
         piece with the grey table it stands on).
         """
+        assert self.bins is not None, "colour pieces are for photos (busy borders)"
         weight = lut[self.bins].astype(np.float32)
         smooth = blur(weight, 1.0)
         min_area = max(4, round(_PIECE_FRACTION * weight.size))

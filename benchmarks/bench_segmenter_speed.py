@@ -1,14 +1,15 @@
 """Reference segmenter speed: ms per megapixel and peak extra memory at 0.25, 1, 4 and 16 MP.
 
-Run: python benchmarks/bench_segmenter_speed.py [--repeat N] [--baseline REV]. Figures, not assertions. The targets are
-16 MP salient < 300 ms, 1 MP < 30 ms, peak extra memory < 3x the decoded image, text in the same ballpark.
+Run: python benchmarks/bench_segmenter_speed.py [--repeat N] [--baseline REV]. Figures, not assertions. The
+targets are 16 MP salient < 300 ms, 1 MP < 30 ms, peak extra memory < 3x the decoded image, text in the same
+ballpark.
 
 Wall time is the minimum over repeats; on a shared machine it includes waiting for a core, so CPU time (the
 process's own, also a minimum) is printed beside it as the figure to compare with the targets when the
 load is high. The baseline is the segmenter package at git revision REV (default: the one before the
 real-photo work; '' for none), timed in the same run, so the ratio holds under any load. Peak memory is
-measured twice: tracemalloc sees numpy's allocations only, the resident-set
-high-water mark (Linux, reset through /proc/self/clear_refs) also sees Pillow's.
+measured twice: tracemalloc sees numpy's allocations only, the resident-set high-water mark (Linux, reset
+through /proc/self/clear_refs) also sees Pillow's.
 """
 
 from __future__ import annotations
@@ -24,11 +25,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from bench_segmenter_photos import BASELINE_REV, baseline_segmenter
 
 from mockserver.segmenter import ReferenceSegmenter, scenes
 from mockserver.segmenter.scenes import ObjectSpec
-
-from bench_segmenter_photos import BASELINE_REV, baseline_segmenter
 
 SIZES = {0.25: (577, 433), 1: (1155, 866), 4: (2309, 1732), 16: (4619, 3464)}
 TIME_TARGETS_MS = {1: 30.0, 16: 300.0}

@@ -1,13 +1,13 @@
-"""Foreground probability for photos whose border is busy (real scenes): colour histograms, not a surface.
+"""Foreground probability for photos whose border is busy (real scenes): saliency, not a background surface.
 
 One smooth colour surface cannot model a background of several zones (wall and floor, sky, lake and trees),
-and its noise-based cut-off swallows whole subjects when the border is textured. Here a colour is background
-when it is common on at least two sides of the frame (an object touching one side does not make its colour
-background), the centre is favoured a little, and the split is refined GrabCut-style: foreground and
-background colour histograms are re-estimated from the current split, a few times.
+and its noise-based cut-off swallows whole subjects when the border is textured. Here what is walled off from
+the frame by contrast is salient (minimum-barrier distance, with a centre prior); a colour is background when
+it is common on at least two sides of the frame (an object touching one side does not make its colour
+background); and the split is refined GrabCut-style by foreground and background colour histograms.
 
-Colours are quantised to integer bins and every histogram is an integer count, so the probabilities are
-ratios of exact integers and the result is the same on every machine.
+Colours are quantised to integer bins, every histogram is an integer count and the barrier distance runs on
+Lab rounded to whole units, so the decisions rest on exact arithmetic and are the same on every machine.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from .resample import blur, working_size
 
 _LEVELS = 16  # per channel: 4096 colour bins
 _SHIFT = 4
-_ROUNDS = 1
-_KEEP_SHARE = 0.3
-_MIX = 0.8
-_MBD_CAP = 48
-_SEED_SHARE = 0.2
+_ROUNDS = 1  # histogram refinements (a second one measured no better)
+_KEEP_SHARE = 0.3  # a foreground piece is kept if at least this salient relative to the best one
+_MIX = 0.8  # background colour model: this much the frame's sides, the rest the current background
+_MBD_CAP = 48  # longest side of the barrier-distance grid
+_SEED_SHARE = 0.2  # a frame pixel seeds barrier paths if its colour is this common relative to the frame's median
 
 
 def colour_bins(img: np.ndarray) -> np.ndarray:
@@ -54,6 +54,7 @@ def _histogram(bins: np.ndarray, weights: np.ndarray | None = None) -> np.ndarra
 
 
 def _frequency(hist: np.ndarray) -> np.ndarray:
+    """Counts as shares of their total (exact: one division per bin)."""
     return hist / max(1, int(hist.sum()))
 
 
@@ -81,6 +82,7 @@ def centre_prior(h: int, w: int) -> np.ndarray:
 
 
 def _band(h: int, w: int) -> np.ndarray:
+    """The border band (4% of the shorter side, at least 2 pixels) that side histograms are taken from."""
     band = max(2, round(0.04 * min(h, w)))
     edge = np.zeros((h, w), dtype=bool)
     edge[:band] = edge[-band:] = True
@@ -126,7 +128,8 @@ def saliency_map(img: np.ndarray, border: np.ndarray) -> np.ndarray:
     _, h, w = img.shape
     small_size = working_size(h, w, _MBD_CAP)
     small = np.stack([_resize(p, small_size, Image.Resampling.BOX) for p in img])
-    dist = barrier_distance(to_lab_planes(small.copy(), overwrite=True), _seeds(colour_bins(small), border))
+    lab = np.rint(to_lab_planes(small.copy(), overwrite=True))
+    dist = barrier_distance(lab, _seeds(colour_bins(small), border))
     top = float(np.sort(dist.reshape(-1))[int(0.98 * (dist.size - 1))])
     norm = np.clip(dist / max(top, 1.0), 0.0, 1.0).astype(np.float32)
     full = np.clip(_resize(norm, (h, w), Image.Resampling.BILINEAR), 0.0, 1.0)
@@ -173,7 +176,7 @@ def select(raw: np.ndarray) -> np.ndarray:
     h, w = raw.shape
     flat = labels.reshape(-1)
     area = np.bincount(flat, minlength=n + 1).astype(np.float64)
-    edge = _band(h, w) if min(h, w) < 4 else np.zeros((h, w), dtype=bool)
+    edge = np.zeros((h, w), dtype=bool)
     edge[0] = edge[-1] = True
     edge[:, 0] = edge[:, -1] = True
     contact = np.bincount(labels[edge], minlength=n + 1).astype(np.float64)

@@ -20,9 +20,13 @@ from .regions import Analysis, Region
 DEFAULT_CAP = 256
 _MIN_SCORE = 0.02
 _SALIENT_LABEL = "salient object"
+# An unknown noun's hash picks only among objects at least this salient relative to the most salient one.
 _NOUN_PEERS = 0.5
+# On a photo, a click's part wins over the whole when it holds this share of it (two touching objects) ...
 _PART_SHARE = 0.5
+# ... or when the whole spreads over this share of the frame (a mass of merged things, not one object).
 _MASS = 0.3
+# Colour scores are relative to the best area's, unless that one is at least this good on its own.
 _COLOUR_CONFIDENT = 0.75
 # Colour noise of a camera's sensor and compression along the border: below it, an image is synthetic-flat.
 _PHOTO_NOISE = 1.0
@@ -209,8 +213,9 @@ class ReferenceSegmenter:
                multimask: bool = True, refinement_steps: int = 0) -> list[Detection]:
         """Masks selected by normalised clicks: three nested candidates (sub-part, part, whole) or the whole.
 
-        A positive click selects the region under it (the background, if it lands there); a negative click
-        removes the part under it. Refinement steps smooth the result (open + close per step).
+        A positive click selects the region under it (the backdrop if it lands there, on a synthetic scene; on
+        a photo, the like-coloured area around it); a negative click removes the part under it. Refinement
+        steps smooth the result (open + close per step).
         """
         analysis = Analysis(np.asarray(image), self.cap)
         h, w = analysis.work_size

@@ -19,14 +19,20 @@ from .resample import blur, downscale, upsample, validate, working_size
 
 _MIN_THRESHOLD = 28.0
 # Above this cut-off (5x the border's colour noise) the border is textured or has several zones: a real scene,
-# where the colour surface no longer models the background and the histogram saliency takes over.
+# where the colour surface no longer models the background and saliency (saliency.py) takes over. It also caps
+# the cut-off: a photo's noise (94-328 measured) would otherwise swallow whole subjects.
 _BUSY_EDGE = 30.0
+# A click's flood fill: Lab tolerances tried in turn until the area covers at most this share of the frame.
 _FLOOD_TOLERANCES = (20.0, 14.0, 10.0, 7.0, 5.0)
 _FLOOD_SHARE = 0.35
+# Colour areas: smallest piece (share of the grid), and the smoothed per-pixel weight an area needs (just
+# under a neighbouring name's 0.5) or, to split an area off a huge one, its own names' level.
 _PIECE_FRACTION = 0.002
 _PIECE_LEVEL = 0.45
 _EXACT_LEVEL = 0.75
+# "Most of the frame".
 _MOST = 0.5
+# Background regions SAM 2 proposes on a photo: at least this share of the grid.
 _BACKGROUND_REGION = 0.005
 _SPECK_FRACTION = 0.001
 _REGION_FRACTION = 0.0008
@@ -181,7 +187,7 @@ class Analysis:
         self.salient_field = np.where(changed, blur(fg.astype(np.float32), 1.0), prob) if changed.any() else prob
         if not fg.any():
             self.contrast = 0.0
-        elif dist is None or self.busy:
+        elif self.busy or dist is None:
             # A photo's cutout is as confident as its foreground stands apart in probability.
             self.contrast = 1.0 + float(prob[fg].mean() - (prob[~fg].mean() if not fg.all() else 0.0))
         else:

@@ -93,13 +93,14 @@ class ReferenceSegmenter:
     def everything(self, image: np.ndarray) -> list[Detection]:
         """Every colour region of the foreground, area descending then by position, each with a quality score.
 
-        On a photo the background's regions are proposed too, as SAM 2 does (scored lower), and a photo with
-        nothing on it (a wall, a table top) gets its one background mask: a photo never comes back without
-        masks. A perfectly flat synthetic image still has none.
+        On a photo the background's regions are proposed too, as SAM 2 does (scored lower), slivers that would
+        render empty are left out, and a photo with nothing on it (a wall, a table top) gets its one background
+        mask: a photo never comes back without masks. A perfectly flat synthetic image still has none.
         """
         analysis = Analysis(np.asarray(image), self.cap)
         regions = [(r, r.quality) for r in analysis.regions]
         if analysis.busy:
+            regions = [(r, q) for r, q in regions if r.has_core]
             regions += [(r, 0.5 * r.quality) for r in analysis.background_regions]
             regions.sort(key=lambda item: (-item[0].area, item[0].box[1], item[0].box[0]))
         if not regions and analysis.noise >= _PHOTO_NOISE:

@@ -60,6 +60,11 @@ class Region:
         return float(np.clip(0.2 + 0.8 * (0.5 * self.distinct + 0.25 * self.solidity + 0.25 * size), 0.0, 1.0))
 
     @property
+    def has_core(self) -> bool:
+        """Whether a 3x3 block fits inside: a sliver without one vanishes when rendered at full resolution."""
+        return bool(_erode8(self.mask).any())
+
+    @property
     def salience(self) -> float:
         """Big, central, contrasting regions are what a product cutout keeps first."""
         cx, cy = self.centroid
@@ -218,10 +223,11 @@ class Analysis:
 
     @cached_property
     def background_regions(self) -> list[Region]:
-        """Colour regions of the background of a photo (what SAM 2 also proposes), the small ones dropped."""
+        """Colour regions of the background of a photo (what SAM 2 also proposes), the small ones dropped and
+        the slivers too (no 3x3 block inside: nothing would be left of them at full resolution)."""
         labels, n = self._colour_regions(~self.fg)
         found = self._regions(labels, n)
-        return [r for r in found if r.area >= _BACKGROUND_REGION * labels.size]
+        return [r for r in found if r.area >= _BACKGROUND_REGION * labels.size and r.has_core]
 
     def _edge_free(self, area: np.ndarray | None = None) -> np.ndarray:
         """Pixels of ``area`` (the foreground by default) whose Lab gradient is below the edge level: set by the
@@ -384,6 +390,17 @@ class Analysis:
     def render(self, field: np.ndarray, soft: bool = False) -> np.ndarray:
         """Full-resolution mask (bool) or alpha (uint8, when `soft`) of a working-grid field."""
         return upsample(field, self.full_size, soft)
+
+
+def _erode8(mask: np.ndarray) -> np.ndarray:
+    """Pixels whose whole 3x3 neighbourhood is in the mask."""
+    out = mask.copy()
+    out[0] = out[-1] = False
+    out[:, 0] = out[:, -1] = False
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            out[1:-1, 1:-1] &= mask[1 + dy : mask.shape[0] - 1 + dy, 1 + dx : mask.shape[1] - 1 + dx]
+    return out
 
 
 def _dilate4(mask: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ selections of regions and ask this module to turn a selection into a soft field 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -316,9 +317,9 @@ class Analysis:
         """Connected areas of the whole image whose pixels answer a colour word, and each pixel's weight.
 
         ``lut`` weighs every colour bin (1 the word's own names, 0.5 neighbouring ones); the pixels are named
-        one by one, so a shaded apple is still red where a region's average colour would be brown. An area
-        spreading over most of the frame is split where the word's own names are (a white ball is not one
-        piece with the grey table it stands on).
+        one by one, so a shaded apple is still red where a region's average colour would be brown. A backdrop
+        (an area over most of the frame, on all four sides) is split where the word's own names are (a white
+        ball is not one piece with the grey table it stands on).
         """
         assert self.bins is not None, "colour pieces are for photos (busy borders)"
         weight = lut[self.bins].astype(np.float32)
@@ -326,7 +327,9 @@ class Analysis:
         min_area = max(4, round(_PIECE_FRACTION * weight.size))
         loose, n = label(fill_holes(remove_specks(smooth >= _PIECE_LEVEL, min_area)), 8)
         areas = np.bincount(loose.reshape(-1), minlength=n + 1)
-        huge = np.flatnonzero(areas[1:] > _MOST * loose.size) + 1
+        sides = [np.unique(side) for side in (loose[0], loose[-1], loose[:, 0], loose[:, -1])]
+        on_all = functools.reduce(np.intersect1d, sides)
+        huge = np.array([k for k in on_all.tolist() if k > 0 and areas[k] > _MOST * loose.size], dtype=np.int64)
         if huge.size:
             spread = np.isin(loose, huge)
             exact = spread & (smooth >= _EXACT_LEVEL)

@@ -6,9 +6,9 @@ processes used until then, which a busy machine distorts less), then a keep-aliv
 sending the JSON operation (tengr ``GET /v2/artworks/{id}``; Photoroom ``GET /v2/account`` when the tengr
 provider is absent) ``--n`` times after ``--warmup`` requests; for segmock also Photoroom ``POST /v1/segment``
 with a 512×512 PNG, and ``--n-slow`` fresh-connection requests while 200 connections hold half-sent heads and 50
-dribble bodies (slow clients must starve nobody). Prism (``@stoplight/prism-cli@5.14.2`` serving ``specs/tengr.yaml``) and WireMock
-(``wiremock@3.13.2`` from npm, its bundled standalone jar on Java 17) run when installed in
-``benchmarks/.tools/`` (``--install-anchors`` installs them with npm). Run:
+dribble bodies (slow clients must starve nobody). Prism (``@stoplight/prism-cli@5.14.2`` serving
+``specs/tengr.yaml``) and WireMock (``wiremock@3.13.2`` from npm, its bundled standalone jar on Java 17) run
+when installed in ``benchmarks/.tools/`` (``--install-anchors`` installs them with npm). Run:
 
     .venv/bin/python benchmarks/bench_serve.py [--install-anchors] [--n 1000] [--n-image 200] [--workers 1] [--starts 5]
 """

@@ -19,10 +19,11 @@ from typing import Any
 from flask import Response, g, request
 
 from ..core import canned
+from ..core.provider import REASON
 from ..core.services import Services
 from . import logs
 from .answers import canned_response, fault_answer
-from .entries import exchange, uploads
+from .entries import exchange, inputs
 from .faults import FaultBook
 from .journal import Journal
 from .pictures import input_thumbnail, looks_like_image, may_hold_images, outputs
@@ -80,15 +81,16 @@ class Operator:
         """Journal the exchange; pictures come from a thread.
         ``request`` is the request itself, not Flask's proxy: it outlives its context."""
         fault = g.get("segmock_fault")
+        reason = g.get(REASON)
         g.segmock_exchange = (provider, operation)
-        self._journal(provider, operation, request, ctx, response, elapsed, fault)
+        self._journal(provider, operation, request, ctx, response, elapsed, fault, reason)
 
     def _journal(self, provider: str, operation: str, req: Any, ctx: Any, response: Any, elapsed: float,
-                 fault: str | None) -> None:
-        entry = exchange(provider, operation, req, ctx, response, elapsed, fault, thumbnails=False)
+                 fault: str | None, reason: str | None) -> None:
+        entry = exchange(provider, operation, req, ctx, response, elapsed, fault, thumbnails=False, reason=reason)
         seq = self.journal.record(entry)
         if self.thumbnails and entry.status is not None:
-            first = next((data for data in uploads(ctx.sent if ctx is not None else {}) if looks_like_image(data)),
+            first = next((data for data in inputs(ctx.sent if ctx is not None else {}) if looks_like_image(data)),
                          None)
             body = b"" if getattr(response, "is_streamed", True) else response.get_data()
             answered = 200 <= entry.status < 300 and may_hold_images(entry.content_type or "", body)
@@ -118,7 +120,7 @@ class Operator:
             logs.emit(self.log_format, method=request.method, path=request.path,
                       status=None if fault in ("reset", "empty") else response.status_code,
                       elapsed_ms=(time.perf_counter() - started) * 1000, provider=provider, operation=operation,
-                      fault=fault, pid=os.getpid())
+                      fault=fault, pid=os.getpid(), reason=g.get(REASON))
         return response
 
 

@@ -32,6 +32,7 @@ class Served:
     def __init__(self, state_dir: Path, *args: str, workers: int = 2) -> None:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
+        state_dir.mkdir(parents=True, exist_ok=True)
         self.log = state_dir / "serve.log"  # a file, not a pipe nobody drains (a full pipe stalls the server)
         with self.log.open("w") as log:
             self.proc = self._start(state_dir, port, log, args, workers)

@@ -9,8 +9,8 @@ from werkzeug.exceptions import MethodNotAllowed
 
 from . import providers as provider_registry
 from .config import MockConfig
-from .core.dispatch import blueprint
 from .core import unrouted
+from .core.dispatch import blueprint
 from .core.images import set_pixel_ceiling
 from .core.provider import respond
 from .core.services import Services

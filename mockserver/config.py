@@ -46,6 +46,29 @@ class MockConfig:
     webhook_delivery: dict[str, float] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def validate(self, *, load_segmenter: bool = False) -> None:
+        """Raise ``ValueError`` with one clear sentence for a setting every affected request would trip on
+        (so ``segmock serve`` refuses to start instead of answering 500s). ``load_segmenter`` also imports and
+        builds ``segmenter`` (the CLI does; the app builds it lazily on the first segmentation)."""
+        from .jobs.progression import Progression
+
+        progressions = self.job_progression if isinstance(self.job_progression, dict) else {"": self.job_progression}
+        for provider, text in progressions.items():
+            try:
+                Progression.parse(text)
+            except ValueError as exc:
+                raise ValueError(f"job_progression{f' of {provider}' if provider else ''}: {exc}") from None
+        if self.journal_size < 1:
+            raise ValueError(f"journal_size must be at least 1, not {self.journal_size}")
+        if self.segmenter and load_segmenter:
+            from .segmenter import load_segmenter as load
+
+            try:
+                load(self.segmenter)
+            except Exception as exc:  # an import error, a missing factory, a factory that fails: all the user's
+                raise ValueError(f"segmenter {self.segmenter!r} cannot be loaded: {type(exc).__name__}: {exc}"
+                                 ) from None
+
     def resolved_state_dir(self) -> Path:
         """The state directory, created on first use (a fresh temp dir when none was configured)."""
         if self.state_dir is None:
@@ -53,5 +76,5 @@ class MockConfig:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         return self.state_dir
 
-    def replace(self, **changes: Any) -> "MockConfig":
+    def replace(self, **changes: Any) -> MockConfig:
         return dataclasses.replace(self, **changes)

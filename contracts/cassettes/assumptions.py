@@ -19,8 +19,9 @@ Assumptions on other statuses, or about requests, are left unjudged: one exchang
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
 from contracts.check.violations import Violation
 from contracts.openapi.documents import Spec
@@ -153,7 +154,7 @@ def _judge_catalog(spec: Spec, operation: str, status: int, body_text: str) -> l
     if not matched:
         return []
     same = [(k, e) for k, e in matched if int(e.get("status", 0)) == status]
-    out = []
+    out: list[Any] = []
     for key, entry in same or matched:
         verdict: Verdict = "confirmed" if same else "refuted"
         reason = (f"'{entry['message']}' came with status {status}" if same

@@ -11,8 +11,9 @@ import gzip
 import hashlib
 import json
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from contracts.wire.rawmultipart import RawMultipart, RawPart, boundary_of, split
 

@@ -198,7 +198,7 @@ class CassetteWriter:
 
     def append(self, interaction: Interaction) -> int:
         """Add one interaction; returns its 1-based index in the cassette."""
-        text = _dump_yaml([interaction_node(interaction, self._assets)])  # type: ignore[arg-type]
+        text = _dump_yaml([interaction_node(interaction, self._assets)])
         with self._lock, self.path.open("a", encoding="utf-8") as fh:
             fh.write(text)
             self._count += 1

@@ -11,8 +11,9 @@ from __future__ import annotations
 import io
 import json
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -130,14 +131,15 @@ def _declared_headers(provider: str, operation: str, status: int) -> set[str]:
     return {name.lower() for name in node.get("headers", {})}
 
 
-def compare(provider: str, operation: str, recorded: HttpResponse, mocked: HttpResponse) -> tuple[list[Check], float | None]:
+def compare(provider: str, operation: str, recorded: HttpResponse,
+            mocked: HttpResponse) -> tuple[list[Check], float | None]:
     """The checks for one recorded response against the mock's answer to the same request."""
     recorded, mocked = decoded(recorded), decoded(mocked)
     checks = [Check("status", recorded.status == mocked.status, str(recorded.status), str(mocked.status)),
               Check("content-type", recorded.mimetype == mocked.mimetype, recorded.mimetype, mocked.mimetype)]
     notable = (_declared_headers(provider, operation, recorded.status) | set(ALWAYS_NOTABLE))
-    wanted = sorted(h for h in notable if h in {k.lower() for k in recorded.headers.keys()})
-    missing = [h for h in wanted if h not in {k.lower() for k in mocked.headers.keys()}]
+    wanted = sorted(h for h in notable if h in {k.lower() for k, _ in recorded.headers.items()})
+    missing = [h for h in wanted if h not in {k.lower() for k, _ in mocked.headers.items()}]
     if wanted:
         checks.append(Check("headers", not missing, ", ".join(wanted), "missing " + ", ".join(missing) if missing
                             else "all present"))

@@ -9,8 +9,9 @@ scrubbed from everywhere else in the exchange (a key echoed in an error body or 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from werkzeug.datastructures import Headers
@@ -39,7 +40,7 @@ class Redactor:
 
     @classmethod
     def with_extra(cls, headers: Iterable[str] = (), query: Iterable[str] = (),
-                   fields: Iterable[str] = ()) -> "Redactor":
+                   fields: Iterable[str] = ()) -> Redactor:
         """The defaults plus the user's own names (``--redact-header`` and friends)."""
         return cls(_lower([*DEFAULT_HEADERS, *headers]), _lower([*DEFAULT_QUERY, *query]),
                    _lower([*DEFAULT_FIELDS, *fields]))
@@ -48,7 +49,7 @@ class Redactor:
         return {"headers": sorted(self.headers), "query": sorted(self.query), "fields": sorted(self.fields)}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> "Redactor":
+    def from_dict(cls, data: dict[str, Any] | None) -> Redactor:
         if not data:
             return cls()
         return cls(_lower(data.get("headers", ())), _lower(data.get("query", ())), _lower(data.get("fields", ())))

@@ -38,7 +38,7 @@ def interactions_from(document: dict[str, Any]) -> list[Interaction]:
         status = resp.get("status", {})
         code = status.get("code") if isinstance(status, dict) else status
         out.append(Interaction(HttpRequest(req["method"], req["uri"], headers_from(req.get("headers")), _bytes(body)),
-                               HttpResponse(int(code), headers_from(resp.get("headers")), _bytes(resp_body))))
+                               HttpResponse(int(code or 0), headers_from(resp.get("headers")), _bytes(resp_body))))
     return out
 
 

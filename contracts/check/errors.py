@@ -7,6 +7,8 @@ import json
 import uuid
 from typing import Any
 
+from werkzeug.datastructures import Headers
+
 from contracts.check.violations import Violation, errors_only
 from contracts.openapi.documents import spec
 from contracts.wire.exchange import HttpResponse
@@ -32,7 +34,7 @@ def catalog_key(violation: Violation | None) -> str:
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> HttpResponse:
     data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-    return HttpResponse(status, {"Content-Type": "application/json", **(headers or {})}, data)
+    return HttpResponse(status, Headers({"Content-Type": "application/json", **(headers or {})}), data)
 
 
 def stable_hex(*parts: Any, length: int = 32) -> str:

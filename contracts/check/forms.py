@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from jsonschema import validators as js_validators
 from jsonschema.exceptions import ValidationError as SchemaError
@@ -144,7 +145,7 @@ class FormBody(bytes):
 
     present: bool
 
-    def __new__(cls, raw: bytes, fields: MultiDict, files: MultiDict, present: bool = False) -> "FormBody":
+    def __new__(cls, raw: bytes, fields: MultiDict, files: MultiDict, present: bool = False) -> FormBody:
         obj = super().__new__(cls, raw)
         obj.fields = fields
         obj.files = files

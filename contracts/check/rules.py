@@ -7,8 +7,9 @@ a default such as ``background.scaling=fill`` must not trip "only with a backgro
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from contracts.check.violations import Violation
 
@@ -177,7 +178,7 @@ class Custom:
         return self.check(sent, ctx)
 
 
-def check(ctx: "RequestContext") -> list[Violation]:
+def check(ctx: RequestContext) -> list[Violation]:
     """Run the provider's rule table against a matched request."""
     from contracts.check.providers import provider_module
 
@@ -190,12 +191,13 @@ def check(ctx: "RequestContext") -> list[Violation]:
         if op.operation_id not in rule.operations:
             continue
         for f in rule.findings(ctx.sent, ctx):
-            location = ctx.locations.get(f.parameter.split(".")[0], ctx.locations.get(f.parameter, _default_location(ctx)))
+            fallback = ctx.locations.get(f.parameter, _default_location(ctx))
+            location = ctx.locations.get(f.parameter.split(".")[0], fallback)
             out.append(ctx.violation(f.parameter, location, f.rule, **f.detail))
     return out
 
 
-def _default_location(ctx: "RequestContext") -> str:
+def _default_location(ctx: RequestContext) -> str:
     if ctx.request.is_form:
         return "form"
     if ctx.request.mimetype.endswith("json"):

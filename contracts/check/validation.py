@@ -12,8 +12,9 @@ import functools
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from jsonschema.exceptions import ValidationError as SchemaError
 from openapi_core import Config, OpenAPI
@@ -46,18 +47,20 @@ from contracts.check.forms import (
 )
 from contracts.check.providers import provider_module
 from contracts.check.violations import Violation
+from contracts.openapi.budget import request_budget
 from contracts.openapi.documents import Operation, Spec
 from contracts.openapi.documents import spec as load_spec
-from contracts.openapi.budget import request_budget
 from contracts.wire import jsonbody
 from contracts.wire.exchange import FormError, HttpRequest, HttpResponse, as_request, as_response
 
 # Raw image bodies stay bytes; JSON is read strictly (no NaN, bounded nesting, real text) by segmock's parser.
-_EXTRA_MEDIA = {**{m: binary_loads for m in ("image/png", "image/jpeg", "image/webp", "image/heic", "image/*")},
-                "application/json": jsonbody.loads}
+_EXTRA_MEDIA: dict[str, Callable[[bytes], Any]] = {
+    **dict.fromkeys(("image/png", "image/jpeg", "image/webp", "image/heic", "image/*"), binary_loads),
+    "application/json": jsonbody.loads,
+}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def openapi(provider: str) -> OpenAPI:
     """The openapi-core object of a provider, configured with segmock's form and binary handling."""
     style = StyleDeserializersFactory(oas31_schema_casters_factory, style_deserializers=style_deserializers)
@@ -191,7 +194,7 @@ def validate_request(provider: str, request: Any) -> list[Violation]:
 
 
 _CACHE_SIZE = 2048
-_cache: "OrderedDict[tuple[Any, ...], tuple[Violation, ...]]" = OrderedDict()
+_cache: OrderedDict[tuple[Any, ...], tuple[Violation, ...]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
@@ -386,7 +389,7 @@ def _unsupported(ctx: RequestContext) -> Iterable[Violation]:
 
 def _request_error(ctx: RequestContext, error: Exception) -> list[Violation]:
     body_location = "form" if ctx.request.is_form else "json"
-    if isinstance(error, SecurityNotFound) or isinstance(error, req_exc.SecurityValidationError):
+    if isinstance(error, (SecurityNotFound, req_exc.SecurityValidationError)):
         name, where = _security_header(ctx)
         return [ctx.violation(name, where, "auth")]
     if isinstance(error, req_exc.MissingRequiredParameter):
@@ -398,7 +401,7 @@ def _request_error(ctx: RequestContext, error: Exception) -> list[Violation]:
     if isinstance(error, MediaTypeNotFound) or isinstance(error.__cause__, MediaTypeNotFound):
         return [ctx.violation("Content-Type", "header", "content-type",
                               value=ctx.request.mimetype or None,
-                              allowed=list((error.__cause__ or error).availableMimetypes))]  # type: ignore[union-attr]
+                              allowed=list(getattr(error.__cause__ or error, "availableMimetypes", ())))]
     if isinstance(error, req_exc.RequestBodyValidationError):
         cause = error.__cause__
         if isinstance(cause, DeserializeError) or cause is None and not isinstance(error, req_exc.InvalidRequestBody):
@@ -558,7 +561,7 @@ def _response_error(ctx: RequestContext, error: Exception, resp: HttpResponse) -
     if isinstance(error, resp_exc.MissingRequiredHeader):
         return [make(error.name, "header", "required")]
     if isinstance(error, resp_exc.InvalidHeader):
-        return [make(error.name, "header", "invalid", reason=_reason(cause))]
+        return [make(error.name, "header", "invalid", reason=_reason(cause or error))]
     if isinstance(error, resp_exc.MissingData):
         return [make(None, "body", "required-body")]
     if isinstance(error, resp_exc.DataValidationError):

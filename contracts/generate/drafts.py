@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable
+from typing import Any
 from urllib.parse import quote, urlencode
+
+from werkzeug.datastructures import Headers
 
 from contracts.check.providers import provider_module
 from contracts.check.rules import Equals, ExactlyOne, Exclusive, ForbiddenWhen, Not, RequiredWhen, Sent
@@ -78,7 +81,7 @@ class Draft:
     headers: dict[str, str] = field(default_factory=dict)
     base_url: str | None = None
 
-    def copy(self) -> "Draft":
+    def copy(self) -> Draft:
         return replace(self, values=json_copy(self.values), headers=dict(self.headers))
 
     def sent(self) -> dict[str, Any]:
@@ -109,7 +112,7 @@ class Draft:
             body, content_type = self._body()
             if content_type is not None:
                 headers.setdefault("Content-Type", content_type)
-        return HttpRequest(op.method.upper(), url, headers, body)
+        return HttpRequest(op.method.upper(), url, Headers(headers), body)
 
     def _body(self) -> tuple[bytes, str | None]:
         located = {n: v for n, v in self.values.items() if n in self.fields

@@ -9,8 +9,9 @@ field its condition requires left out), and from the security scheme (no credent
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from jsonschema import Draft202012Validator
 
@@ -171,7 +172,8 @@ def _array_mutations(path: str, schema: dict[str, Any], value: Any, location: st
     yield _setter(path, "abc", "type", location)
 
 
-def _object_mutations(path: str, schema: dict[str, Any], value: Any, location: str, present: bool) -> Iterator[Mutation]:
+def _object_mutations(path: str, schema: dict[str, Any], value: Any, location: str,
+                      present: bool) -> Iterator[Mutation]:
     props: dict[str, Any] = schema.get("properties") or {}
     if present and isinstance(value, dict):
         for name in schema.get("required", []):
@@ -189,14 +191,18 @@ def _branch_for(branches: list[Any], value: dict[str, Any]) -> dict[str, Any] | 
     """The oneOf/anyOf branch a value is meant for, by a property pinned with const or enum (a discriminator)."""
     for branch in branches:
         for key, sub in (branch.get("properties") or {}).items() if isinstance(branch, dict) else ():
-            if key in value and isinstance(sub, dict) and (sub.get("const") == value[key] or value[key] in sub.get("enum", ())):
+            if key in value and _pinned(sub, value[key]):
                 return branch
     return None
 
 
 def _pins(branch: dict[str, Any], value: dict[str, Any]) -> list[str]:
-    return [key for key, sub in (branch.get("properties") or {}).items()
-            if key in value and isinstance(sub, dict) and (sub.get("const") == value[key] or value[key] in sub.get("enum", ()))]
+    return [key for key, sub in (branch.get("properties") or {}).items() if key in value and _pinned(sub, value[key])]
+
+
+def _pinned(sub: Any, value: Any) -> bool:
+    """Whether a branch property fixes this value (its ``const``, or one of its ``enum``)."""
+    return isinstance(sub, dict) and (sub.get("const") == value or value in sub.get("enum", ()))
 
 
 def _other(value: Any, taken: list[Any] | tuple[Any, ...] = (), text_wire: bool = False) -> Any:

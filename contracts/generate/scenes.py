@@ -113,7 +113,8 @@ def _coverage(spec: ObjectSpec, width: int, height: int, ss: int) -> np.ndarray:
         draw.rounded_rectangle((x0, body_top, x1, y1), radius=0.3 * hw, fill=255)
         draw.ellipse((x0, body_top - 0.35 * hw, x1, body_top + 0.35 * hw), fill=255)
         draw.rectangle((cx - neck, y0 + 0.05 * (y1 - y0), cx + neck, body_top), fill=255)
-        draw.rounded_rectangle((cx - 1.15 * neck, y0, cx + 1.15 * neck, y0 + 0.12 * (y1 - y0)), radius=neck / 3, fill=255)
+        cap = (cx - 1.15 * neck, y0, cx + 1.15 * neck, y0 + 0.12 * (y1 - y0))
+        draw.rounded_rectangle(cap, radius=neck / 3, fill=255)
     if ss > 1:
         big = big.reduce(ss)
     return np.asarray(big, dtype=np.float32) / 255.0

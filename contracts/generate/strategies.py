@@ -26,8 +26,9 @@ mock or anywhere else; the default is the provider's real URL, which ``segmock_r
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from hypothesis import reject
 from hypothesis import strategies as st
@@ -134,7 +135,8 @@ def can_be_invalid(provider: str, operation: str) -> bool:
 
     if security_header(provider, operation) or rules_for(provider, operation):
         return True
-    for media in media_types(provider, operation) or [None]:
+    medias: list[str | None] = [*media_types(provider, operation)] or [None]
+    for media in medias:
         for f in fields(provider, operation, media):
             if not f.name or is_binary(f.schema):
                 continue
@@ -176,7 +178,8 @@ def _excluded(f: Field) -> bool:
 
 def _drafts(provider: str, operation: str, media_type: str | None, near_limits: bool, token: str,
             base_url: str | None, include: tuple[str, ...], fixed: dict[str, Any]) -> st.SearchStrategy[Draft]:
-    choices = [media_type] if media_type is not None else (media_types(provider, operation) or [None])
+    declared: list[str | None] = [*media_types(provider, operation)] or [None]
+    choices = [media_type] if media_type is not None else declared
     spec = load_spec(provider)
     op = spec.operations[operation]
     headers = auth_headers(spec, token) if op.node.get("security", spec.raw.get("security")) else {}

@@ -35,7 +35,7 @@ class RequestBudget:
         return self.max_body_bytes
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def request_budget(provider: str) -> RequestBudget:
     """The provider's budget (defaults for anything its spec leaves out)."""
     raw = load_spec(provider).raw.get("x-segmock-request-budget") or {}
@@ -45,7 +45,7 @@ def request_budget(provider: str) -> RequestBudget:
     return RequestBudget(**known)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def takes_uploads(provider: str, operation: str) -> bool:
     """Whether the operation's body can carry a file: a raw image body, or a form part of binary type."""
     spec = load_spec(provider)

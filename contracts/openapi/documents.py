@@ -11,10 +11,11 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
@@ -189,7 +190,7 @@ class Spec:
         yield from walk(self.raw, "")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def spec(name: str) -> Spec:
     """The loaded spec of provider ``name`` (cached: specs are read once per process)."""
     path = spec_dir() / f"{name}.yaml"
@@ -217,7 +218,7 @@ def load_document(path: Path) -> dict[str, Any]:
         return found
     except (OSError, ValueError):
         pass
-    raw: dict[str, Any] = yaml.load(data, Loader=_LOADER)  # noqa: S506 - a safe loader, libyaml's when available
+    raw: dict[str, Any] = yaml.load(data, Loader=_LOADER)
     try:
         text = json.dumps(raw, ensure_ascii=False)
         if json.loads(text) == raw:

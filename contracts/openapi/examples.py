@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlencode
+
+from werkzeug.datastructures import Headers
 
 from contracts.openapi.documents import Operation, Spec, default_url
 from contracts.openapi.documents import spec as load_spec
@@ -82,7 +85,7 @@ def build(provider: str, operation: str, example: dict[str, Any], *, base_url: s
             parts.append(Part(name, sample_image(fmt), _MIME[fmt], f"image.{'jpg' if fmt == 'jpeg' else fmt}"))
         content_type, body = encode(parts)
         headers["Content-Type"] = content_type
-    return HttpRequest(op.method.upper(), url, headers, body)
+    return HttpRequest(op.method.upper(), url, Headers(headers), body)
 
 
 def _part(item: dict[str, Any]) -> Part:

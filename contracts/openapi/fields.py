@@ -9,10 +9,11 @@ it. ``contracts.strategies`` builds Hypothesis strategies on top of these.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
-from contracts.openapi.documents import Operation, Spec
+from contracts.openapi.documents import Spec
 from contracts.openapi.documents import spec as load_spec
 
 FORM_MEDIA = ("multipart/form-data", "application/x-www-form-urlencoded")

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from werkzeug.datastructures import FileStorage, Headers, MultiDict
@@ -150,7 +151,7 @@ def _in_memory(*_: Any, **__: Any) -> io.BytesIO:
 
 
 def _file_parts(files: Mapping[str, FileStorage] | MultiDict) -> MultiDict:
-    out = MultiDict()
+    out: MultiDict = MultiDict()
     for name, storage in files.items(multi=True) if isinstance(files, MultiDict) else files.items():
         if not isinstance(name, str):
             continue

@@ -39,7 +39,7 @@ class RawPart:
     def content_type(self) -> str | None:
         return self.header("Content-Type")
 
-    def with_data(self, data: bytes) -> "RawPart":
+    def with_data(self, data: bytes) -> RawPart:
         return replace(self, data=data)
 
 

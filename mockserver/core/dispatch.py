@@ -66,7 +66,7 @@ def respond_to(provider: ProviderDef, operation: str) -> Any:
     """Run the pipeline for one request, between the injectors (faults) and observers (journal)."""
     svc = services()
     started = time.perf_counter()
-    req = request._get_current_object()  # the request itself: every read through the proxy costs a lookup
+    req = request._get_current_object()  # type: ignore[attr-defined] # the request itself: every read through the proxy costs a lookup
     for inject in svc.injectors:
         injected = inject(provider.name, operation, req)
         if injected is not None:

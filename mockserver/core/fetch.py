@@ -59,7 +59,7 @@ def check_host(host: str, policy: FetchPolicy) -> None:
             infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
         except (socket.gaierror, UnicodeError) as exc:
             raise FetchError("unreachable", f"The host {host} could not be resolved.") from exc
-        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     for address in addresses:
         if _refused_address(address):
             raise FetchError("refused", f"Fetching from {host} is not allowed.")

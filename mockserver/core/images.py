@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageFile, ImageOps
 
@@ -145,7 +146,7 @@ def decode(data: bytes, limits: Limits | None = None) -> Image.Image:
     return out
 
 
-def to_array(image: Image.Image) -> "np.ndarray":
+def to_array(image: Image.Image) -> np.ndarray:
     """RGB or RGBA uint8 array of an image in any mode (palette transparency kept as alpha)."""
     import numpy as np  # imported on first image, so JSON-only servers start faster
 

@@ -7,8 +7,9 @@ A provider folder (``mockserver/providers/<name>/``) holds ``models.py`` (state 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from contracts import HttpResponse, Violation
 from contracts.check.validation import RequestContext

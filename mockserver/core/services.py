@@ -10,9 +10,10 @@ import dataclasses
 import functools
 import importlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..config import MockConfig
 from .fetch import FetchPolicy, fetch
@@ -100,9 +101,12 @@ class Services:
 
     @functools.cached_property
     def segmenter(self) -> Any:
+        """The configured segmenter, behind the canned-mask switch (see ``core.canned``)."""
         from ..segmenter import ReferenceSegmenter, load_segmenter
+        from .canned import CannedMaskSegmenter
 
-        return load_segmenter(self.config.segmenter) if self.config.segmenter else ReferenceSegmenter()
+        inner = load_segmenter(self.config.segmenter) if self.config.segmenter else ReferenceSegmenter()
+        return CannedMaskSegmenter(inner)
 
     @functools.cached_property
     def jobs(self) -> Any:

@@ -9,7 +9,7 @@ the one whose paths share the longest prefix with it (``segmock serve``). A 405 
 from __future__ import annotations
 
 import functools
-from typing import Iterable
+from collections.abc import Iterable
 
 import contracts
 from contracts import HttpResponse
@@ -55,7 +55,7 @@ def _by_prefix(names: tuple[str, ...], path: str) -> str | None:
     return None if tie or best == 0 else owner
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _prefixes(name: str) -> tuple[str, ...]:
     """The literal part of each operation path, up to its first template variable."""
     return tuple(op.path.split("{", 1)[0] for op in contracts.spec(name).operations.values())

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 # Peak bytes of image work per pixel, measured by benchmarks/bench_hostile.py (Photoroom /v2/edit on a
 # 7000x7000 input, the costliest path: ~25 bytes per input pixel); rounded up.

@@ -11,7 +11,7 @@ import functools
 import hashlib
 
 from .clock import Clock
-from .faults import Match
+from .forced import Match
 from .model import Job, JobState, WebhookSpec
 from .progression import Progression
 from .store import DEFAULT_PROGRESSION, DEFAULT_WEBHOOK_DELAY, JobStore, PayloadBuilder

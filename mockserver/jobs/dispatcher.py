@@ -82,7 +82,7 @@ class Dispatcher:
             self._wake.clear()
             try:
                 self._round()
-            except Exception:  # noqa: BLE001 - a locked database or a bad row must not kill the thread
+            except Exception:
                 log.exception("webhook dispatcher round failed; retrying at the next tick")
             self._wake.wait(self._interval)
 
@@ -122,7 +122,7 @@ class Dispatcher:
             self._outbox.finish(
                 claim, self._token, status, error, self._policy, self._clock.wall(), self._clock.now()
             )
-        except Exception as exc:  # noqa: BLE001 - e.g. a payload builder bug: record it, retry per policy
+        except Exception as exc:
             self._outbox.finish(
                 claim, self._token, None, f"{type(exc).__name__}: {exc}", self._policy, self._clock.wall(),
                 self._clock.now(),

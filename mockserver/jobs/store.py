@@ -8,6 +8,7 @@ a blob folder in ``state_dir``, so every server process shares it.
 
 from __future__ import annotations
 
+import builtins
 import functools
 import json
 import os
@@ -28,7 +29,7 @@ from .blobs import BlobStore
 from .clock import Clock
 from .db import Database
 from .dispatcher import Dispatcher
-from .faults import FaultRules, Match
+from .forced import FaultRules, Match
 from .model import Job, JobState, WebhookSpec
 from .progression import Phase, Progression
 from .webhooks import DeliveryAttempt, DeliveryPolicy, Outbox
@@ -280,12 +281,12 @@ class JobStore:
     ) -> int:
         """Make the next ``times`` jobs (of ``provider``, or any; matching ``match``) that would succeed end
         ``failed`` with ``error`` or ``canceled``; ``times=None`` keeps the rule until :meth:`reset`. Rules are
-        used oldest first, one per job. See :class:`~mockserver.jobs.faults.FaultRules` for ``match``.
+        used oldest first, one per job. See :class:`~mockserver.jobs.forced.FaultRules` for ``match``.
         """
         with self._db.write() as conn:
             return self._rules.add(conn, outcome=outcome, error=error, provider=provider, match=match, times=times)
 
-    def deliveries(self, job_id: str | None = None) -> list[DeliveryAttempt]:
+    def deliveries(self, job_id: str | None = None) -> builtins.list[DeliveryAttempt]:
         """Every webhook attempt recorded so far (by any process), oldest first."""
         return self._outbox.attempts(job_id)
 

@@ -9,23 +9,26 @@ are written once the answer has left; the journal's readers wait for entries sti
 
 from __future__ import annotations
 
+import base64
 import functools
 import os
 import queue
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Response, g, request
 
+from ..core import canned
 from ..core.services import Services
 from ..environ_keys import Later, after_response
 from . import logs
-from .answers import fault_answer
+from .answers import canned_response, fault_answer
+from .entries import exchange, uploads
 from .faults import FaultBook
 from .journal import Journal
 from .pictures import input_thumbnail, looks_like_image, may_hold_images, outputs
-from .record import exchange, uploads
 from .wire import broken_body
 
 
@@ -66,6 +69,11 @@ class Operator:
             time.sleep(rule.delay)
         if rule.kind in ("latency", "truncated"):
             return None  # the provider answers; ``after_request`` cuts a truncated body
+        if rule.kind == "mask":
+            canned.use(canned.decode_mask(base64.b64decode(rule.mask or "")))
+            return None  # the provider answers, around the canned mask
+        if rule.kind == "answer":
+            return canned_response(rule)
         if rule.kind == "status":
             return fault_answer(provider, operation, rule)
         return Response(broken_body(request.environ, rule.kind, b""), direct_passthrough=True)
@@ -101,7 +109,7 @@ class Operator:
                 self.pictures.submit(seq, first, entry.status, entry.content_type or "", body)
 
     @functools.cached_property
-    def pictures(self) -> "PictureQueue":
+    def pictures(self) -> PictureQueue:
         return PictureQueue(self.journal)
 
     def settle(self, timeout: float = 10.0) -> None:

@@ -141,7 +141,8 @@ class Journal:
                 limit: int | None = None, after: int | None = None) -> list[dict[str, Any]]:
         """Matching entries, oldest first (``limit`` keeps the most recent ones)."""
         self.pending.settle()
-        where, args = ["seq >= ?"], [self._window()]
+        where: list[str] = ["seq >= ?"]
+        args: list[Any] = [self._window()]
         for column, value in (("provider", provider), ("operation", operation), ("status", status)):
             if value is not None:
                 where.append(f"{column} = ?")

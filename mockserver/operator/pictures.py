@@ -12,8 +12,9 @@ import binascii
 import hashlib
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 THUMB = 256
 MAX_PIXELS = 40_000_000

@@ -16,8 +16,9 @@ import os
 import queue
 import socket
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 SPOOL_ABOVE = 64 * 1024  # smaller bodies are cheaper to pickle than to spool
 SEND_TIMEOUT = 30.0  # a recorder that takes no descriptor for this long is gone: send the body inline
@@ -120,7 +121,7 @@ class Handoff:
             os.close(fd)
         self._fds.clear()
 
-    def _local(self) -> "queue.SimpleQueue[tuple[Any, Sequence[Body]] | None]":
+    def _local(self) -> queue.SimpleQueue[tuple[Any, Sequence[Body]] | None]:
         if self._owner != os.getpid():  # first use in this (forked) process: its own sender thread
             with self._start_lock:
                 if self._owner != os.getpid():
@@ -132,7 +133,7 @@ class Handoff:
         assert self._pending is not None
         return self._pending
 
-    def _ship(self, pending: "queue.SimpleQueue[tuple[Any, Sequence[Body]] | None]") -> None:
+    def _ship(self, pending: queue.SimpleQueue[tuple[Any, Sequence[Body]] | None]) -> None:
         if self._tx is not None:
             self._tx.settimeout(SEND_TIMEOUT)
         while (item := pending.get()) is not None:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Protocol
+from typing import Any, Protocol
 
 from werkzeug.datastructures import Headers
 
@@ -222,7 +223,7 @@ class _Relay:
         self._on_exchange = on_exchange
         self._complete = False
 
-    def __iter__(self) -> "_Relay":
+    def __iter__(self) -> _Relay:
         return self
 
     def __next__(self) -> bytes:

@@ -18,9 +18,10 @@ import signal
 import sys
 import time
 import traceback
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from werkzeug.datastructures import Headers
 
@@ -53,7 +54,7 @@ class RecordingSession:
     def exchange(self, request: HttpRequest, response: HttpResponse, duration_ms: float) -> None:
         secrets = self.redactor.secrets(request, response)
         self._secrets |= secrets
-        recorded_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        recorded_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         interaction = Interaction(self.redactor.request(request, secrets), self.redactor.response(response, secrets),
                                   recorded_at, duration_ms)
         index = self.writer.append(interaction)
@@ -156,7 +157,7 @@ class RecorderProcess:
                 else:
                     _, method, url, headers, reason = message
                     session.refuse(HttpRequest(method, url, Headers(headers), bodies[0]), reason)
-            except Exception:  # noqa: BLE001 - one bad exchange must not stop the recording of the others
+            except Exception:
                 print("segmock: could not record an exchange:\n" + traceback.format_exc(), flush=True)
             session.idle()
         self._handoff.close()

@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, Callable, Iterable
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from werkzeug.datastructures import Headers
@@ -61,12 +62,12 @@ class Key:
     body: str
 
     @classmethod
-    def of(cls, request: HttpRequest) -> "Key":
+    def of(cls, request: HttpRequest) -> Key:
         parts = urlsplit(request.url)
         query = tuple(sorted(parse_qsl(parts.query, keep_blank_values=True)))
         return cls(request.method, parts.path or "/", query, body_digest(request))
 
-    def differences(self, other: "Key", criteria: Iterable[str]) -> list[str]:
+    def differences(self, other: Key, criteria: Iterable[str]) -> list[str]:
         return [c for c in criteria if getattr(self, c) != getattr(other, c)]
 
 

@@ -13,7 +13,8 @@ import select
 import socket
 import ssl
 import threading
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 CONNECT_TIMEOUT = 15.0
@@ -107,7 +108,7 @@ def _header_value(value: str) -> str:
 class UpstreamResponse:
     """The provider's answer: status line and headers read, body read on demand as raw (undecoded) bytes."""
 
-    def __init__(self, pool: "UpstreamPool", key: _Key | None, conn: http.client.HTTPConnection,
+    def __init__(self, pool: UpstreamPool, key: _Key | None, conn: http.client.HTTPConnection,
                  response: http.client.HTTPResponse) -> None:
         self._pool, self._key, self._conn, self._response = pool, key, conn, response
         self.status = response.status

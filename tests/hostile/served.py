@@ -103,7 +103,7 @@ class PeakSampler:
             self.peak = max(self.peak, self.served.rss())
             self._stop.wait(self.every)
 
-    def __enter__(self) -> "PeakSampler":
+    def __enter__(self) -> PeakSampler:
         self._thread.start()
         return self
 

@@ -65,7 +65,8 @@ def test_final_job_is_posted_once_signed_over_the_exact_body(store: JobStore) ->
 
 
 def test_default_payload_is_the_neutral_job(tmp_path) -> None:
-    with JobStore(tmp_path, progression="immediate", delivery=FAST, dispatch_interval=0.01) as store, receiver() as hooks:
+    store = JobStore(tmp_path, progression="immediate", delivery=FAST, dispatch_interval=0.01)
+    with store, receiver() as hooks:
         job = make(store, hooks.url)
         assert store.drain()
     body = json.loads(hooks.received[0].body)
@@ -124,8 +125,8 @@ def test_a_failing_receiver_is_retried_until_it_accepts(store: JobStore) -> None
 def test_a_slow_receiver_times_out_and_is_retried(tmp_path) -> None:
     policy = DeliveryPolicy(attempts=2, base_delay=0.01, timeout=0.1, lease=2.0)
     hold = threading.Event()
-    with JobStore(tmp_path, progression="immediate", delivery=policy, dispatch_interval=0.01) as store:
-        with receiver(hold=hold) as hooks:
+    store = JobStore(tmp_path, progression="immediate", delivery=policy, dispatch_interval=0.01)
+    with store, receiver(hold=hold) as hooks:
             job = make(store, hooks.url)
             hooks.entered.wait(5)
             assert store.drain()
@@ -157,7 +158,7 @@ def test_delivery_does_not_block_the_creating_thread(store: JobStore) -> None:
 
 
 def test_jobs_finishing_together_under_two_dispatchers_get_one_delivery_each(tmp_path) -> None:
-    config = dict(progression="seconds:5", delivery=FAST, dispatch_interval=0.01)
+    config = {"progression": "seconds:5", "delivery": FAST, "dispatch_interval": 0.01}
     with JobStore(tmp_path, **config) as first, JobStore(tmp_path, **config) as second, receiver() as hooks:
         first.start_dispatcher()
         second.start_dispatcher()

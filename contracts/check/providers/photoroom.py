@@ -99,7 +99,8 @@ TEMPLATES = {
     "one-of-required": "imageFile: must be provided",
     "type": "{name} must be {expected}",
     "enum": "{name} must be one of {choices}",
-    "oneOf": "{name} must be a number between 0 and 0.49, a percentage string (e.g. \"30%\") or a pixel value (e.g. \"100px\")",
+    "oneOf": ("{name} must be a number between 0 and 0.49, a percentage string (e.g. \"30%\")"
+              " or a pixel value (e.g. \"100px\")"),
     "anyOf": "{name} is invalid",
     "pattern": "{name} has an invalid format",
     "forbidden": "{name} can't be provided if {when}",
@@ -115,7 +116,15 @@ TYPE_WORDS = {"number": "number", "integer": "integer", "boolean": "boolean", "s
 def phrase(rule: str, parameter: str | None, location: str, detail: dict[str, Any]) -> str:
     if rule == "one-of-required" and detail.get("names", [None])[0] == "imageUrl":
         return "imageUrl: must be provided"
+    if rule == "anyOf" and _positioning_length(detail.get("limit")):
+        rule = "oneOf"  # padding/margin: say which forms are accepted, as the field's documentation does
     return fill(TEMPLATES, rule, parameter, detail, TYPE_WORDS)
+
+
+def _positioning_length(branches: Any) -> bool:
+    """Whether failed ``anyOf`` branches are the spec's PositioningLength (ratio, percentage, pixels)."""
+    return isinstance(branches, list) and any(isinstance(b, dict) and str(b.get("pattern", "")).endswith("px$")
+                                              for b in branches)
 
 
 def _family(operation: str | None) -> str:
@@ -133,7 +142,8 @@ def render(violations: list[Violation], operation: str | None) -> HttpResponse:
     entry = _entry(key, operation)
     status = int(entry.get("status", 403 if key == "auth_missing" else 400))
     message = first.message if first is not None and key == "validation" else entry.get("message", "Bad Request")
-    return _body(status, message, operation, entry.get("type", "invalid_request" if key == "validation" else "forbidden"))
+    kind = entry.get("type", "invalid_request" if key == "validation" else "forbidden")
+    return _body(status, message, operation, kind)
 
 
 def _missing_image_key(first: Violation | None, operation: str | None) -> str | None:
@@ -156,7 +166,8 @@ def render_key(key: str, operation: str | None = None, **fields: Any) -> HttpRes
     return _body(status, message, operation, fields.pop("type", entry.get("type", key)), headers)
 
 
-def _body(status: int, message: str, operation: str | None, kind: str, headers: dict[str, str] | None = None) -> HttpResponse:
+def _body(status: int, message: str, operation: str | None, kind: str,
+          headers: dict[str, str] | None = None) -> HttpResponse:
     if _family(operation) == "v1":
         return json_response(status, {"detail": message, "status_code": status, "type": kind}, headers)
     inner = {"detail": message} if status == 402 else {"message": message}

@@ -7,7 +7,10 @@ Every message template, status and the order in which problems win come from ``s
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
+
+from werkzeug.datastructures import Headers
 
 from contracts.check.errors import catalog_entry, first_error, stable_uuid
 from contracts.check.phrasing import fmt_number
@@ -197,10 +200,10 @@ def job_error(status: int, message: str, *, seed: Any = "", headers: dict[str, s
     answers the same object as JSON)."""
     job = {"id": stable_uuid("prodia-error", seed), "error": message}
     if as_json:
-        return HttpResponse(status, {"Content-Type": "application/json", **(headers or {})},
+        return HttpResponse(status, Headers({"Content-Type": "application/json", **(headers or {})}),
                             json.dumps(job, separators=(",", ":")).encode())
     content_type, body = encode([Part("job", json.dumps(job).encode(), "application/json", "job.json")])
-    return HttpResponse(status, {"Content-Type": content_type, **(headers or {})}, body)
+    return HttpResponse(status, Headers({"Content-Type": content_type, **(headers or {})}), body)
 
 
 def render_key(key: str, operation: str | None = None, **fields: Any) -> HttpResponse:
@@ -216,4 +219,4 @@ def render_key(key: str, operation: str | None = None, **fields: Any) -> HttpRes
     if entry.get("body", "job-error" if status == 400 else "text") == "job-error":
         return job_error(status, message, seed=fields.pop("seed", message), headers=headers,
                          as_json=operation in ASYNC)
-    return HttpResponse(status, {"Content-Type": "text/plain; charset=utf-8", **headers}, message.encode())
+    return HttpResponse(status, Headers({"Content-Type": "text/plain; charset=utf-8", **headers}), message.encode())

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from xml.sax.saxutils import escape
 
+from werkzeug.datastructures import Headers
+
 from contracts.check.errors import catalog_entry, catalog_key, first_error, json_response, stable_hex
 from contracts.check.phrasing import phrase as fill
 from contracts.check.rules import RequiredWhen
@@ -39,7 +41,10 @@ def render(violations: list[Violation], operation: str | None) -> HttpResponse:
     first = first_error(violations)
     key = catalog_key(first)
     entry = catalog_entry("sellerpic", key)
-    message = entry.get("message", "Unauthorized") if key == "auth_missing" else (first.message if first else "Bad Request")
+    if key == "auth_missing":
+        message = entry.get("message", "Unauthorized")
+    else:
+        message = first.message if first else "Bad Request"
     return _respond(entry, message, operation)
 
 
@@ -54,8 +59,8 @@ def _respond(entry: dict[str, Any], message: str, operation: str | None, *, seed
              status: int | None = None, headers: dict[str, str] | None = None) -> HttpResponse:
     if entry.get("media_type") == "application/xml":  # the storage host answers like an object store
         body = f"<Error><Code>{escape(str(entry['code']))}</Code><Message>{escape(message)}</Message></Error>"
-        return HttpResponse(int(status or entry["status"]), {"Content-Type": "application/xml", **(headers or {})},
-                            body.encode())
+        xml = Headers({"Content-Type": "application/xml", **(headers or {})})
+        return HttpResponse(int(status or entry["status"]), xml, body.encode())
     code = int(entry.get("code", 400))
     http = int(status or entry.get("status", 200))
     return json_response(http, envelope(code, message, None, seed=(operation, seed, message)), headers)

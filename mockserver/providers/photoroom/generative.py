@@ -4,20 +4,27 @@ The real features run generative models; the mock only has to return what a clie
 geometry, the same headers, a visible and reproducible change. Everything here is integer maths or Pillow's
 C filters, derived from a SHA-256 of the inputs, so the same request gives the same bytes on every machine.
 
-| parameter | stand-in |
-|---|---|
-| `background.prompt` (+ `background.seed`) | vertical two-colour gradient with diagonal stripes, colours and stripe period from SHA-256(prompt, seed); header `pr-ai-background-seed` = the given seed, else a number in [0, 2^31) from SHA-256(request digest) |
-| `shadow.mode` `ai.soft` | blurred black ellipse (55 % opacity) under the subject's base, as wide as the subject |
-| `shadow.mode` `ai.hard` | the subject's silhouette offset down-right by 3 % of its size, 50 % opacity, unblurred |
-| `shadow.mode` `ai.floating` | a smaller, lighter, more blurred ellipse a gap below the subject |
-| `lighting.mode` `ai.auto` | midtone lift `x + x(255-x)/1020` on each channel |
-| `lighting.mode` `ai.preserve-hue-and-saturation` | the same lift on luminance, RGB scaled by the same gain (hue and saturation kept) |
-| `beautify.mode` `ai.auto` / `ai.food` | contrast x9/8 and saturation x5/4; `ai.food` also warms (R+8, B-8) |
-| `textRemoval.mode` | pixels unchanged; header `pr-texts-detected: 0` (the mock detects no text) |
-| `upscale.mode` `ai.fast` / `ai.slow` | the input and its alpha enlarged 2x / 4x (LANCZOS) before layout; the caller enforces the input limits |
-| `expand.mode`, `uncrop.mode` | transparent pixels filled with the alpha-weighted mean colour of the visible image (grey if none): result opaque |
-| `background.blur.mode` `gaussian` / `bokeh` | the original image blurred (Gaussian / box kernel), radius = `background.blur.radius` x longest input side (half up, >= 1 px), kept behind the sharp subject |
-| `imageFromPrompt.*` | gradient background (as for `background.prompt`) with a centred ellipse "subject" whose alpha is known; sizes below |
+Stand-ins, per parameter:
+
+- `background.prompt` (+ `background.seed`): vertical two-colour gradient with diagonal stripes, colours and stripe
+  period from SHA-256(prompt, seed); header `pr-ai-background-seed` = the given seed, else a number in [0, 2^31)
+  from SHA-256(request digest)
+- `shadow.mode` `ai.soft`: blurred black ellipse (55 % opacity) under the subject's base, as wide as the subject
+- `shadow.mode` `ai.hard`: the subject's silhouette offset down-right by 3 % of its size, 50 % opacity, unblurred
+- `shadow.mode` `ai.floating`: a smaller, lighter, more blurred ellipse a gap below the subject
+- `lighting.mode` `ai.auto`: midtone lift `x + x(255-x)/1020` on each channel
+- `lighting.mode` `ai.preserve-hue-and-saturation`: the same lift on luminance, RGB scaled by the same gain (hue and
+  saturation kept)
+- `beautify.mode` `ai.auto` / `ai.food`: contrast x9/8 and saturation x5/4; `ai.food` also warms (R+8, B-8)
+- `textRemoval.mode`: pixels unchanged; header `pr-texts-detected: 0` (the mock detects no text)
+- `upscale.mode` `ai.fast` / `ai.slow`: the input and its alpha enlarged 2x / 4x (LANCZOS) before layout; the caller
+  enforces the input limits
+- `expand.mode`, `uncrop.mode`: transparent pixels filled with the alpha-weighted mean colour of the visible image
+  (grey if none): result opaque
+- `background.blur.mode` `gaussian` / `bokeh`: the original image blurred (Gaussian / box kernel), radius =
+  `background.blur.radius` x longest input side (half up, >= 1 px), kept behind the sharp subject
+- `imageFromPrompt.*`: gradient background (as for `background.prompt`) with a centred ellipse "subject" whose alpha
+  is known; sizes below
 """
 
 from __future__ import annotations
@@ -159,7 +166,8 @@ def fill_transparent(rgba: Image.Image) -> Image.Image:
         colour = (128, 128, 128)
     else:
         sums = (arr[:, :, :3] * weight[:, :, None]).sum(axis=(0, 1))
-        colour = tuple(int(v) // total for v in sums)
+        red, green, blue = (int(v) // total for v in sums)
+        colour = (red, green, blue)
     base = Image.new("RGBA", rgba.size, colour + (255,))
     return Image.alpha_composite(base, rgba)
 

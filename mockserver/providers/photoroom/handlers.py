@@ -84,7 +84,8 @@ def remove_background(call: Call) -> Any:
     except ValueError as exc:
         return _refused(operation, exc, "bg_color")
     backend.charge(call.api_key, operation)
-    return _image_response(out.body, out.content_type, {**out.headers, "x-uncertainty-score": uncertainty(cutout.score)})
+    headers = {**out.headers, "x-uncertainty-score": uncertainty(cutout.score)}
+    return _image_response(out.body, out.content_type, headers)
 
 
 def account(call: Call) -> Any:

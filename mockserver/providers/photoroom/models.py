@@ -111,7 +111,7 @@ class PhotoroomBackend:
                 retry = str(60 - int(time.time()) % 60)
                 return error_response("photoroom", "rate_limited", operation, headers={"Retry-After": retry})
         if key.sandbox and operation in self.sandbox["operations"]:
-            today = dt.datetime.now(dt.timezone.utc)
+            today = dt.datetime.now(dt.UTC)
             scope = f"photoroom-sandbox:{key.account}"
             if (counters.get(scope, f"day:{today:%Y-%m-%d}") >= self.sandbox["daily_calls"]
                     or counters.get(scope, f"month:{today:%Y-%m}") >= self.sandbox["monthly_calls"]):
@@ -126,7 +126,7 @@ class PhotoroomBackend:
         key = parse_key(raw_key)
         counters = self.services.counters
         if key.sandbox and operation in self.sandbox["operations"]:
-            today = dt.datetime.now(dt.timezone.utc)
+            today = dt.datetime.now(dt.UTC)
             scope = f"photoroom-sandbox:{key.account}"
             counters.add(scope, f"day:{today:%Y-%m-%d}", 1)
             counters.add(scope, f"month:{today:%Y-%m}", 1)

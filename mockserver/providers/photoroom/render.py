@@ -117,9 +117,9 @@ def segment_v1(
     """
     source = to_rgba(image)
     mask = _checked_alpha(alpha, source.size)
-    if _flag(params.get("despill")):
+    if _flag(params.get("despill")) and mask is not None:
         source = despill(source, mask)
-    cut = with_alpha(source, mask)
+    cut = with_alpha(source, mask) if mask is not None else source
     preset = str(params.get("size") or "full")
     if preset not in size_presets:
         raise ValueError(f"unknown size preset: {preset!r}")

@@ -24,8 +24,7 @@ from ...core import images
 from ...core.images import ImageProblem
 from ...core.services import Services
 from ...jobs import Job, JobState, owner_key
-from . import facts as facts_mod
-from . import standin
+from . import settings, standin
 from .accept import Output
 from .render import encode_image, from_epoch, mask_pixels, output_names, timestamp
 
@@ -39,7 +38,7 @@ class JobRequest:
     """A job as the client sent it, with its canonical type and the config echoed back (defaults filled)."""
 
     sent_type: str
-    kind: facts_mod.JobType
+    kind: settings.JobType
     config: dict[str, Any]
 
     def canonical(self) -> dict[str, Any]:
@@ -59,18 +58,19 @@ class ProdiaBackend:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.facts = facts_mod.load()
+        self.facts = settings.load()
 
     # -- jobs ----------------------------------------------------------------------------------------------
     def job_request(self, sent: dict[str, Any]) -> JobRequest:
         """The job object of a multipart ``job`` part or a JSON body (validated already by the contract)."""
-        job = sent.get("job") if isinstance(sent.get("job"), dict) else sent
+        nested = sent.get("job")
+        job: dict[str, Any] = nested if isinstance(nested, dict) else sent
         kind = self.facts.job_type(job["type"])
         assert kind is not None, "the contract check refuses unknown job types"
         config = {**kind.config_defaults, **(job.get("config") or {})}
         return JobRequest(job["type"], kind, config)
 
-    def async_permitted(self, kind: facts_mod.JobType) -> bool:
+    def async_permitted(self, kind: settings.JobType) -> bool:
         """The spec's permit, or the server's ``--prodia-async-segment`` for the segment types."""
         return kind.async_permitted or (kind.segments and bool(self.services.config.extra.get(ASYNC_FLAG)))
 
@@ -185,7 +185,7 @@ class ProdiaBackend:
     def image_refusal(self, problem: ImageProblem, job: JobRequest, operation: str) -> HttpResponse:
         """The catalog's answer to an unusable input, its placeholders filled from the limits and the image."""
         node = job.kind.input_node
-        values = {**facts_mod.plain(node), **problem.detail}
+        values = {**settings.plain(node), **problem.detail}
         values.setdefault("bytes", values.get("size", ""))
         values.setdefault("width", "?")
         values.setdefault("height", "?")

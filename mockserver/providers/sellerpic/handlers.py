@@ -17,7 +17,7 @@ from contracts.check.providers.sellerpic import envelope, phrase
 from ...core import images
 from ...core.images import ImageProblem
 from ...core.provider import Call
-from . import masks
+from . import render
 from .models import Item, Refused, SellerpicBackend
 from .settings import PROVIDER
 
@@ -57,7 +57,7 @@ def prompt_segmentation(call: Call) -> HttpResponse:
     """``POST /v1/api/generate/promptSegmentation``: a mask of what ``prompt`` names, as a task."""
     prompt = str(call.params["prompt"])
     return _create(call, {"imageKey": call.params["imageKey"], "prompt": prompt},
-                   lambda seg, pixels: masks.prompt_mask(seg, pixels, prompt))
+                   lambda seg, pixels: render.prompt_mask(seg, pixels, prompt))
 
 
 def segment_image(call: Call) -> HttpResponse:
@@ -66,7 +66,7 @@ def segment_image(call: Call) -> HttpResponse:
     kind, expand = str(call.params["type"]), int(call.params.get("expandPixels") or 0)
     recipe = backend.settings.segment_types()[kind]
     return _create(call, {"imageKey": call.params["imageKey"], "type": kind, "expandPixels": expand},
-                   lambda seg, pixels: masks.type_mask(seg, pixels, recipe, expand))
+                   lambda seg, pixels: render.type_mask(seg, pixels, recipe, expand))
 
 
 def _create(call: Call, params: dict[str, Any], compute: Any) -> HttpResponse:
@@ -77,10 +77,10 @@ def _create(call: Call, params: dict[str, Any], compute: Any) -> HttpResponse:
     if data is None:
         return _refuse(call, "not_found")
     try:
-        pixels = masks.pixels_of(data, backend.settings.input_limits(call.operation))
+        pixels = render.pixels_of(data, backend.settings.input_limits(call.operation))
     except ImageProblem as exc:
         return _refuse(call, _image_error(exc))
-    png = masks.encode_png(compute(call.services.segmenter, pixels))
+    png = render.encode_png(compute(call.services.segmenter, pixels))
     try:
         task_id = backend.create_task(owner, call.operation, params, png)
     except Refused as refused:
@@ -128,7 +128,7 @@ def get_file(call: Call) -> Any:
     png = None if url is None else backend.mask(url.result_id)
     if url is None or png is None:
         return error_response(PROVIDER, "download_url_expired", call.operation)
-    body, content_type = masks.export(png, url.format, backend.settings.uhd_max_side() if url.uhd else None)
+    body, content_type = render.export(png, url.format, backend.settings.uhd_max_side() if url.uhd else None)
     return Response(body, status=200, content_type=content_type)
 
 

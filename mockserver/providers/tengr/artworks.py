@@ -24,7 +24,7 @@ STATUS = {
 
 def iso(timestamp: float) -> str:
     """``2024-07-29T15:51:28.071Z``, the documented createdAt form (milliseconds, UTC)."""
-    when = dt.datetime.fromtimestamp(timestamp, dt.timezone.utc)
+    when = dt.datetime.fromtimestamp(timestamp, dt.UTC)
     return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
@@ -33,12 +33,13 @@ def artwork(job: Job, *, as_accepted: bool = False) -> dict[str, Any]:
     even when an ``immediate`` progression has already finished the job."""
     state = JobState.QUEUED if as_accepted else job.state
     finished = state.final and job.finished_at is not None
+    duration = round(max(0.0, job.finished_at - job.created_at), 3) if finished and job.finished_at else 0
     results = list((job.result or {}).get("results", [])) if state is JobState.SUCCEEDED else []
     return {
         "id": job.id,
         "artworkType": job.kind,
         "parameters": dict(job.params),
-        "duration": round(max(0.0, job.finished_at - job.created_at), 3) if finished else 0,
+        "duration": duration,
         "results": results,
         "status": STATUS[state],
         "createdAt": iso(job.created_at),

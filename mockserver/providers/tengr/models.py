@@ -18,11 +18,11 @@ from ...config import MockConfig
 from ...core import images
 from ...core.fetch import FetchError
 from ...core.images import ImageProblem
+from ...core.ratelimit import Decision, RateLimiter
 from ...core.services import JobSettings, Services
 from ...environ_keys import Later
 from ...jobs import Job, JobStore, WebhookSpec, owner_key
-from . import artworks, masks, settings
-from .ratelimit import Decision, RateLimiter
+from . import artworks, render, settings
 
 KIND = "segmentation"
 
@@ -98,8 +98,8 @@ class TengrBackend:
         data = self.services.fetch(params["imageUrl"], limits.max_bytes or 0)
         pixels = images.to_array(images.decode(data, limits))
         files: dict[str, bytes] = {}
-        for index, mask in enumerate(masks.select(self.services.segmenter, pixels, params)):
-            extension, body = masks.encode(masks.finish(mask, params), params["outputFormat"])
+        for index, mask in enumerate(render.select(self.services.segmenter, pixels, params)):
+            extension, body = render.encode(render.finish(mask, params), params["outputFormat"])
             files[f"{index}.{extension}"] = body
         return files
 

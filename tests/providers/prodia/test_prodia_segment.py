@@ -79,10 +79,11 @@ def test_sam3_prompt_that_matches_nothing_gives_a_job_part_and_no_output(mock_ht
 @IN_PROCESS_ONLY
 def test_sam3_a_threshold_of_one_keeps_only_certain_matches(mock_http) -> None:
     scene = SCENES["plain-two"]
-    loose = segment(mock_http, {"type": "inference.segment.v2", "config": {"prompt": "red", "confidence_threshold": 0}},
-                    scene.encode("png"))
-    strict = segment(mock_http, {"type": "inference.segment.v2", "config": {"prompt": "red", "confidence_threshold": 1}},
-                     scene.encode("png"))
+    def job(threshold: int) -> dict:
+        return {"type": "inference.segment.v2", "config": {"prompt": "red", "confidence_threshold": threshold}}
+
+    loose = segment(mock_http, job(0), scene.encode("png"))
+    strict = segment(mock_http, job(1), scene.encode("png"))
     assert len(read_multipart(strict).outputs) <= len(read_multipart(loose).outputs)
     assert len(read_multipart(loose).outputs) >= 1
 

@@ -17,9 +17,9 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
@@ -113,7 +113,7 @@ class LoopbackServer:
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "LoopbackServer":
+    def __enter__(self) -> LoopbackServer:
         self.thread.start()
         return self
 
@@ -160,7 +160,7 @@ class CliServer:
                 line = self.lines.get(timeout=20)
             except queue.Empty:
                 self.proc.kill()
-                raise RuntimeError("server did not start:\n" + "".join(self.output))
+                raise RuntimeError("server did not start:\n" + "".join(self.output)) from None
             self.output.append(line)
             if not line:
                 raise RuntimeError("server exited:\n" + "".join(self.output))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mockserver.providers.tengr.ratelimit import TRIM_EVERY, RateLimiter
+from mockserver.core.ratelimit import TRIM_EVERY, RateLimiter
 
 
 def test_the_limit_plus_one_request_is_refused_and_not_counted(tmp_path: Path) -> None:

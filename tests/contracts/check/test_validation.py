@@ -53,7 +53,8 @@ def edit_post(fields: dict[str, str], files: dict[str, bytes] | None = None) -> 
 
 
 def edit_get(query: dict[str, str]) -> httpx.Request:
-    return httpx.Request("GET", f"{PHOTOROOM}/v2/edit", headers=KEY, params={"imageUrl": "https://x.test/a.png", **query})
+    params = {"imageUrl": "https://x.test/a.png", **query}
+    return httpx.Request("GET", f"{PHOTOROOM}/v2/edit", headers=KEY, params=params)
 
 
 @pytest.mark.parametrize("fields", [

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...core.shared_sqlite import SharedSqlite
+from .shared_sqlite import SharedSqlite
 
 TRIM_EVERY = 64  # hits older than the window are never counted; deleting them now and then keeps the table small
 _FIRST = "FROM rolling_hits WHERE scope = :scope AND at > :cutoff ORDER BY at, n LIMIT 1"

@@ -15,7 +15,7 @@ import contracts
 from contracts.check.validation import openapi
 from contracts.openapi.documents import load_document, spec_dir
 
-SEED_TABLES = Path(__file__).resolve().parents[1] / "data" / "seed_tables"
+SEED_TABLES = Path(__file__).resolve().parents[2] / "data" / "seed_tables"
 KEYWORDS = ("type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "default",
             "pattern", "format", "minLength", "maxLength", "minItems", "maxItems", "additionalProperties")
 PROVIDERS = ["photoroom", "prodia", "sellerpic", "tengr"]
@@ -65,7 +65,7 @@ def test_assumptions_are_single_checkable_lines(provider: str) -> None:
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_error_catalog_has_the_common_entries(provider: str) -> None:
     catalog = contracts.spec(provider).errors
-    assert CATALOG_KEYS <= set(catalog), CATALOG_KEYS - set(catalog)
+    assert set(catalog) >= CATALOG_KEYS, CATALOG_KEYS - set(catalog)
     for key, entry in catalog.items():
         assert isinstance(entry, dict) and isinstance(entry.get("status"), int), key
         assert entry.get("message"), key

@@ -2,7 +2,8 @@
 ``segmock serve --workers 2`` on loopback, every spec, several seeds: the outside world's view of the mock.
 
 Prints, per spec and seed, the test cases generated, the failures by kind, and the server's peak resident
-memory over the whole run; exits 1 when any run found a server error (5xx). The suite runs a small, bounded
+memory over the whole run; exits 1 when any run found a server error (5xx). Checks a provider's spec says
+do not apply (``x-segmock-schemathesis``) are left out, each with its reason there. The suite runs a small, bounded
 slice of this (tests/properties/test_prop_schemathesis_cli.py); this script is the longer run.
 
     python benchmarks/fuzz_schemathesis.py --seeds 1 2 3 --max-examples 50
@@ -25,21 +26,33 @@ from served import PeakSampler, Served  # noqa: E402
 
 AUTH = {"photoroom": "x-api-key: schemathesis-key"}
 BEARER = "Authorization: Bearer schemathesis-key"
-# Checks that do not apply to a provider, with the spec's reason (x-segmock-unrouted).
-EXCLUDED = {"tengr": ["unsupported_method"]}
-SERVER_ARGS = ("--rate-limit", "tengr.limit=1000000", "--job-progression", "immediate")
+# Only the key Schemathesis sends is valid, so its invalid-key probes must be refused.
+SERVER_ARGS = ("--api-key", "schemathesis-key", "--rate-limit", "tengr.limit=1000000", "--job-progression", "immediate")
+
+
+def excluded(provider: str) -> list[str]:
+    """Checks that do not apply to the provider; each spec says why (``x-segmock-schemathesis``)."""
+    import contracts
+
+    block = contracts.spec(provider).raw.get("x-segmock-schemathesis") or {}
+    return sorted(block.get("exclude-checks") or {})
+
+
+def command(url: str, provider: str, seed: int, max_examples: int, *extra: str) -> list[str]:
+    """The Schemathesis CLI run for one spec: every check that applies, every phase."""
+    out = [sys.executable, "-m", "schemathesis.cli", "run", str(ROOT / "specs" / f"{provider}.yaml"), "--url", url,
+           "-H", AUTH.get(provider, BEARER), "--checks", "all", "--seed", str(seed), "--max-examples",
+           str(max_examples), "--suppress-health-check", "all", "--request-timeout", "60", *extra]
+    for check in excluded(provider):
+        out += ["--exclude-checks", check]
+    return out
 
 
 def run(url: str, provider: str, seed: int, max_examples: int, report_dir: Path) -> tuple[int, Counter[str]]:
     """One Schemathesis run; returns (test cases generated, failures by title)."""
     out = report_dir / f"{provider}-{seed}"
-    command = [sys.executable, "-m", "schemathesis.cli", "run", str(ROOT / "specs" / f"{provider}.yaml"),
-               "--url", url, "-H", AUTH.get(provider, BEARER), "--checks", "all", "--seed", str(seed),
-               "--max-examples", str(max_examples), "--report", "ndjson", "--report-dir", str(out),
-               "--suppress-health-check", "all", "--request-timeout", "60"]
-    for check in EXCLUDED.get(provider, []):
-        command += ["--exclude-checks", check]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(command(url, provider, seed, max_examples, "--report", "ndjson", "--report-dir", str(out)),
+                          cwd=ROOT, capture_output=True, text=True, timeout=1800)
     generated = re.search(r"(\d+) generated", done.stdout)
     failures: Counter[str] = Counter()
     for line in done.stdout.splitlines():

@@ -49,8 +49,9 @@ def blueprint(provider: ProviderDef) -> Blueprint:
     if missing:
         raise RuntimeError(f"{provider.name}: no handler for {', '.join(sorted(missing))}")
     for op in spec.operations.values():
+        # No automatic OPTIONS: the providers document none, so it is a method they refuse (core.unrouted).
         bp.add_url_rule(flask_rule(op.path), endpoint=op.operation_id, methods=[op.method.upper()],
-                        view_func=_view(provider, op.operation_id))
+                        view_func=_view(provider, op.operation_id), provide_automatic_options=False)
     return bp
 
 

@@ -58,11 +58,11 @@ class WorkGate:
     @contextlib.contextmanager
     def request(self) -> Iterator[None]:
         """Scope of one request: what it reserves is released when it ends."""
-        token = _held.set((self, []))
+        taken: list[int] = []
+        token = _held.set((self, taken))
         try:
             yield
         finally:
-            _, taken = _held.get()
             _held.reset(token)
             for amount in taken:
                 self.release(amount)

@@ -52,7 +52,7 @@ def run(url: str, provider: str, seed: int, max_examples: int, report_dir: Path)
     """One Schemathesis run; returns (test cases generated, failures by title)."""
     out = report_dir / f"{provider}-{seed}"
     done = subprocess.run(command(url, provider, seed, max_examples, "--report", "ndjson", "--report-dir", str(out)),
-                          cwd=ROOT, capture_output=True, text=True, timeout=1800)
+                          cwd=report_dir.parent, capture_output=True, text=True, timeout=1800)
     generated = re.search(r"(\d+) generated", done.stdout)
     failures: Counter[str] = Counter()
     for line in done.stdout.splitlines():

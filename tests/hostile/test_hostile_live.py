@@ -188,3 +188,10 @@ def test_the_server_stays_within_its_memory(server: Served, peak: PeakSampler) -
     assert peak.peak < SERVER_BUDGET, f"peak RSS {peak.peak / 2**20:.0f} MiB"
 
 
+
+
+def test_unsupported_field_names_are_escaped_in_the_header_that_names_them(server: Served) -> None:
+    case = _edit({"x\x01\u00e9\U0001f600": "1"}, png())
+    response = _send(server, case)
+    assert response.status_code == 200, response.text[:300]
+    assert response.headers["pr-unsupported-attributes"] == "Unsupported attributes: x\\x01\\xe9\\U0001f600"

@@ -107,6 +107,9 @@ def _pipeline(provider: ProviderDef, operation: str, svc: Services, request: Any
             return respond(_too_large(name, operation, uploads, limit))
         request.max_content_length = limit
         request.max_form_parts = budget.max_form_parts
+        if request.content_length is None and not request.mimetype.startswith("multipart/") \
+                and len(request.get_data(cache=True)) >= limit:
+            request.stream.read(1)  # werkzeug's read stops quietly at the limit; one byte more raises past it
         try:
             ctx, violations = svc.matcher.match(name, request)
             ctx_box.append(ctx)

@@ -19,6 +19,7 @@ from .args import at_least_one, bind_problem, port
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..core.workgate import limit_arenas
     from ..serve import MockServer
 
     providers = tuple(args.provider or implemented())
@@ -65,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  inspector  {base}/__segmock/  (journal: {base}/__segmock/requests)", flush=True)
 
     try:
+        limit_arenas()  # before the workers fork: image buffers freed by one request thread are reused by the next
         MockServer(config, args.host, args.port, args.workers, on_ready=ready, access_log=args.access_log).run()
     finally:
         if temporary and os.getpid() == owner:  # forked workers leave through here too: only the parent cleans

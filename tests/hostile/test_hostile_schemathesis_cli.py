@@ -1,6 +1,7 @@
 """Schemathesis as an outsider runs it: its own CLI, ``--checks all``, the examples, fuzzing and stateful phases,
-against ``segmock serve --workers 2``, with a different seed per spec and few examples per operation, so the suite's fuzzing is not only the suite's own settings. No run may find a server error,
-and the server must still answer afterwards. ``benchmarks/fuzz_schemathesis.py`` is the longer run (every phase,
+against ``segmock serve --workers 2``, with a different seed per spec and few examples per operation, so the
+suite's fuzzing is not only the suite's own settings. No run may find a server error, and the server must still
+answer afterwards. ``benchmarks/fuzz_schemathesis.py`` is the longer run (every phase,
 the coverage phase included, several seeds)."""
 
 from __future__ import annotations

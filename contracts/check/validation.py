@@ -288,11 +288,12 @@ def _check_request(ctx: RequestContext) -> list[Violation]:
         # A form the client declared is a body, however empty: the verdict is then "<field> is required",
         # the same whether the request arrives as raw bytes or already parsed by werkzeug (no bytes kept).
         body = FormBody(req.body, fields, files, present=True)
-    elif _is_json(req) and body is not None:
-        try:  # refused here with our reason; openapi-core then reads only bodies that parse
+    unreadable: list[Violation] = []
+    if _is_json(req) and body is not None:
+        try:  # refused here with our reason; openapi-core then checks the rest of the request without the body
             jsonbody.loads(body, request_budget(ctx.provider).max_json_depth)
         except jsonbody.JsonError as exc:
-            return [*_blank_credentials(ctx), ctx.violation(None, "body", "malformed-body", reason=str(exc))]
+            unreadable, body = [ctx.violation(None, "body", "malformed-body", reason=str(exc))], None
     core = _CoreRequest(
         host_url=op.base_url,
         path=req.path,
@@ -306,6 +307,8 @@ def _check_request(ctx: RequestContext) -> list[Violation]:
     result = openapi(ctx.provider).unmarshal_request(core)
     for error in result.errors:
         out.extend(_request_error(ctx, error))
+    if unreadable:
+        return _dedupe([*[v for v in out if v.rule != "required-body"], *_blank_credentials(ctx), *unreadable])
     out.extend(_non_finite(ctx))
     out.extend(_long_text(ctx))
     out.extend(_blank_credentials(ctx))

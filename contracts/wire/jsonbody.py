@@ -53,6 +53,10 @@ def loads(data: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
         value = json.loads(text, parse_constant=_refuse_constant)
     except RecursionError as exc:  # unreachable below max_depth; kept so no input can escape as a crash
         raise JsonError("the JSON nests too deep") from exc
+    except JsonError:
+        raise
+    except ValueError as exc:
+        raise JsonError(str(exc)) from exc
     if _SURROGATE_ESCAPE.search(text) or _has_surrogate(text):
         _check_text(value)
     return value

@@ -33,6 +33,7 @@ def mock_app(config: MockConfig) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..core.workgate import limit_arenas
     from ..server_hooks import serving_options
     from ..serving import serve
 
@@ -82,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  inspector  {base}/__segmock/  (journal: {base}/__segmock/requests)", flush=True)
 
     try:
+        limit_arenas()  # before the workers fork: image buffers freed by one request thread are reused by the next
         app = mock_app(config)
         serve(app, args.host, args.port, serving_options(app), workers=args.workers, on_ready=ready)
     finally:

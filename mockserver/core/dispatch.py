@@ -49,8 +49,9 @@ def blueprint(provider: ProviderDef) -> Blueprint:
     if missing:
         raise RuntimeError(f"{provider.name}: no handler for {', '.join(sorted(missing))}")
     for op in spec.operations.values():
+        # No automatic OPTIONS: the providers document none, so it is a method they refuse (core.unrouted).
         bp.add_url_rule(flask_rule(op.path), endpoint=op.operation_id, methods=[op.method.upper()],
-                        view_func=_view(provider, op.operation_id))
+                        view_func=_view(provider, op.operation_id), provide_automatic_options=False)
     return bp
 
 
@@ -106,6 +107,9 @@ def _pipeline(provider: ProviderDef, operation: str, svc: Services, request: Any
             return respond(_too_large(name, operation, uploads, limit))
         request.max_content_length = limit
         request.max_form_parts = budget.max_form_parts
+        if request.content_length is None and not request.mimetype.startswith("multipart/") \
+                and len(request.get_data(cache=True)) >= limit:
+            request.stream.read(1)  # werkzeug's read stops quietly at the limit; one byte more raises past it
         try:
             ctx, violations = svc.matcher.match(name, request)
             ctx_box.append(ctx)

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -31,18 +32,24 @@ class Served:
     def __init__(self, state_dir: Path, *args: str, workers: int = 2) -> None:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mockserver.cli", "serve", "--port", str(port), "--workers", str(workers),
-             "--log-format", "off", "--state-dir", str(state_dir), *args],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
-            env={**{k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"}, "HOME": str(state_dir)})
+        state_dir.mkdir(parents=True, exist_ok=True)
+        self.log = state_dir / "serve.log"  # a file, not a pipe nobody drains (a full pipe stalls the server)
+        with self.log.open("w") as log:
+            self.proc = self._start(state_dir, port, log, args, workers)
         deadline = time.monotonic() + 60
         while not self.up():
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError("segmock serve did not start:\n" + (self.proc.stderr.read() if self.proc.stderr
-                                                                        else ""))
+                raise RuntimeError("segmock serve did not start:\n" + self.log.read_text())
             time.sleep(0.05)
+
+    @staticmethod
+    def _start(state_dir: Path, port: int, log: Any, args: tuple[str, ...], workers: int) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "mockserver.cli", "serve", "--port", str(port), "--workers", str(workers),
+             "--log-format", "off", "--state-dir", str(state_dir), *args],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, text=True, start_new_session=True,
+            env={**{k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"}, "HOME": str(state_dir)})
 
     def up(self) -> bool:
         try:
@@ -79,8 +86,6 @@ class Served:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=5)
-        if self.proc.stderr:
-            self.proc.stderr.close()
 
 
 class PeakSampler:

@@ -291,7 +291,7 @@ def _check_request(ctx: RequestContext) -> list[Violation]:
     elif _is_json(req) and body is not None:
         try:  # refused here with our reason; openapi-core then reads only bodies that parse
             jsonbody.loads(body, request_budget(ctx.provider).max_json_depth)
-        except jsonbody.JsonError as exc:
+        except ValueError as exc:  # JsonError, and json's own JSONDecodeError for text that is not JSON
             return [*_blank_credentials(ctx), ctx.violation(None, "body", "malformed-body", reason=str(exc))]
     core = _CoreRequest(
         host_url=op.base_url,

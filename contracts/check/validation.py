@@ -292,7 +292,8 @@ def _check_request(ctx: RequestContext) -> list[Violation]:
         try:  # refused here with our reason; openapi-core then reads only bodies that parse
             jsonbody.loads(body, request_budget(ctx.provider).max_json_depth)
         except ValueError as exc:  # JsonError, and json's own JSONDecodeError for text that is not JSON
-            return [*_blank_credentials(ctx), ctx.violation(None, "body", "malformed-body", reason=str(exc))]
+            return [*_blank_credentials(ctx, missing_too=True),
+                    ctx.violation(None, "body", "malformed-body", reason=str(exc))]
     core = _CoreRequest(
         host_url=op.base_url,
         path=req.path,
@@ -342,19 +343,24 @@ def _long_text(ctx: RequestContext) -> Iterable[Violation]:
                                 value=f"<{len(value)} characters>")
 
 
-def _blank_credentials(ctx: RequestContext) -> Iterable[Violation]:
+def _blank_credentials(ctx: RequestContext, missing_too: bool = False) -> Iterable[Violation]:
     """A key header that is present but blank (``x-api-key:``, ``Authorization: Bearer``) authenticates nobody;
-    openapi-core only checks that the header exists."""
+    openapi-core only checks that the header exists (``missing_too``: also report an absent header, where
+    openapi-core does not run, e.g. a body refused before it)."""
     op = ctx.operation
     if op is None or not op.node.get("security", ctx.spec.raw.get("security")):
         return
     name, where = _security_header(ctx)
     value = ctx.request.headers.get(name)
     if value is None:
+        if missing_too:
+            yield ctx.violation(name, where, "auth")
         return
     token = value.strip()
-    if name.lower() == "authorization" and token.lower().startswith("bearer"):
-        token = token[len("bearer"):].strip()
+    if name.lower() == "authorization":
+        if not token.lower().startswith("bearer") and missing_too:
+            token = ""  # another scheme: refused as openapi-core refuses it, which does not run here
+        token = token[len("bearer"):].strip() if token.lower().startswith("bearer") else token
     if not token:
         yield ctx.violation(name, where, "auth")
 

@@ -17,8 +17,9 @@ class MockConfig:
 
     ``api_keys`` empty means any non-empty key is accepted (as a real key would be); otherwise only these.
     ``job_progression`` is ``immediate``, ``polls:N`` or ``seconds:S`` (per provider via ``{"tengr": ...}``).
-    ``fetch_allow_hosts`` empty allows fetching ``imageUrl`` from any host except link-local and cloud
-    metadata addresses (always refused); non-empty restricts fetching to those hosts (shared deployments).
+    ``fetch_allow_hosts`` empty allows fetching ``imageUrl`` from public, loopback and private hosts; link-local,
+    cloud-metadata, unspecified and multicast addresses are always refused, in any spelling
+    (``core.outbound``); non-empty restricts fetching to those hosts (shared deployments).
     ``rate_limits`` maps a provider to keys overriding its spec's ``x-segmock-rate-limit`` (e.g.
     ``{"tengr": {"limit": 3}}``), so a test reaches 429 without sending the documented volume.
     ``work_memory_bytes`` bounds the memory of image work in flight across the whole server, split evenly

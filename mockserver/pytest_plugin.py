@@ -113,6 +113,8 @@ class MockCache:
         if key not in self._apps:
             from .app import create_app
 
+            config.validate()  # a bad progression fails the test here, in one sentence, not as 500s later
+
             self._apps[key] = create_app(config.replace(state_dir=self._state_dir(config)))
         return self._apps[key]
 
@@ -120,6 +122,8 @@ class MockCache:
         key = config_key(config)
         if key not in self._live:
             from .app import create_app
+
+            config.validate()
 
             state_dir = self._state_dir(config) / "live"
             self._live[key] = LiveServer(create_app(config.replace(state_dir=state_dir))).start()

@@ -56,8 +56,7 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         return _refuse(problem, status=1)
     owner, temporary = os.getpid(), config.state_dir is None
-    if temporary:
-        config.state_dir = Path(tempfile.mkdtemp(prefix="segmock-state-"))
+    state_dir = config.state_dir = config.state_dir or Path(tempfile.mkdtemp(prefix="segmock-state-"))
     config.resolved_state_dir()
 
     def ready(base: str) -> None:
@@ -71,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         MockServer(config, args.host, args.port, args.workers, on_ready=ready, access_log=args.access_log).run()
     finally:
         if temporary and os.getpid() == owner:  # forked workers leave through here too: only the parent cleans
-            shutil.rmtree(config.state_dir, ignore_errors=True)
+            shutil.rmtree(state_dir, ignore_errors=True)
     return 0
 
 

@@ -24,7 +24,7 @@ from contracts.wire.exchange import FormError
 
 from .fetch import FetchError
 from .images import ImageProblem
-from .provider import Call, ProviderDef, respond
+from .provider import Call, ProviderDef, explain, fetch_reason, respond
 from .services import Services
 
 log = logging.getLogger("segmock")
@@ -141,8 +141,10 @@ def _pipeline(provider: ProviderDef, operation: str, svc: Services, request: Any
             return respond(render_error(name, [_malformed(name, operation, reason)], operation))
         return respond(_too_large(name, operation, uploads, limit))
     except ImageProblem as exc:
+        explain(str(exc))
         return respond(_catalog_answer(name, operation, exc.kind, "image_invalid", str(exc)))
     except FetchError as exc:
+        explain(fetch_reason(exc))
         return respond(_catalog_answer(name, operation, "image_url_unreachable", "image_invalid", str(exc)))
     except Exception:  # a bug in the mock: answer in the provider's 5xx shape and say so in the log
         log.exception("segmock: %s %s failed", name, operation)

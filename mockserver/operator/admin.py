@@ -108,7 +108,8 @@ def _check_target(rule: FaultRule) -> None:
 
 
 def list_answers() -> Response:
-    """Canned answers still queued, without their bytes (they share the fault rules' queue, so ``DELETE /faults`` clears them too)."""
+    """Canned answers still queued, without their bytes (they share the fault rules' queue, so
+    ``DELETE /faults`` clears them too)."""
     return jsonify(answers=[{k: v for k, v in r.items() if k not in ("body", "mask")}
                             for r in operator().faults.rules() if r["kind"] in CANNED and r["remaining"] != 0])
 

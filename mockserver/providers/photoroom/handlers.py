@@ -78,6 +78,7 @@ def remove_background(call: Call) -> Any:
     try:
         image = images.decode(data if isinstance(data, bytes) else b"", limits)
     except ImageProblem as exc:
+        call.explain(str(exc))
         key = "image_too_large" if exc.kind in ("image_too_large", "image_too_many_pixels") else "image_invalid"
         return error_response("photoroom", f"v1.{key}", operation)
     pixels = images.to_array(image)

@@ -32,6 +32,7 @@ def upload(call: Call) -> HttpResponse:
     try:
         info = images.check(data, limits)
     except ImageProblem as exc:
+        call.explain(str(exc))
         return _refuse(call, _image_error(exc))
     key = backend.upload(_owner(call), data, "jpg" if info.format == "jpeg" else info.format)
     return _ok(call, {"fileKey": key}, request_id=stable_hex("sellerpic-request", _trace_seed(call), length=32))
@@ -79,6 +80,7 @@ def _create(call: Call, params: dict[str, Any], compute: Any) -> HttpResponse:
     try:
         pixels = render.pixels_of(data, backend.settings.input_limits(call.operation))
     except ImageProblem as exc:
+        call.explain(str(exc))
         return _refuse(call, _image_error(exc))
     png = render.encode_png(compute(call.services.segmenter, pixels))
     try:

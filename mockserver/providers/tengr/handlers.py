@@ -41,6 +41,7 @@ def get(call: Call) -> Response:
     reason = artworks.failure_reason(job) if job.error is not None else None
     if reason:
         headers[settings.failure_header()] = _latin1(reason)
+        call.explain(reason)
     return _json(call.backend.artwork_body(job), 200, headers)
 
 

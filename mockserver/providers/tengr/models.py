@@ -7,6 +7,7 @@ artworks created through another; the rate-limit log sits beside it for the same
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 import uuid
@@ -19,6 +20,7 @@ from ...config import MockConfig
 from ...core import images
 from ...core.fetch import FetchError
 from ...core.images import ImageProblem
+from ...core.provider import explain, fetch_reason
 from ...core.ratelimit import Decision, RateLimiter
 from ...core.services import JobSettings, Services
 from ...environ_keys import Later
@@ -27,6 +29,8 @@ from . import artworks, render, settings
 
 KIND = "segmentation"
 REMOVE_BACKGROUND = "remove_background"
+
+log = logging.getLogger("segmock")
 
 
 def job_settings(config: MockConfig) -> JobSettings:
@@ -85,10 +89,14 @@ class TengrBackend:
             files = self._masks(params) if kind == KIND else self._cutout(params)
             result = {"results": [f"{base_url}/v2/artworks/{artwork_id}/results/{name}" for name in files]}
         except FetchError as exc:
-            error = artworks.failure("image_too_large" if exc.kind == "too_large" else "image_url_unreachable")
+            log.warning("segmock: tengr artwork %s: imageUrl not fetched (%s): %s", artwork_id, exc.kind, exc)
+            error = artworks.failure("image_too_large" if exc.kind == "too_large" else "image_url_unreachable",
+                                     fetch_reason(exc))
         except ImageProblem as exc:
             too_big = exc.kind in ("image_too_large", "image_too_many_pixels")
-            error = artworks.failure("image_too_large" if too_big else "image_invalid")
+            error = artworks.failure("image_too_large" if too_big else "image_invalid", str(exc))
+        if error is not None:
+            explain(f"the artwork will end failed: {error['message']}: {error.get('detail', '')}".rstrip(": "))
         webhook = params.get("webhook")
         return self.jobs.create(
             settings.PROVIDER, owner=owner_key(api_key), kind=kind, params=params, result=result, files=files,

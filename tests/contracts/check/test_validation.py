@@ -172,6 +172,18 @@ def artwork(**body: Any) -> httpx.Request:
     ({"webhook": "https://10.1.2.3/x"}, ("webhook", "webhook-host")),
     ({"webhook": "https://localhost:8443/x"}, ("webhook", "webhook-host")),
     ({"webhook": "https://metadata.google.internal/x"}, ("webhook", "webhook-host")),
+    # the same addresses as an attacker spells them (contracts.check.addresses reads them as the resolver does)
+    ({"webhook": "https://2130706433/x"}, ("webhook", "webhook-host")),
+    ({"webhook": "https://0x7f000001/x"}, ("webhook", "webhook-host")),
+    ({"webhook": "https://127.1/x"}, ("webhook", "webhook-host")),
+    ({"webhook": "https://0177.0.0.1/x"}, ("webhook", "webhook-host")),
+    ({"webhook": "https://2852039166/latest"}, ("webhook", "webhook-host")),
+    ({"webhook": "https://167772161/x"}, ("webhook", "webhook-host")),
+    ({"webhook": "https://[::ffff:169.254.169.254]/x"}, ("webhook", "webhook-host")),
+    ({"webhook": "https://[::ffff:a9fe:a9fe]/x"}, ("webhook", "webhook-host")),
+    ({"webhook": "https://[64:ff9b::a9fe:a9fe]/x"}, ("webhook", "webhook-host")),
+    ({"webhook": "https://[2002:a9fe:a9fe::]/x"}, ("webhook", "webhook-host")),
+    ({"webhook": "https://hooks.localhost/x"}, ("webhook", "webhook-host")),
     ({"maskExpand": 16385}, ("maskExpand", "maximum")),
     ({"textMaxDetections": -2}, ("textMaxDetections", "minimum")),
     ({"outputFormat": "jpeg"}, ("outputFormat", "enum")),
@@ -183,7 +195,8 @@ def test_tengr_each_rule_yields_its_violation(body: dict[str, Any], expected: tu
 
 @pytest.mark.parametrize("body", [
     {}, {"maskExpand": -16384}, {"maskExpand": 16384}, {"textMaxDetections": -1}, {"textMaxDetections": 100},
-    {"webhook": "https://hooks.example.com/segmock"},
+    {"webhook": "https://hooks.example.com/segmock"}, {"webhook": "https://[2606:4700::1111]/hook"},
+    {"webhook": "https://user:pw@hooks.example.com:8443/segmock?x=1"},
     {"method": "points", "textPrompt": None, "pointsPositive": {"points": [[0, 1], [0.5, 0.5]], "labels": [1, 1]}},
 ])
 def test_tengr_valid_bodies(body: dict[str, Any]) -> None:

@@ -292,7 +292,7 @@ def _check_request(ctx: RequestContext) -> list[Violation]:
     if _is_json(req) and body is not None:
         try:  # refused here with our reason; openapi-core then checks the rest of the request without the body
             jsonbody.loads(body, request_budget(ctx.provider).max_json_depth)
-        except jsonbody.JsonError as exc:
+        except ValueError as exc:  # JsonError, and json's own JSONDecodeError for text that is not JSON
             unreadable, body = [ctx.violation(None, "body", "malformed-body", reason=str(exc))], None
     core = _CoreRequest(
         host_url=op.base_url,
@@ -345,19 +345,24 @@ def _long_text(ctx: RequestContext) -> Iterable[Violation]:
                                 value=f"<{len(value)} characters>")
 
 
-def _blank_credentials(ctx: RequestContext) -> Iterable[Violation]:
+def _blank_credentials(ctx: RequestContext, missing_too: bool = False) -> Iterable[Violation]:
     """A key header that is present but blank (``x-api-key:``, ``Authorization: Bearer``) authenticates nobody;
-    openapi-core only checks that the header exists."""
+    openapi-core only checks that the header exists (``missing_too``: also report an absent header, where
+    openapi-core does not run, e.g. a body refused before it)."""
     op = ctx.operation
     if op is None or not op.node.get("security", ctx.spec.raw.get("security")):
         return
     name, where = _security_header(ctx)
     value = ctx.request.headers.get(name)
     if value is None:
+        if missing_too:
+            yield ctx.violation(name, where, "auth")
         return
     token = value.strip()
-    if name.lower() == "authorization" and token.lower().startswith("bearer"):
-        token = token[len("bearer"):].strip()
+    if name.lower() == "authorization":
+        if not token.lower().startswith("bearer") and missing_too:
+            token = ""  # another scheme: refused as openapi-core refuses it, which does not run here
+        token = token[len("bearer"):].strip() if token.lower().startswith("bearer") else token
     if not token:
         yield ctx.violation(name, where, "auth")
 

@@ -1,12 +1,15 @@
 """Reference segmenter speed: ms per megapixel and peak extra memory at 0.25, 1, 4 and 16 MP.
 
-Run: python benchmarks/bench_segmenter_speed.py [--repeat N]. Figures, not assertions. The targets are
-16 MP salient < 300 ms, 1 MP < 30 ms, peak extra memory < 3x the decoded image, text in the same ballpark.
+Run: python benchmarks/bench_segmenter_speed.py [--repeat N] [--baseline REV]. Figures, not assertions. The
+targets are 16 MP salient < 300 ms, 1 MP < 30 ms, peak extra memory < 3x the decoded image, text in the same
+ballpark.
 
 Wall time is the minimum over repeats; on a shared machine it includes waiting for a core, so CPU time (the
 process's own, also a minimum) is printed beside it as the figure to compare with the targets when the
-load is high. Peak memory is measured twice: tracemalloc sees numpy's allocations only, the resident-set
-high-water mark (Linux, reset through /proc/self/clear_refs) also sees Pillow's.
+load is high. The baseline is the segmenter package at git revision REV (default: the one before the
+real-photo work; '' for none), timed in the same run, so the ratio holds under any load. Peak memory is
+measured twice: tracemalloc sees numpy's allocations only, the resident-set high-water mark (Linux, reset
+through /proc/self/clear_refs) also sees Pillow's.
 """
 
 from __future__ import annotations
@@ -15,11 +18,14 @@ import argparse
 import ctypes
 import gc
 import os
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
+from bench_segmenter_photos import BASELINE_REV, baseline_segmenter
 
 from contracts.generate import scenes
 from contracts.generate.scenes import ObjectSpec
@@ -85,21 +91,40 @@ def verdict(mp: float, name: str, cpu_ms: float, peak: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--baseline", default=BASELINE_REV, help="git revision of the baseline ('' for none)")
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        base = baseline_segmenter(args.baseline, Path(folder)) if args.baseline else None
+        run(args.repeat, base)
+
+
+def run(repeat: int, base: object | None) -> None:
     seg = ReferenceSegmenter()
     spec = [ObjectSpec("bottle", "red", (0.4, 0.5), (0.25, 0.7)), ObjectSpec("rect", "blue", (0.75, 0.55), (0.2, 0.4))]
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"{'MP':>5} {'op':8} {'wall ms':>8} {'cpu ms':>8} {'ms/MP':>7} {'numpy/img':>9} {'rss/img':>8}  targets")
+    print(f"{'MP':>5} {'op':8} {'wall ms':>8} {'cpu ms':>8} {'ms/MP':>7} {'numpy/img':>9} {'rss/img':>8}  targets"
+          + ("   baseline cpu ms, ratio" if base is not None else ""))
     for mp, (w, h) in SIZES.items():
         image = scenes.make_scene("packshot", w, h, spec).image
-        for name, fn in (("salient", seg.salient), ("text", lambda im: [d.mask for d in seg.text(im, "red")])):
-            wall, cpu = measure_time(fn, image, args.repeat)
+        for name in ("salient", "text"):
+            fn = _op(seg, name)
+            wall, cpu = measure_time(fn, image, repeat)
             traced = peak_traced(fn, image) / image.nbytes
             rss = peak_rss(fn, image)
             rss_ratio = rss / image.nbytes if rss is not None else float("nan")
             worst = max(traced, rss_ratio) if rss is not None else traced
-            print(f"{mp:5} {name:8} {wall:8.1f} {cpu:8.1f} {cpu / (w * h / 1e6):7.1f} {traced:8.2f}x {rss_ratio:7.2f}x"
-                  f"  {verdict(mp, name, cpu, worst)}")
+            line = (f"{mp:5} {name:8} {wall:8.1f} {cpu:8.1f} {cpu / (w * h / 1e6):7.1f} {traced:8.2f}x {rss_ratio:7.2f}x"
+                    f"  {verdict(mp, name, cpu, worst)}")
+            if base is not None:
+                base_cpu = measure_time(_op(base, name), image, repeat)[1]
+                line += f"   {base_cpu:7.1f} {cpu / max(base_cpu, 1e-9):5.2f}x"
+            print(line)
+
+
+def _op(seg: object, name: str) -> Callable[[np.ndarray], object]:
+    if name == "salient":
+        return seg.salient
+    return lambda im: [d.mask for d in seg.text(im, "red")]
 
 
 if __name__ == "__main__":

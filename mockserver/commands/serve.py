@@ -44,6 +44,9 @@ def run(args: argparse.Namespace) -> int:
         extra={PRODIA_ASYNC_SEGMENT: True} if args.prodia_async_segment else {},
         work_memory_bytes=int(args.work_memory_mb * 2**20),
         workers=max(1, args.workers),
+        webhook_signature_header=args.webhook_signature_header,
+        webhook_signature_format=args.webhook_signature_format,
+        clock=args.clock,
     )
     try:
         config.validate(load_segmenter=True)
@@ -126,6 +129,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--segmenter", metavar="MODULE:FACTORY", help="plug in another segmenter")
     parser.add_argument("--allow-private-webhooks", action="store_true",
                         help="deliver webhooks to loopback/private hosts (the real APIs refuse them)")
+    parser.add_argument("--webhook-signature-header", metavar="NAME",
+                        help="header carrying tengr webhook signatures (segmock's invention, default "
+                             "X-Tengr-Signature; tengr documents no scheme)")
+    parser.add_argument("--webhook-signature-format", metavar="TEMPLATE",
+                        help="its value, {hexdigest} standing for the HMAC-SHA256 (default: sha256={hexdigest})")
+    parser.add_argument("--clock", default="real", metavar="real|frozen:ISO-TIME",
+                        help="time stamped on job JSON (Prodia created_at/expires_at): real (default) or e.g. "
+                             "frozen:2025-01-01T00:00:00Z for byte-identical answers")
     parser.add_argument("--fetch-allow-host", action="append", metavar="HOST",
                         help="only fetch imageUrl from these hosts (repeatable)")
     parser.add_argument("--prodia-async-segment", action="store_true",

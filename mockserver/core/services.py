@@ -17,15 +17,32 @@ from typing import Any
 
 from ..config import MockConfig
 from .fetch import FetchPolicy, fetch
+from .keys import owner_key
+from .outbound import FETCH_KINDS, PRIVATE_WEBHOOK_KINDS, WEBHOOK_KINDS, AddressPolicy
 from .shared_sqlite import SharedSqlite
 from .workgate import WorkGate
+
+KEYS_HASHED_SINCE = 1  # the counters version from which no scope holds an API key
+RAW_KEY_SCOPES = ("photoroom", "photoroom-sandbox")  # scopes that named accounts by their raw key before it
+
+
+def _hash_raw_keys(conn: Any) -> None:
+    """Rename the accounts of an older state directory to their hashed id, so their quotas carry over."""
+    for prefix in RAW_KEY_SCOPES:
+        rows = conn.execute("SELECT scope, name, value FROM counters WHERE substr(scope, 1, ?) = ?",
+                            (len(prefix) + 1, f"{prefix}:")).fetchall()
+        for scope, name, value in rows:
+            conn.execute("DELETE FROM counters WHERE scope = ? AND name = ?", (scope, name))
+            conn.execute("INSERT OR REPLACE INTO counters (scope, name, value) VALUES (?, ?, ?)",
+                         (f"{prefix}:{owner_key(scope[len(prefix) + 1:])}", name, value))
 
 
 class Counters:
     """Integer counters shared by every worker process (SQLite in the state directory).
 
     Photoroom's image quota, SellerPic's credits and rate-limit windows live here, so ``--workers 4``
-    agrees on them. A mock's counters need no fsync per request, hence ``synchronous=OFF``.
+    agrees on them. A mock's counters need no fsync per request, hence ``synchronous=OFF``. Scopes name an
+    account by ``keys.owner_key``, never by its API key.
     """
 
     def __init__(self, path: Path) -> None:
@@ -33,6 +50,7 @@ class Counters:
         self._db = SharedSqlite(
             path, "CREATE TABLE IF NOT EXISTS counters (scope TEXT, name TEXT, value REAL, PRIMARY KEY (scope, name))",
             synchronous="OFF", busy_timeout=30.0, row_factory=None)
+        self._db.migrate(KEYS_HASHED_SINCE, _hash_raw_keys)
 
     def get(self, scope: str, name: str, default: float = 0) -> float:
         row = self._db.connection().execute("SELECT value FROM counters WHERE scope=? AND name=?",
@@ -72,8 +90,11 @@ class Services:
 
     def __init__(self, config: MockConfig) -> None:
         self.config = config
+        # The one address policy per purpose, used by every connection made for it (see ``core.outbound``).
         self.fetch_policy = FetchPolicy(timeout=config.fetch_timeout, max_redirects=config.fetch_max_redirects,
-                                        allow_hosts=tuple(h.lower() for h in config.fetch_allow_hosts))
+                                        addresses=AddressPolicy(FETCH_KINDS, tuple(config.fetch_allow_hosts)))
+        self.webhook_addresses = AddressPolicy(PRIVATE_WEBHOOK_KINDS if config.allow_private_webhooks
+                                               else WEBHOOK_KINDS)
         self._lock = threading.Lock()
         self.backends: dict[str, Any] = {}
         # Hooks around every provider request: an injector may answer instead of the provider (faults);
@@ -117,7 +138,8 @@ class Services:
         return JobStore(self.state_dir / "jobs", progression=self.config.job_progression,
                         ttl={name: s.ttl for name, s in settings.items() if s.ttl is not None},
                         payloads={name: s.payload for name, s in settings.items() if s.payload is not None},
-                        delivery=dataclasses.replace(delivery, **self.config.webhook_delivery))
+                        delivery=dataclasses.replace(delivery, **self.config.webhook_delivery),
+                        addresses=self.webhook_addresses)
 
     def job_settings(self) -> dict[str, JobSettings]:
         """The ``JOBS`` declarations of the providers this app serves (providers without jobs have none)."""
@@ -131,9 +153,7 @@ class Services:
         return out
 
     def fetch(self, url: str, max_bytes: int) -> bytes:
-        policy = FetchPolicy(self.fetch_policy.timeout, max_bytes, self.fetch_policy.max_redirects,
-                             self.fetch_policy.allow_hosts)
-        return fetch(url, policy)
+        return fetch(url, dataclasses.replace(self.fetch_policy, max_bytes=max_bytes))
 
     def reset(self) -> None:
         """Forget all state (quotas, jobs, journal): what ``segmock_server.reset()`` calls between tests."""

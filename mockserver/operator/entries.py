@@ -1,4 +1,8 @@
-"""Turn one answered exchange into a journal entry: parameters as sent, uploads described, thumbnails."""
+"""Turn one answered exchange into a journal entry: parameters as sent, uploads described, thumbnails.
+
+Credentials never reach the journal (nor so the inspector): secret fields, secret query parameters and the
+``user:password@`` of any URL are blanked by the cassettes' redactor before the entry is written.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import base64
 import binascii
 import os
 from typing import Any
+
+from contracts.cassettes.redaction import DEFAULT as REDACTOR
 
 from .journal import Exchange
 from .pictures import describe, input_thumbnail, looks_like_image, outputs
@@ -71,13 +77,13 @@ def exchange(provider: str, operation: str, request: Any, ctx: Any, response: An
     """The journal entry of one exchange; ``fault`` names an injected fault (``status``, ``reset`` …) or a
     canned answer; ``reason`` is the mock's own explanation of a refusal or failure."""
     sent = ctx.sent if ctx is not None else {}
-    params = sent_params(sent)
+    params = REDACTOR.redact_json(sent_params(sent))
     image = next((d for d in _described(params) if "width" in d), None)
     streamed = getattr(response, "is_streamed", True)
     body = response.get_data() if not streamed else b""
     broken = fault in ("reset", "empty")
     entry = Exchange(
-        method=request.method, path=request.path, query=request.query_string.decode("latin-1"),
+        method=request.method, path=request.path, query=REDACTOR.query_string(request.query_string.decode("latin-1")),
         provider=provider, operation=operation, params=params,
         image={k: image[k] for k in ("width", "height", "format")} if image else None,
         status=None if broken else response.status_code,

@@ -56,6 +56,25 @@ INSERT = ("INSERT INTO journal (at, method, path, query, provider, operation, pa
           " response_bytes, elapsed_ms, fault, worker, input_thumb, reason, response_text) VALUES ("
           + ", ".join("?" * 17) + ")")
 TRIM_EVERY = 32
+REDACTED_SINCE = 1  # the journal version from which entries are stored redacted (``record.exchange``)
+
+
+def _forget_unredacted(conn: Any) -> None:
+    """Entries written before redaction may hold keys and passwords: a journal is a recent-history ring, so
+    they are dropped rather than rewritten."""
+    conn.execute("DELETE FROM journal")
+    conn.execute("DELETE FROM outputs")
+
+
+REASONS_SINCE = 2  # the journal version whose entries keep a failure reason and the error body
+
+
+def _add_reason_columns(conn: Any) -> None:
+    """A journal kept in a ``--state-dir`` by an older segmock gains the columns added since."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(journal)")}
+    for column in ("reason", "response_text"):
+        if column not in have:
+            conn.execute(f"ALTER TABLE journal ADD COLUMN {column} TEXT")
 
 
 @dataclass
@@ -103,17 +122,9 @@ class Journal:
             raise ValueError("the journal needs room for at least one entry")
         self.size = size
         self.db = SharedSqlite(path, SCHEMA, synchronous="OFF", busy_timeout=30.0, row_factory=None)
-        self._add_columns()
+        self.db.migrate(REDACTED_SINCE, _forget_unredacted)
+        self.db.migrate(REASONS_SINCE, _add_reason_columns)
         self.pending = InFlight(path.with_name(path.name + ".pending"))
-
-    def _add_columns(self) -> None:
-        """A journal kept in a ``--state-dir`` by an older segmock gains the columns added since."""
-        conn = self.db.connection()
-        have = {row[1] for row in conn.execute("PRAGMA table_info(journal)")}
-        for column in ("reason", "response_text"):
-            if column not in have:
-                with self.db.write() as writing:
-                    writing.execute(f"ALTER TABLE journal ADD COLUMN {column} TEXT")
 
     def record(self, ex: Exchange) -> int:
         """Insert one entry; the common case (no pictures, nothing to drop) is a single autocommit INSERT."""

@@ -2,7 +2,7 @@
 
 Providers talk to a ``Segmenter`` (``salient``, ``everything``, ``text``, ``points``); ``ReferenceSegmenter``
 is the default and ``load_segmenter("module:factory")`` plugs in another one. ``scenes`` makes synthetic
-images with ground truth for tests.
+images with ground truth for tests; ``photoset`` scores a segmenter on real photos with rough ground truth.
 """
 
 from contracts.generate import scenes

@@ -6,6 +6,8 @@ its best name; names that overlap in everyday speech (gray/silver, yellow/gold..
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 _PROTOTYPES: dict[str, tuple[tuple[int, int, int], ...]] = {
@@ -149,3 +151,56 @@ def colour_score(name: str, lab: np.ndarray) -> float:
     probs = name_scores(lab)
     accepted = _ACCEPTS.get(name, frozenset({name}))
     return float(min(1.0, sum(probs[n] for n in accepted)))
+
+
+# Names a shaded or tinted surface drifts to: accepted for a colour word at half weight.
+_NEIGHBOURS: dict[str, frozenset[str]] = {
+    "white": frozenset({"gray", "silver", "beige"}),
+    "gray": frozenset({"white", "silver", "black"}),
+    "silver": frozenset({"white", "gray"}),
+    "black": frozenset({"gray", "navy", "brown"}),
+    "red": frozenset({"orange", "brown", "magenta", "pink"}),
+    "orange": frozenset({"red", "brown", "yellow", "gold"}),
+    "brown": frozenset({"red", "orange", "black", "beige"}),
+    "yellow": frozenset({"gold", "beige", "orange"}),
+    "gold": frozenset({"yellow", "orange", "brown", "beige"}),
+    "beige": frozenset({"white", "brown", "gold"}),
+    "green": frozenset({"teal"}),
+    "teal": frozenset({"green", "cyan", "blue"}),
+    "cyan": frozenset({"teal", "blue"}),
+    "blue": frozenset({"navy", "cyan", "purple"}),
+    "navy": frozenset({"blue", "black"}),
+    "purple": frozenset({"magenta", "blue", "navy"}),
+    "magenta": frozenset({"pink", "purple", "red"}),
+    "pink": frozenset({"magenta", "red"}),
+}
+
+_BIN_LEVELS = 16
+
+
+@functools.cache
+def _bin_names() -> np.ndarray:
+    """Index into NAMES of the nearest prototype for every 16-level RGB bin's centre (computed once)."""
+    levels = np.arange(_BIN_LEVELS, dtype=np.float32) * (256 // _BIN_LEVELS) + (128 // _BIN_LEVELS)
+    r, g, b = np.meshgrid(levels, levels, levels, indexing="ij")
+    lab = to_lab(np.stack([r, g, b], axis=-1).reshape(-1, 3)).astype(np.float64)
+    protos = np.concatenate([_PROTO_LAB[n] for n in NAMES]).astype(np.float64)
+    owner = np.concatenate([np.full(len(_PROTO_LAB[n]), i) for i, n in enumerate(NAMES)])
+    best = np.full(lab.shape[0], np.inf)
+    index = np.zeros(lab.shape[0], dtype=np.int64)
+    for proto, name in zip(protos, owner):
+        diff = lab - proto
+        d = diff[:, 0] * diff[:, 0] + diff[:, 1] * diff[:, 1] + diff[:, 2] * diff[:, 2]
+        closer = d < best
+        best = np.where(closer, d, best)
+        index = np.where(closer, name, index)
+    return index
+
+
+def bin_weights(name: str) -> np.ndarray:
+    """Per colour bin (see ``saliency.colour_bins``), how well a pixel of that colour answers a colour word:
+    1 for the word's own names, 0.5 for neighbouring names (shading, tint), else 0."""
+    accepted = _ACCEPTS.get(name, frozenset({name}))
+    near = _NEIGHBOURS.get(name, frozenset()) - accepted
+    per_name = np.array([1.0 if n in accepted else 0.5 if n in near else 0.0 for n in NAMES])
+    return per_name[_bin_names()]

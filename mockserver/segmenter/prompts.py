@@ -3,7 +3,8 @@
 A prompt is comma-separated terms ("laptop, hand, arm"); each term is words. Colour words, position words
 (left, right, top, bottom, center) and size words (largest, small) score regions; "background" and
 "everything" name special masks; any other word is a noun the reference cannot recognise, so it falls back
-to the salient objects, picked by a stable hash of the noun (never Python's salted ``hash``).
+to the most salient object (a stable hash of the noun, never Python's salted ``hash``, picks among objects
+about as salient as the first), or to every similar object for a plural noun.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Term:
     nouns: tuple[str, ...] = ()
     everything: bool = False
     background: bool = False
+    plural: bool = False
 
     @property
     def has_attributes(self) -> bool:
@@ -62,7 +64,7 @@ def parse(prompt: str | None) -> list[Term]:
         if not words:
             continue
         colours, positions, sizes, nouns = [], [], [], []
-        everything = background = False
+        everything = background = plural = False
         for word in words:
             if (colour := canonical(word)) is not None:
                 colours.append(colour)
@@ -75,9 +77,11 @@ def parse(prompt: str | None) -> list[Term]:
             elif word in EVERYTHING:
                 everything = True
             else:
-                nouns.append(_singular(word))
+                singular = _singular(word)
+                plural = plural or singular != word
+                nouns.append(singular)
         terms.append(Term(raw.strip(), tuple(colours), tuple(positions), tuple(sizes), tuple(nouns),
-                          everything, background))
+                          everything, background, plural))
     return terms
 
 

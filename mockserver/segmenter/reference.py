@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .colour import colour_score
+from .colour import bin_weights, colour_score
 from .postprocess import refine
 from .prompts import Term, parse
 from .protocol import Detection, Point, SalientMode, SalientResult, mask_box
@@ -20,6 +20,16 @@ from .regions import Analysis, Region
 DEFAULT_CAP = 256
 _MIN_SCORE = 0.02
 _SALIENT_LABEL = "salient object"
+# An unknown noun's hash picks only among objects at least this salient relative to the most salient one.
+_NOUN_PEERS = 0.5
+# On a photo, a click's part wins over the whole when it holds this share of it (two touching objects) ...
+_PART_SHARE = 0.5
+# ... or when the whole spreads over this share of the frame (a mass of merged things, not one object).
+_MASS = 0.3
+# Colour scores are relative to the best area's, unless that one is at least this good on its own.
+_COLOUR_CONFIDENT = 0.75
+# Colour noise of a camera's sensor and compression along the border: below it, an image is synthetic-flat.
+_PHOTO_NOISE = 1.0
 
 
 def _sigmoid(x: float) -> float:
@@ -46,6 +56,18 @@ def _size_score(word: str, area: int, areas: list[int]) -> float:
     return 1.0 if rank == 0 else max(0.05, 0.6 * (1.0 - rank / max(1, len(ordered))))
 
 
+def _backdrop(mask: np.ndarray) -> bool:
+    """Whether a working-grid selection is the scene's backdrop: most of the frame, touching all four sides."""
+    return (bool(mask[0].any() and mask[-1].any() and mask[:, 0].any() and mask[:, -1].any())
+            and int(np.count_nonzero(mask)) > mask.size // 2)
+
+
+def _similar(obj: Region, pick: Region) -> bool:
+    """Another instance of what a plural noun names: of a comparable size and not much less salient."""
+    ratio = obj.area / max(1, pick.area)
+    return 1 / 3 <= ratio <= 3 and obj.salience >= 0.4 * pick.salience
+
+
 class ReferenceSegmenter:
     """Deterministic, content-aware masks from numpy and Pillow only (see the module docstring)."""
 
@@ -69,9 +91,21 @@ class ReferenceSegmenter:
 
     # -- automatic ------------------------------------------------------------------------------------------
     def everything(self, image: np.ndarray) -> list[Detection]:
-        """Every colour region of the foreground, area descending then by position, each with a quality score."""
+        """Every colour region of the foreground, area descending then by position, each with a quality score.
+
+        On a photo the background's regions are proposed too, as SAM 2 does (scored lower), slivers that would
+        render empty are left out, and a photo with nothing on it (a wall, a table top) gets its one background
+        mask: a photo never comes back without masks. A perfectly flat synthetic image still has none.
+        """
         analysis = Analysis(np.asarray(image), self.cap)
-        return [self._detection(analysis, r.mask, r.quality, f"region {r.index + 1}") for r in analysis.regions]
+        regions = [(r, r.quality) for r in analysis.regions]
+        if analysis.busy:
+            regions = [(r, q) for r, q in regions if r.has_core]
+            regions += [(r, 0.5 * r.quality) for r in analysis.background_regions]
+            regions.sort(key=lambda item: (-item[0].area, item[0].box[1], item[0].box[0]))
+        if not regions and analysis.noise >= _PHOTO_NOISE:
+            return [self._detection(analysis, ~analysis.fg, 0.5, "region 1")]
+        return [self._detection(analysis, r.mask, score, f"region {k + 1}") for k, (r, score) in enumerate(regions)]
 
     # -- text -------------------------------------------------------------------------------------------------
     def text(self, image: np.ndarray, prompt: str, *, negative: str | None = None,
@@ -104,6 +138,8 @@ class ReferenceSegmenter:
             return [(~analysis.fg, 0.9, term.text)] if (~analysis.fg).any() else []
         if term.everything and not term.has_attributes:
             return [(analysis.fg, 0.95, term.text)] if analysis.fg.any() else []
+        if term.colours and analysis.busy:
+            return self._colour_pieces(analysis, term)
         units: list[Region] = analysis.regions if term.colours else analysis.objects
         if not units:
             return []
@@ -124,14 +160,52 @@ class ReferenceSegmenter:
                 out.append((unit.mask, float(np.clip(score, 0.0, 1.0)), term.text))
         return out
 
+    @staticmethod
+    def _colour_pieces(analysis: Analysis, term: Term) -> list[tuple[np.ndarray, float, str]]:
+        """Colour words on a photo: every area whose pixels are mostly of that colour (or a neighbouring name),
+        foreground or not, scored by that share, its size and its overlap with the foreground."""
+        lut = np.max([bin_weights(c) for c in term.colours], axis=0)
+        pieces, weight = analysis.colour_pieces(lut)
+        areas = [p.area for p in pieces]
+        n_px = analysis.fg.size
+        found = []
+        for piece in pieces:
+            share = float(weight[piece.mask].mean())
+            inside = float(analysis.fg[piece.mask].mean())
+            size = min(1.0, piece.area / (0.01 * n_px))
+            score = share * (0.6 + 0.4 * inside) * (0.6 + 0.4 * size)
+            for word in term.positions:
+                score *= _position_score(word, *piece.centroid)
+            for word in term.sizes:
+                score *= _size_score(word, piece.area, areas)
+            found.append((piece.mask, score))
+        # The backdrop (most of the frame, on all four sides) answers a colour word only when nothing else does.
+        things = [(mask, score) for mask, score in found if not _backdrop(mask)]
+        if things:
+            found = things
+        # Shading pulls a whole photo's worth of red towards brown: when no area is clearly of the named colour,
+        # the best one still answers, and the others keep their standing relative to it.
+        best = max((score for _, score in found), default=0.0)
+        scale = 1.0 / max(best, _COLOUR_CONFIDENT)
+        return [(mask, float(np.clip(score * scale, 0.0, 1.0)), term.text) for mask, score in found
+                if score * scale >= _MIN_SCORE]
+
     def _noun(self, objects: list[Region], term: Term) -> list[tuple[np.ndarray, float, str]]:
-        """An unrecognised noun stands for one salient object (a stable pick); the others score low."""
+        """An unrecognised noun stands for the most salient object, a plural noun for every similar one.
+
+        The stable hash of the noun only chooses among objects at least half as salient as the first, so a
+        clear subject is never passed over; the other objects are returned with low scores.
+        """
         ranked = sorted(objects, key=lambda o: (-o.salience, o.box[1], o.box[0]))
-        top = ranked[: min(3, len(ranked))]
+        first = ranked[0]
+        top = [o for o in ranked[:3] if o.salience >= _NOUN_PEERS * first.salience]
         pick = top[term.noun_pick(len(top))]
-        out = [(pick.mask, float(np.clip(0.6 + 0.35 * pick.quality, 0.0, 1.0)), term.text)]
+        picked = [pick]
+        if term.plural:
+            picked += [o for o in ranked if o is not pick and _similar(o, pick)]
+        out = [(o.mask, float(np.clip(0.6 + 0.35 * o.quality, 0.0, 1.0)), term.text) for o in picked]
         for other in ranked:
-            if other is not pick:
+            if all(other is not p for p in picked):
                 out.append((other.mask, float(np.clip(0.3 * other.salience, _MIN_SCORE, 0.45)), term.text))
         return out
 
@@ -140,8 +214,9 @@ class ReferenceSegmenter:
                multimask: bool = True, refinement_steps: int = 0) -> list[Detection]:
         """Masks selected by normalised clicks: three nested candidates (sub-part, part, whole) or the whole.
 
-        A positive click selects the region under it (the background, if it lands there); a negative click
-        removes the part under it. Refinement steps smooth the result (open + close per step).
+        A positive click selects the region under it (the backdrop if it lands there, on a synthetic scene; on
+        a photo, the like-coloured area around it); a negative click removes the part under it. Refinement
+        steps smooth the result (open + close per step).
         """
         analysis = Analysis(np.asarray(image), self.cap)
         h, w = analysis.work_size
@@ -158,8 +233,16 @@ class ReferenceSegmenter:
             removed |= self._under(analysis, x, y)[1]
         kept = [(m & ~removed) for m in (sub, part, whole)]
         kept = [refine(m, refinement_steps) if refinement_steps else m for m in kept]
-        # The whole object is the best guess unless it merges several distinct parts (touching objects).
-        scores = (0.72, 0.84, 0.93 if np.array_equal(kept[1], kept[2]) else 0.8)
+        # The whole object is the best guess unless it merges several distinct parts (touching objects). On a
+        # photo an object is many colour pieces, so there only a part holding much of the whole counts as one.
+        if np.array_equal(kept[1], kept[2]):
+            whole_score = 0.93
+        elif analysis.busy:
+            merged = kept[2].sum() > _MASS * kept[2].size
+            whole_score = 0.8 if merged or kept[1].sum() >= _PART_SHARE * kept[2].sum() else 0.93
+        else:
+            whole_score = 0.8
+        scores = (0.72, 0.84, whole_score)
         names = ("sub-part", "part", "whole")
         candidates = [(m, s, n) for m, s, n in zip(kept, scores, names) if m.any()]
         if not multimask:
@@ -167,20 +250,33 @@ class ReferenceSegmenter:
         return [self._detection(analysis, m, s, n, removed) for m, s, n in candidates]
 
     def _under(self, analysis: Analysis, x: float, y: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(sub-part, part, whole) under a click on the working grid."""
+        """(sub-part, part, whole) under a click on the working grid.
+
+        A click on the background selects the background; on a photo, or where the clicked pixel stands out
+        from the background model (the foreground missed what the user points at), it selects the area of
+        like colour around it instead.
+        """
         h, w = analysis.work_size
         col = min(w - 1, max(0, int(x * w)))
         row = min(h - 1, max(0, int(y * h)))
         if not analysis.fg[row, col]:
+            if analysis.busy or analysis.stands_out(row, col):
+                flood = analysis.flood(row, col)
+                return self._disc(flood, row, col), flood, flood
             background = ~analysis.fg
             return background, background, background
         part = next((r.mask for r in analysis.regions if r.mask[row, col]), analysis.fg)
         whole = next((o.mask for o in analysis.objects if o.mask[row, col]), part)
+        return self._disc(part, row, col), part, whole | part
+
+    @staticmethod
+    def _disc(part: np.ndarray, row: int, col: int) -> np.ndarray:
+        """The sub-part: the part within a disc around the click, 0.35 of the part's larger side."""
+        h, w = part.shape
         ys, xs = np.nonzero(part)
         radius = 0.35 * max(ys.max() - ys.min() + 1, xs.max() - xs.min() + 1)
         gy, gx = np.mgrid[0:h, 0:w]
-        disc = (gy - row) ** 2 + (gx - col) ** 2 <= radius * radius
-        return part & disc, part, whole | part
+        return part & ((gy - row) ** 2 + (gx - col) ** 2 <= radius * radius)
 
     # -- rendering ----------------------------------------------------------------------------------------------
     @staticmethod

@@ -6,17 +6,35 @@ selections of regions and ask this module to turn a selection into a soft field 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
+from . import saliency
 from .background import distance, fit, surface_at
 from .colour import to_lab_planes
 from .labels import fill_holes, label, remove_specks
 from .resample import blur, downscale, upsample, validate, working_size
 
 _MIN_THRESHOLD = 28.0
+# Above this cut-off (5x the border's colour noise) the border is textured or has several zones: a real scene,
+# where the colour surface no longer models the background and saliency (saliency.py) takes over. It also caps
+# the cut-off: a photo's noise (94-328 measured) would otherwise swallow whole subjects.
+_BUSY_EDGE = 30.0
+# A click's flood fill: Lab tolerances tried in turn until the area covers at most this share of the frame.
+_FLOOD_TOLERANCES = (20.0, 14.0, 10.0, 7.0, 5.0)
+_FLOOD_SHARE = 0.35
+# Colour areas: smallest piece (share of the grid), and the smoothed per-pixel weight an area needs (just
+# under a neighbouring name's 0.5) or, to split an area off a huge one, its own names' level.
+_PIECE_FRACTION = 0.002
+_PIECE_LEVEL = 0.45
+_EXACT_LEVEL = 0.75
+# "Most of the frame".
+_MOST = 0.5
+# Background regions SAM 2 proposes on a photo: at least this share of the grid.
+_BACKGROUND_REGION = 0.005
 _SPECK_FRACTION = 0.001
 _REGION_FRACTION = 0.0008
 _MERGE_DELTA_E = 12.0
@@ -41,6 +59,11 @@ class Region:
         """How confidently an automatic segmenter would propose this region, in [0, 1]."""
         size = min(1.0, self.area / (0.01 * self.mask.size))
         return float(np.clip(0.2 + 0.8 * (0.5 * self.distinct + 0.25 * self.solidity + 0.25 * size), 0.0, 1.0))
+
+    @property
+    def has_core(self) -> bool:
+        """Whether a 3x3 block fits inside: a sliver without one vanishes when rendered at full resolution."""
+        return bool(_erode8(self.mask).any())
 
     @property
     def salience(self) -> float:
@@ -91,23 +114,29 @@ def _grow(labels: np.ndarray, allowed: np.ndarray, lab: np.ndarray, means: np.nd
     todo = (ys + 1) * (w + 2) + xs + 1
     colours = lab[:, ys, xs].T
     table = means.astype(np.float32)
+    offsets = (-(w + 2), w + 2, -1, 1)
     for _ in range(h + w):
         if not todo.size:
             break
-        best = np.zeros(todo.size, dtype=labels.dtype)
-        best_d = np.full(todo.size, np.inf, dtype=np.float32)
-        for offset in (-(w + 2), w + 2, -1, 1):
-            cand = flat[todo + offset]
-            diff = colours - table[cand]
+        # Only the frontier (pixels with a labelled neighbour) can be labelled this step: the distances are
+        # computed for it alone, which is most of the cost on a photo's wide edge bands.
+        near = np.zeros(todo.size, dtype=bool)
+        for offset in offsets:
+            near |= flat[todo + offset] > 0
+        if not near.any():
+            break
+        front, front_colours = todo[near], colours[near]
+        best = np.zeros(front.size, dtype=labels.dtype)
+        best_d = np.full(front.size, np.inf, dtype=np.float32)
+        for offset in offsets:
+            cand = flat[front + offset]
+            diff = front_colours - table[cand]
             d = np.sqrt(np.sum(diff * diff, axis=1))
             better = (cand > 0) & (d < best_d)
             best = np.where(better, cand, best)
             best_d = np.where(better, d, best_d)
-        got = best > 0
-        if not got.any():
-            break
-        flat[todo[got]] = best[got]
-        todo, colours = todo[~got], colours[~got]
+        flat[front] = best
+        todo, colours = todo[~near], colours[~near]
     return padded[1:-1, 1:-1].copy()
 
 
@@ -143,18 +172,39 @@ class Analysis:
         self.work_size = working_size(*self.full_size, cap)
         img = blur(downscale(pixels, self.work_size), 0.7)
         coef, noise = fit(img)
-        dist = distance(img, coef)
+        self.noise = noise
         self.threshold = max(5.0 * noise, _MIN_THRESHOLD)
-        steep = np.float32(-1.0 / (0.25 * self.threshold))
-        prob = blur(1.0 / (1.0 + np.exp((dist - np.float32(self.threshold)) * steep)), 1.0)
+        self.busy = self.threshold > _BUSY_EDGE
+        dist: np.ndarray | None = None
+        if not self.busy:
+            dist = distance(img, coef)
+            steep = np.float32(-1.0 / (0.25 * self.threshold))
+            prob = blur(1.0 / (1.0 + np.exp((dist - np.float32(self.threshold)) * steep)), 1.0)
+            # A "background" that leaves most of the frame to the foreground is a misread photo (a lit panel
+            # inside a dark frame, a dark surround around a bright scene), not a product on a backdrop.
+            self.busy = int(np.count_nonzero(prob >= 0.5)) > _MOST * prob.size
+        # Colour bins (saliency histograms, colour words by pixel) serve the photo path only.
+        self.bins: np.ndarray | None = None
+        if self.busy:
+            self.bins = saliency.colour_bins(img)
+            prob = saliency.probability(img, self.bins)
+            self.threshold = _BUSY_EDGE
         n_px = prob.size
         raw = prob >= 0.5
+        if self.busy:
+            raw = saliency.select(raw)
         fg = fill_holes(remove_specks(raw, max(4, round(_SPECK_FRACTION * n_px))))
         self.fg = fg
         changed = raw != fg
         self.salient_field = np.where(changed, blur(fg.astype(np.float32), 1.0), prob) if changed.any() else prob
-        self.contrast = float(np.median(dist[fg]) / self.threshold) if fg.any() else 0.0
-        self._img, self._bg_coef = img, coef
+        if not fg.any():
+            self.contrast = 0.0
+        elif self.busy or dist is None:
+            # A photo's cutout is as confident as its foreground stands apart in probability.
+            self.contrast = 1.0 + float(prob[fg].mean() - (prob[~fg].mean() if not fg.all() else 0.0))
+        else:
+            self.contrast = float(np.median(dist[fg]) / self.threshold)
+        self._img, self._bg_coef, self._dist = img, coef, dist
 
     # Colour and region analysis is only needed by prompts, clicks and automatic mode, not by the plain
     # cutout, so it is computed on first use.
@@ -178,8 +228,17 @@ class Analysis:
     def regions(self) -> list[Region]:
         return self._regions(*self._colour_regions())
 
-    def _edge_free(self) -> np.ndarray:
-        """Foreground pixels whose Lab gradient is below the edge level set by the background's texture."""
+    @cached_property
+    def background_regions(self) -> list[Region]:
+        """Colour regions of the background of a photo (what SAM 2 also proposes), the small ones dropped and
+        the slivers too (no 3x3 block inside: nothing would be left of them at full resolution)."""
+        labels, n = self._colour_regions(~self.fg)
+        found = self._regions(labels, n)
+        return [r for r in found if r.area >= _BACKGROUND_REGION * labels.size and r.has_core]
+
+    def _edge_free(self, area: np.ndarray | None = None) -> np.ndarray:
+        """Pixels of ``area`` (the foreground by default) whose Lab gradient is below the edge level: set by the
+        background's texture for the foreground, by the whole image's for the background."""
         lab, fg = self.lab, self.fg
         grad = np.zeros(fg.shape, dtype=np.float32)
         if min(fg.shape) > 1:
@@ -190,17 +249,21 @@ class Analysis:
                 gx += gy
                 grad += gx
         grad = np.sqrt(grad, out=grad)
+        if area is not None:
+            return area & (grad < max(6.0, 4.0 * float(np.median(grad))))
         bg_grad = grad[~fg]
         edge = max(6.0, 4.0 * float(np.median(bg_grad))) if bg_grad.size else 6.0
         return fg & (grad < edge)
 
-    def _colour_regions(self) -> tuple[np.ndarray, int]:
-        """Split the foreground at colour edges, grow regions back over the edges, merge look-alikes.
+    def _colour_regions(self, area: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+        """Split the foreground (or ``area``) at colour edges, grow regions back over the edges, merge
+        look-alikes.
 
         Intermediate label grids are released as soon as the next one exists (peak memory).
         """
-        lab, fg = self.lab, self.fg
-        interior, n = label(self._edge_free(), 4)
+        lab = self.lab
+        fg = self.fg if area is None else area
+        interior, n = label(self._edge_free(area), 4)
         if n:
             areas = np.bincount(interior.reshape(-1), minlength=n + 1)
             small = areas < max(6, round(_REGION_FRACTION * fg.size))
@@ -250,6 +313,60 @@ class Analysis:
             for k, r in enumerate(found)
         ]
 
+    def colour_pieces(self, lut: np.ndarray) -> tuple[list[Region], np.ndarray]:
+        """Connected areas of the whole image whose pixels answer a colour word, and each pixel's weight.
+
+        ``lut`` weighs every colour bin (1 the word's own names, 0.5 neighbouring ones); the pixels are named
+        one by one, so a shaded apple is still red where a region's average colour would be brown. A backdrop
+        (an area over most of the frame, on all four sides) is split where the word's own names are (a white
+        ball is not one piece with the grey table it stands on).
+        """
+        assert self.bins is not None, "colour pieces are for photos (busy borders)"
+        weight = lut[self.bins].astype(np.float32)
+        smooth = blur(weight, 1.0)
+        min_area = max(4, round(_PIECE_FRACTION * weight.size))
+        loose, n = label(fill_holes(remove_specks(smooth >= _PIECE_LEVEL, min_area)), 8)
+        areas = np.bincount(loose.reshape(-1), minlength=n + 1)
+        sides = [np.unique(side) for side in (loose[0], loose[-1], loose[:, 0], loose[:, -1])]
+        on_all = functools.reduce(np.intersect1d, sides)
+        huge = np.array([k for k in on_all.tolist() if k > 0 and areas[k] > _MOST * loose.size], dtype=np.int64)
+        if huge.size:
+            spread = np.isin(loose, huge)
+            exact = spread & (smooth >= _EXACT_LEVEL)
+            loose[spread] = 0
+            offset = n
+            for part in (remove_specks(exact, min_area), spread & ~exact):
+                sub, k = label(part, 8)
+                loose[sub > 0] = sub[sub > 0] + offset
+                offset += k
+            loose, n = label_compact(loose)
+        return self._regions(loose, n), weight
+
+    def stands_out(self, row: int, col: int) -> bool:
+        """Whether a pixel classed as background is still far from the background model (half the cut-off)."""
+        return self._dist is not None and bool(self._dist[row, col] >= 0.5 * self.threshold)
+
+    def flood(self, row: int, col: int) -> np.ndarray:
+        """The area of like colour around a pixel (4-connected), as large as it can be without spreading over
+        a big share of the frame: the tolerance shrinks until the area fits."""
+        smooth = self.smooth_lab
+        seed = smooth[:, row, col]
+        diff = smooth - seed[:, None, None]
+        dist = np.sqrt(np.sum(diff * diff, axis=0))
+        region = np.zeros(dist.shape, dtype=bool)
+        region[row, col] = True
+        for tolerance in _FLOOD_TOLERANCES:
+            labels, _ = label(dist < tolerance, 4)
+            found = labels == labels[row, col]
+            if found.mean() <= _FLOOD_SHARE:
+                return fill_holes(found)
+        return region
+
+    @cached_property
+    def smooth_lab(self) -> np.ndarray:
+        """Lab planes blurred once more, so texture does not stop a flood fill."""
+        return blur(self.lab, 1.5)
+
     @property
     def scale(self) -> float:
         return max(self.full_size[0] / self.work_size[0], self.full_size[1] / self.work_size[1])
@@ -282,6 +399,17 @@ class Analysis:
     def render(self, field: np.ndarray, soft: bool = False) -> np.ndarray:
         """Full-resolution mask (bool) or alpha (uint8, when `soft`) of a working-grid field."""
         return upsample(field, self.full_size, soft)
+
+
+def _erode8(mask: np.ndarray) -> np.ndarray:
+    """Pixels whose whole 3x3 neighbourhood is in the mask."""
+    out = mask.copy()
+    out[0] = out[-1] = False
+    out[:, 0] = out[:, -1] = False
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            out[1:-1, 1:-1] &= mask[1 + dy : mask.shape[0] - 1 + dy, 1 + dx : mask.shape[1] - 1 + dx]
+    return out
 
 
 def _dilate4(mask: np.ndarray) -> np.ndarray:

@@ -32,9 +32,9 @@ def create_job(call: Call) -> HttpResponse:
     inputs = _inputs(call)
     first = inputs[0] if inputs else None
     try:
-        outcome = backend.run(job, first, output.format)
+        outcome = backend.run(job, first, output.format, output.quality)
         if output.kind == "image" and not outcome.files:
-            outcome.files.append(backend.blank(first, job, output.format))
+            outcome.files.append(backend.blank(first, job, output.format, output.quality))
     except ImageProblem as problem:
         call.explain(str(problem))
         return backend.image_refusal(problem, job, call.operation)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,11 +22,14 @@ class MockConfig:
     ``{"tengr": {"limit": 3}}``), so a test reaches 429 without sending the documented volume.
     ``webhook_delivery`` overrides the documented webhook retry policy (``attempts``, ``base_delay``,
     ``timeout`` in seconds), so tests need not wait real backoff delays.
+
+    The config is checked when it is made, not on the first request: ``state_dir`` may be any path-like
+    (a ``str`` too), and an unknown provider, rate-limit key or a journal smaller than 1 raises ``ValueError``.
     """
 
     providers: tuple[str, ...] = ()
     api_keys: tuple[str, ...] = ()
-    state_dir: Path | None = None
+    state_dir: Path | None = None  # a str or any os.PathLike is accepted and made a Path
     job_progression: str | dict[str, str] = "polls:2"
     segmenter: str | None = None
     allow_private_webhooks: bool = False
@@ -41,6 +45,29 @@ class MockConfig:
     rate_limits: dict[str, Any] = field(default_factory=dict)
     webhook_delivery: dict[str, float] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.state_dir is not None:
+            self.state_dir = Path(os.fspath(self.state_dir))
+        if isinstance(self.providers, str):
+            self.providers = (self.providers,)
+        self.providers = tuple(self.providers)
+        self.api_keys = (self.api_keys,) if isinstance(self.api_keys, str) else tuple(self.api_keys)
+        self.fetch_allow_hosts = tuple(self.fetch_allow_hosts)
+        self.validate()
+
+    def validate(self) -> None:
+        """Refuse what the server could only fail on later (``ValueError`` naming the setting)."""
+        from .core.ratelimit import checked_overrides
+        from .providers import available
+
+        names = available()
+        unknown = [p for p in self.providers if p not in names]
+        if unknown:
+            raise ValueError(f"unknown provider(s): {', '.join(unknown)}; available: {', '.join(names)}")
+        if self.journal_size < 1:
+            raise ValueError(f"journal_size must be at least 1, not {self.journal_size}")
+        checked_overrides(self.rate_limits)
 
     def resolved_state_dir(self) -> Path:
         """The state directory, created on first use (a fresh temp dir when none was configured)."""

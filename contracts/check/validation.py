@@ -318,18 +318,12 @@ def _non_finite(ctx: RequestContext) -> Iterable[Violation]:
 def _blank_credentials(ctx: RequestContext) -> Iterable[Violation]:
     """A key header that is present but blank (``x-api-key:``, ``Authorization: Bearer``) authenticates nobody;
     openapi-core only checks that the header exists."""
-    op = ctx.operation
-    if op is None or not op.node.get("security", ctx.spec.raw.get("security")):
+    op, cred = ctx.operation, ctx.spec.credential
+    if op is None or cred is None or not ctx.spec.requires_key(op):
         return
-    name, where = _security_header(ctx)
-    value = ctx.request.headers.get(name)
-    if value is None:
-        return
-    token = value.strip()
-    if name.lower() == "authorization" and token.lower().startswith("bearer"):
-        token = token[len("bearer"):].strip()
-    if not token:
-        yield ctx.violation(name, where, "auth")
+    headers, query = ctx.request.headers, ctx.request.query if cred.location == "query" else None
+    if cred.present(headers, query) and cred.read(headers, query) is None:
+        yield ctx.violation(cred.name, cred.location, "auth")
 
 
 def _duplicates(ctx: RequestContext, fields: Any, files: Any) -> Iterable[Violation]:
@@ -394,13 +388,8 @@ def _reason(error: BaseException) -> str:
 
 
 def _security_header(ctx: RequestContext) -> tuple[str, str]:
-    schemes = ctx.spec.raw.get("components", {}).get("securitySchemes", {})
-    for scheme in schemes.values():
-        if scheme.get("type") == "apiKey":
-            return scheme["name"], scheme.get("in", "header")
-        if scheme.get("type") == "http":
-            return "Authorization", "header"
-    return "Authorization", "header"
+    cred = ctx.spec.credential
+    return (cred.name, cred.location) if cred is not None else ("Authorization", "header")
 
 
 def _schema_errors(ctx: RequestContext, cause: Any, name: str | None, location: str) -> list[Violation]:

@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from .security import Credential, credential
+
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 # libyaml parses the specs ten times faster than the pure-Python loader (start-up time).
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -107,6 +109,15 @@ class Spec:
 
     def __repr__(self) -> str:
         return f"Spec({self.name!r}, {len(self.operations)} operations)"
+
+    @functools.cached_property
+    def credential(self) -> Credential | None:
+        """Where the provider's key travels and how to read it (its ``securitySchemes``); None: no auth."""
+        return credential(self.raw)
+
+    def requires_key(self, op: Operation) -> bool:
+        """Whether the operation needs a key (its own ``security``, else the document's)."""
+        return bool(op.node.get("security", self.raw.get("security"))) and self.credential is not None
 
     @property
     def errors(self) -> dict[str, Any]:

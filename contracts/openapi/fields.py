@@ -96,15 +96,10 @@ def _is_json(media_type: str) -> bool:
 def security_header(provider: str, operation: str) -> str | None:
     """The header carrying credentials for this operation, or None when it needs none."""
     spec = load_spec(provider)
-    op = spec.operations[operation]
-    if not op.node.get("security", spec.raw.get("security")):
+    cred = spec.credential
+    if cred is None or cred.location != "header" or not spec.requires_key(spec.operations[operation]):
         return None
-    for scheme in spec.raw.get("components", {}).get("securitySchemes", {}).values():
-        if scheme.get("type") == "apiKey" and scheme.get("in") == "header":
-            return scheme["name"]
-        if scheme.get("type") == "http":
-            return "Authorization"
-    return None
+    return cred.name
 
 
 # -- image limits ------------------------------------------------------------------------------------------

@@ -9,41 +9,32 @@ from pathlib import Path
 import contracts
 
 from ..config import MockConfig
-from ..providers import implemented
+from ..providers import available
 from ..providers.prodia.models import ASYNC_FLAG as PRODIA_ASYNC_SEGMENT
 
 
 def run(args: argparse.Namespace) -> int:
     from ..serve import MockServer
 
-    providers = tuple(args.provider or implemented())
-    unknown = [p for p in providers if p not in implemented()]
-    if unknown:
-        print(f"segmock: unknown provider(s): {', '.join(unknown)}; available: {', '.join(implemented())}",
-              file=sys.stderr)
-        return 2
-    if args.journal_size < 1:
-        print("segmock: --journal-size must be at least 1", file=sys.stderr)
-        return 2
+    providers = tuple(args.provider or available())
     try:
-        rate_limits = rate_limit_overrides(args.rate_limit or ())
+        config = MockConfig(
+            providers=providers,
+            api_keys=tuple(args.api_key or ()),
+            state_dir=Path(args.state_dir) if args.state_dir else None,
+            job_progression=args.job_progression,
+            segmenter=args.segmenter,
+            allow_private_webhooks=args.allow_private_webhooks,
+            fetch_allow_hosts=tuple(args.fetch_allow_host or ()),
+            rate_limits=rate_limit_overrides(args.rate_limit or ()),
+            journal_size=args.journal_size,
+            journal_thumbnails=not args.no_thumbnails,
+            log_format=request_log_format(args.log_format),
+            extra={PRODIA_ASYNC_SEGMENT: True} if args.prodia_async_segment else {},
+        )
     except ValueError as exc:
         print(f"segmock: {exc}", file=sys.stderr)
         return 2
-    config = MockConfig(
-        providers=providers,
-        api_keys=tuple(args.api_key or ()),
-        state_dir=Path(args.state_dir) if args.state_dir else None,
-        job_progression=args.job_progression,
-        segmenter=args.segmenter,
-        allow_private_webhooks=args.allow_private_webhooks,
-        fetch_allow_hosts=tuple(args.fetch_allow_host or ()),
-        rate_limits=rate_limits,
-        journal_size=args.journal_size,
-        journal_thumbnails=not args.no_thumbnails,
-        log_format=request_log_format(args.log_format),
-        extra={PRODIA_ASYNC_SEGMENT: True} if args.prodia_async_segment else {},
-    )
     config.resolved_state_dir()
 
     def ready(base: str) -> None:
@@ -75,7 +66,8 @@ def rate_limit_overrides(items: tuple[str, ...] | list[str]) -> dict[str, dict[s
         except ValueError:
             number = None
         if not provider or not key or number is None:
-            raise ValueError(f"--rate-limit wants PROVIDER.KEY=NUMBER (e.g. tengr.limit=1000), not {item!r}")
+            raise ValueError(f"--rate-limit wants PROVIDER.KEY=NUMBER (e.g. photoroom.images_per_minute=10), "
+                             f"not {item!r}")
         out.setdefault(provider, {})[key] = int(number) if number.is_integer() else number
     return out
 
@@ -100,8 +92,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--prodia-async-segment", action="store_true",
                         help="let Prodia segment jobs run on /v2/job/async (the spec assumes they may not)")
     parser.add_argument("--rate-limit", action="append", metavar="PROVIDER.KEY=N",
-                        help="override a key of a provider's x-segmock-rate-limit, e.g. tengr.limit=100000 "
-                             "(repeatable)")
+                        help="override a key of a provider's x-segmock-rate-limit (limit, window_seconds, "
+                             "async_jobs, or the provider's own word such as photoroom.images_per_minute=10); "
+                             "repeatable")
     parser.add_argument("--access-log", action="store_true", help="gunicorn's own access log (one line per request)")
     parser.add_argument("--log-format", choices=("auto", "human", "json", "off"), default="auto",
                         help="segmock's request log on stdout, one line per request with provider, operation and "

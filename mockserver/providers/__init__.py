@@ -1,33 +1,36 @@
-"""The provider folders the mock serves; each exposes ``PROVIDER`` (a ``ProviderDef``).
+"""The registry of provider folders: ``mockserver/providers/<name>/`` beside ``specs/<name>.yaml``.
 
-Adding a provider: a spec in ``specs/``, a contract module in ``contracts/providers/``, a folder here, and
-its name in ``AVAILABLE``.
+A provider is found, not listed: every sub-package here whose spec exists is a provider, and its
+``PROVIDER`` must be a :class:`~mockserver.core.provider.ProviderDef` named after the folder (a folder that
+exposes anything else is refused at load, with its name). Folders are imported on first use, so serving one
+provider never imports the others. ``segmock scaffold-provider NAME`` creates a new spec and folder.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
+from pathlib import Path
+
+import contracts
 
 from ..core.provider import ProviderDef
 
-AVAILABLE = ("photoroom", "tengr", "sellerpic", "prodia")
+_HERE = Path(__file__).parent
+
+
+def available() -> tuple[str, ...]:
+    """Every provider with both a spec and a folder, sorted by name."""
+    folders = {m.name for m in pkgutil.iter_modules([str(_HERE)]) if m.ispkg}
+    return tuple(name for name in contracts.providers() if name in folders)
 
 
 def load(name: str) -> ProviderDef:
-    if name not in AVAILABLE:
-        raise KeyError(f"unknown provider {name!r}; available: {', '.join(AVAILABLE)}")
-    return importlib.import_module(f"{__name__}.{name}").PROVIDER
-
-
-def implemented() -> tuple[str, ...]:
-    """The providers whose folders exist (all of ``AVAILABLE`` once every provider has landed)."""
-    out = []
-    for name in AVAILABLE:
-        try:
-            importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-            continue
-        out.append(name)
-    return tuple(out)
+    """The ``ProviderDef`` of provider ``name`` (``KeyError`` for an unknown name, listing the known ones)."""
+    names = available()
+    if name not in names:
+        raise KeyError(f"unknown provider {name!r}; available: {', '.join(names)}")
+    provider = getattr(importlib.import_module(f"{__name__}.{name}"), "PROVIDER", None)
+    if not isinstance(provider, ProviderDef) or provider.name != name:
+        raise TypeError(f"mockserver/providers/{name}/__init__.py must define PROVIDER = ProviderDef({name!r}, ...)")
+    return provider

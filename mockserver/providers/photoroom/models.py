@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,7 +56,6 @@ class PhotoroomBackend:
         raw = contracts.spec("photoroom").raw
         self.billing = raw["x-segmock-billing"]
         self.sandbox = raw["x-segmock-sandbox"]
-        self.rate = raw["x-segmock-rate-limit"]
         self.account_defaults = raw["x-segmock-account"]
 
     # -- limits read from the spec -----------------------------------------------------------------------
@@ -104,12 +102,10 @@ class PhotoroomBackend:
         """Refuse a call the account cannot afford or the rate limit forbids (nothing is consumed)."""
         key = parse_key(raw_key)
         counters = self.services.counters
-        if operation in self.rate["operations"]:
-            minute = int(time.time() // 60)
-            used = counters.add(self._scope(key), f"rate:{minute}", 1)
-            if used is not None and used > self.rate["images_per_minute"]:
-                retry = str(60 - int(time.time()) % 60)
-                return error_response("photoroom", "rate_limited", operation, headers={"Retry-After": retry})
+        counted = self.services.rate_hit("photoroom", key.account, operation)
+        if counted is not None and not counted[1].allowed:
+            rule, decision = counted
+            return error_response("photoroom", "rate_limited", operation, headers=rule.on_refusal(decision))
         if key.sandbox and operation in self.sandbox["operations"]:
             today = dt.datetime.now(dt.UTC)
             scope = f"photoroom-sandbox:{key.account}"

@@ -43,7 +43,6 @@ class Facts:
     background: int
     mask_format: str
     filename_template: str
-    rate_limit: dict[str, Any]
 
     def job_type(self, sent_type: str) -> JobType | None:
         return self.types.get(self.aliases.get(sent_type, sent_type))
@@ -59,10 +58,9 @@ def load() -> Facts:
     masks = raw["x-segmock-masks"]
     types = {name: _job_type(spec, name, node, masks["format"]) for name, node in raw["x-segmock-job-types"].items()}
     created = dt.datetime.fromisoformat(raw["x-segmock-sync-clock"]["created_at"].replace("Z", "+00:00"))
-    limits = {k: v for k, v in raw["x-segmock-rate-limit"].items() if not k.startswith("x-")}
     return Facts(types, dict(raw["x-segmock-job-type-aliases"]), float(raw["x-segmock-job-expiry"]["seconds"]),
                  created, int(masks["foreground"]), int(masks["background"]), masks["format"],
-                 raw["x-segmock-output-filename"]["template"], limits)
+                 raw["x-segmock-output-filename"]["template"])
 
 
 def _job_type(spec: Any, name: str, node: dict[str, Any], mask_format: str) -> JobType:

@@ -50,6 +50,7 @@ from contracts.check.providers import provider_module
 from contracts.check.violations import Violation
 from contracts.openapi.documents import Operation, Spec
 from contracts.openapi.documents import spec as load_spec
+from contracts.openapi.security import Credential
 from contracts.wire.exchange import FormError, HttpRequest, HttpResponse, as_request, as_response
 
 _BINARY_MEDIA: dict[str, Callable[[bytes], Any]] = dict.fromkeys(
@@ -210,8 +211,9 @@ def _fingerprint(ctx: RequestContext) -> tuple[Any, ...] | None:
                           .encode("utf-8", "surrogateescape"))
             if name not in binary:
                 digest.update(part.data)
-    secret = _security_header(ctx)[0].lower()  # only its presence matters to the contract
-    headers = tuple(sorted((k.lower(), _stable_header(k.lower(), v, secret)) for k, v in req.headers.items()
+    cred = ctx.spec.credential
+    secret = cred.name.lower() if cred is not None else ""
+    headers = tuple(sorted((k.lower(), _stable_header(k.lower(), v, secret, cred)) for k, v in req.headers.items()
                            if k.lower() not in _VOLATILE_HEADERS))
     return (ctx.provider, req.method, req.url.split("://", 1)[-1].partition("/")[2], headers, digest.digest())
 
@@ -229,10 +231,11 @@ def _binary_properties(ctx: RequestContext) -> set[str]:
     return out
 
 
-def _stable_header(name: str, value: str, secret: str) -> str:
-    """A header's value as far as the verdict goes: a key's presence, a body's media type (no boundary)."""
-    if name == secret:
-        return ""
+def _stable_header(name: str, value: str, secret: str, cred: Credential | None) -> str:
+    """A header's value as far as the verdict goes: whether a key reads as one (not which key), a body's media
+    type (no boundary)."""
+    if name == secret and cred is not None:
+        return "key" if cred.read({cred.name: value}) is not None else "blank"
     if name == "content-type" and "boundary=" in value:
         return value.split(";", 1)[0].strip().lower()
     return value

@@ -21,11 +21,12 @@ START_TIMEOUT = 60.0
 class CliServer:
     """``python -m mockserver.cli <verb> ... --port 0`` as a process; ``url`` comes from its banner line."""
 
-    def __init__(self, *args: str, env: dict[str, str | None] | None = None) -> None:
-        """``env`` adds to the environment (a None value removes that variable)."""
-        merged: dict[str, str | None] = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
+    def __init__(self, *args: str, env: dict[str, str | None] | None = None, root: Path = ROOT) -> None:
+        """``env`` adds to the environment (a None value removes that variable); ``root`` is the checkout whose
+        ``mockserver`` runs (another one: a scaffolded copy)."""
+        merged: dict[str, str | None] = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(root)}
         base = {k: v for k, v in merged.items() if v is not None}
-        self.proc = subprocess.Popen([sys.executable, "-m", "mockserver.cli", *args, "--port", "0"], cwd=ROOT,
+        self.proc = subprocess.Popen([sys.executable, "-m", "mockserver.cli", *args, "--port", "0"], cwd=root,
                                      env=base, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._pump, daemon=True).start()

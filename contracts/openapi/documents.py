@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from . import extensions
 from .security import Credential, credential
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
@@ -219,17 +220,20 @@ def cache_dir() -> Path:
 
 
 def load_document(path: Path) -> dict[str, Any]:
-    """A spec file parsed, through a JSON copy named by the file's digest (parsing the YAML is a tenth of
-    ``segmock serve``'s start-up; reading JSON costs nothing). The YAML stays the one source: an edited spec
-    has a new digest, and a document JSON would not carry faithfully is never cached."""
+    """A spec file parsed and its ``x-segmock-*`` keys checked (``SpecError`` otherwise), through a JSON copy
+    named by the file's and the extension schema's digests (parsing the YAML is a tenth of ``segmock serve``'s
+    start-up; reading JSON costs nothing). The YAML stays the one source: an edited spec has a new digest, and
+    a document JSON would not carry faithfully is never cached."""
     data = path.read_bytes()
-    cached = cache_dir() / f"{path.stem}-{hashlib.sha256(data).hexdigest()[:32]}.json"
+    digest = f"{hashlib.sha256(data).hexdigest()[:32]}-{extensions.schema_digest()}"
+    cached = cache_dir() / f"{path.stem}-{digest}.json"
     try:
         found: dict[str, Any] = json.loads(cached.read_bytes())
         return found
     except (OSError, ValueError):
         pass
     raw: dict[str, Any] = yaml.load(data, Loader=_LOADER)
+    extensions.check(raw, path.name)  # once per spec edit: a checked document is what gets cached
     try:
         text = json.dumps(raw, ensure_ascii=False)
         if json.loads(text) == raw:

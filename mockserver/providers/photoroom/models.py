@@ -64,13 +64,13 @@ class PhotoroomBackend:
         return contracts.spec("photoroom").operations
 
     def limits(self, operation: str) -> dict[str, Any]:
-        return self.operations[operation].node.get("x-segmock-limits", {})
+        return self.operations[operation].node.get("x-segmock-input-limits", {})
 
     def image_limits(self, operation: str) -> Limits:
         lim = self.limits(operation)
         return Limits(
-            max_bytes=lim.get("max_image_bytes"),
-            formats=formats_from(lim.get("input_formats", ("png", "jpeg", "webp"))),
+            max_bytes=lim.get("max_bytes"),
+            formats=formats_from(lim.get("formats", ("png", "jpeg", "webp"))),
             max_side=lim.get("max_side_px"),
         )
 
@@ -138,7 +138,7 @@ class PhotoroomBackend:
 def max_body(operation: str) -> int | None:
     """Whole-request cap checked from Content-Length: every image field at its limit, plus form overhead."""
     node = contracts.spec("photoroom").operations[operation].node
-    per_image = node.get("x-segmock-limits", {}).get("max_image_bytes")
+    per_image = node.get("x-segmock-input-limits", {}).get("max_bytes")
     return None if per_image is None else per_image * max(1, _binary_fields(operation)) + 1_000_000
 
 

@@ -55,7 +55,7 @@ def load() -> Facts:
     """Build the facts from the spec (a ``ValueError`` names a spec node the mock cannot honour)."""
     spec = contracts.spec("prodia")
     raw = spec.raw
-    masks = raw["x-segmock-masks"]
+    masks = raw["x-segmock-mask"]
     types = {name: _job_type(spec, name, node, masks["format"]) for name, node in raw["x-segmock-job-types"].items()}
     created = dt.datetime.fromisoformat(raw["x-segmock-sync-clock"]["created_at"].replace("Z", "+00:00"))
     return Facts(types, dict(raw["x-segmock-job-type-aliases"]), float(raw["x-segmock-job-expiry"]["seconds"]),

@@ -52,8 +52,8 @@ def signature() -> Signature:
 
 def input_limits() -> Limits:
     node = raw()["x-segmock-input-limits"]
-    return Limits(max_bytes=int(node["maxBytes"]), formats=formats_from(node["formats"]),
-                  max_pixels=int(node["maxPixels"]))
+    return Limits(max_bytes=int(node["max_bytes"]), formats=formats_from(node["formats"]),
+                  max_pixels=int(node["max_pixels"]))
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,6 @@ class MockConfig:
     fetch_timeout: float = 10.0
     fetch_max_redirects: int = 3
     max_image_pixels: int = 100_000_000
-    check_responses: bool = False
     journal_size: int = 1000
     journal_thumbnails: bool = True
     log_format: str | None = None

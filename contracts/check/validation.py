@@ -44,12 +44,12 @@ from contracts.check.forms import (
     FormBody,
     coerce,
     decode_form,
-    schema_types,
 )
 from contracts.check.providers import provider_module
 from contracts.check.violations import Violation
 from contracts.openapi.documents import Operation, Spec
 from contracts.openapi.documents import spec as load_spec
+from contracts.openapi.schemas import is_binary, schema_types
 from contracts.openapi.security import Credential
 from contracts.wire.exchange import FormError, HttpRequest, HttpResponse, as_request, as_response
 
@@ -225,8 +225,7 @@ def _binary_properties(ctx: RequestContext) -> set[str]:
     for name, prop in (ctx.spec.resolve(body or {}).get("properties") or {}).items():
         prop = ctx.spec.resolve(prop)
         item = ctx.spec.resolve(prop.get("items", {})) if isinstance(prop, dict) else {}
-        if any(isinstance(s, dict) and (s.get("format") == "binary" or "contentMediaType" in s and "type" not in s)
-               for s in (prop, item)):
+        if is_binary(prop) or is_binary(item):
             out.add(name)
     return out
 

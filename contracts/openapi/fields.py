@@ -53,11 +53,6 @@ def media_types(provider: str, operation: str) -> list[str]:
     return list(body.get("content", {}))
 
 
-def body_required(provider: str, operation: str) -> bool:
-    spec = load_spec(provider)
-    return bool(spec.resolve(spec.operations[operation].node.get("requestBody", {})).get("required"))
-
-
 def fields(provider: str, operation: str, media_type: str | None = None) -> list[Field]:
     """Every parameter of the operation, then the properties of its body in ``media_type``.
 

@@ -20,6 +20,8 @@ class MockConfig:
     metadata addresses (always refused); non-empty restricts fetching to those hosts (shared deployments).
     ``rate_limits`` maps a provider to keys overriding its spec's ``x-segmock-rate-limit`` (e.g.
     ``{"tengr": {"limit": 3}}``), so a test reaches 429 without sending the documented volume.
+    ``work_memory_bytes`` bounds the memory of image work in flight across the whole server, split evenly
+    between its ``workers`` processes (``segmock serve --workers N`` sets it); requests beyond it wait.
     ``webhook_delivery`` overrides the documented webhook retry policy (``attempts``, ``base_delay``,
     ``timeout`` in seconds), so tests need not wait real backoff delays.
 
@@ -38,6 +40,8 @@ class MockConfig:
     fetch_timeout: float = 10.0
     fetch_max_redirects: int = 3
     max_image_pixels: int = 100_000_000
+    work_memory_bytes: int = 2 * 2**30
+    workers: int = 1
     journal_size: int = 1000
     journal_thumbnails: bool = True
     log_format: str | None = None
@@ -55,18 +59,36 @@ class MockConfig:
         self.fetch_allow_hosts = tuple(self.fetch_allow_hosts)
         self.validate()
 
-    def validate(self) -> None:
-        """Refuse what the server could only fail on later (``ValueError`` naming the setting)."""
+    def validate(self, *, load_segmenter: bool = False) -> None:
+        """Raise ``ValueError`` with one clear sentence for a setting every affected request would trip on
+        (so ``segmock serve`` refuses to start instead of answering 500s): unknown providers or rate-limit keys,
+        a progression that does not parse, a journal smaller than 1. ``load_segmenter`` also imports and builds
+        ``segmenter`` (the CLI does; the app builds it lazily on the first segmentation)."""
         from .core.ratelimit import checked_overrides
+        from .jobs.progression import Progression
         from .providers import available
 
         names = available()
         unknown = [p for p in self.providers if p not in names]
         if unknown:
             raise ValueError(f"unknown provider(s): {', '.join(unknown)}; available: {', '.join(names)}")
+        progressions = self.job_progression if isinstance(self.job_progression, dict) else {"": self.job_progression}
+        for provider, text in progressions.items():
+            try:
+                Progression.parse(text)
+            except ValueError as exc:
+                raise ValueError(f"job_progression{f' of {provider}' if provider else ''}: {exc}") from None
         if self.journal_size < 1:
             raise ValueError(f"journal_size must be at least 1, not {self.journal_size}")
         checked_overrides(self.rate_limits)
+        if self.segmenter and load_segmenter:
+            from .segmenter import load_segmenter as load
+
+            try:
+                load(self.segmenter)
+            except Exception as exc:  # an import error, a missing factory, a factory that fails: all the user's
+                raise ValueError(f"segmenter {self.segmenter!r} cannot be loaded: {type(exc).__name__}: {exc}"
+                                 ) from None
 
     def resolved_state_dir(self) -> Path:
         """The state directory, created on first use (a fresh temp dir when none was configured)."""

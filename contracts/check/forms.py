@@ -10,12 +10,13 @@ replaces openapi-core's form decoding, ``coerce`` turns each string into the typ
 
 from __future__ import annotations
 
-import json
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from jsonschema import validators as js_validators
+from jsonschema.exceptions import ValidationError as SchemaError
 from jsonschema_path import SchemaPath
 from openapi_core.deserializing.media_types.deserializers import MediaTypeDeserializer
 from openapi_core.deserializing.media_types.factories import MediaTypeDeserializersFactory
@@ -24,6 +25,7 @@ from openapi_schema_validator import OAS30ReadValidator, OAS31Validator
 from werkzeug.datastructures import MultiDict
 
 from contracts.openapi.schemas import Resolver, is_binary, schema_types
+from contracts.wire import jsonbody
 from contracts.wire.exchange import FilePart, parse_form
 
 _INT = re.compile(r"[+-]?\d+")
@@ -53,7 +55,7 @@ def coerce(value: Any, schema: Any, resolve: Resolver) -> Any:
             return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
     if ("object" in types or "array" in types) and text[:1] in ("{", "["):
         try:
-            return json.loads(text)
+            return jsonbody.loads(text)
         except ValueError:
             return value
     if "null" in types and text == "null":
@@ -161,8 +163,28 @@ def _string_or_bytes(checker: Any, instance: Any) -> bool:
     return isinstance(instance, (str, bytes))
 
 
+def _discriminated(keyword: Callable[..., Any]) -> Callable[..., Any]:
+    """openapi-schema-validator looks a discriminator's value up in a dict, and raises ``TypeError`` when a
+    client sends a list or object there (Prodia's ``"type": [null]``): such a value is reported as the wrong
+    type instead."""
+
+    def check(validator: Any, value: Any, instance: Any, schema: Any) -> Any:
+        discriminator = schema.get("discriminator") if isinstance(schema, dict) else None
+        if isinstance(discriminator, dict) and isinstance(instance, dict):
+            name = discriminator.get("propertyName")
+            found = instance.get(name)
+            if found is not None and not isinstance(found, str):
+                yield SchemaError(f"{found!r} is not of type 'string'", validator="type", validator_value="string",
+                                  instance=found, path=[name], schema={"type": "string"})
+                return
+        yield from keyword(validator, value, instance, schema)
+
+    return check
+
+
 BinaryAwareOAS31Validator = js_validators.extend(
-    OAS31Validator, type_checker=OAS31Validator.TYPE_CHECKER.redefine("string", _string_or_bytes)
+    OAS31Validator, type_checker=OAS31Validator.TYPE_CHECKER.redefine("string", _string_or_bytes),
+    validators={k: _discriminated(OAS31Validator.VALIDATORS[k]) for k in ("oneOf", "anyOf", "allOf")},
 )
 
 

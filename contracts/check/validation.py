@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -47,14 +46,19 @@ from contracts.check.forms import (
 )
 from contracts.check.providers import provider_module
 from contracts.check.violations import Violation
+from contracts.openapi.budget import request_budget
 from contracts.openapi.documents import Operation, Spec
 from contracts.openapi.documents import spec as load_spec
 from contracts.openapi.schemas import is_binary, schema_types
 from contracts.openapi.security import Credential
+from contracts.wire import jsonbody
 from contracts.wire.exchange import FormError, HttpRequest, HttpResponse, as_request, as_response
 
-_BINARY_MEDIA: dict[str, Callable[[bytes], Any]] = dict.fromkeys(
-    ("image/png", "image/jpeg", "image/webp", "image/heic", "image/*"), binary_loads)
+# Raw image bodies stay bytes; JSON is read strictly (no NaN, bounded nesting, real text) by segmock's parser.
+_EXTRA_MEDIA: dict[str, Callable[[bytes], Any]] = {
+    **dict.fromkeys(("image/png", "image/jpeg", "image/webp", "image/heic", "image/*"), binary_loads),
+    "application/json": jsonbody.loads,
+}
 
 
 @functools.cache
@@ -69,7 +73,7 @@ def openapi(provider: str) -> OpenAPI:
         schema_unmarshallers_factory=SchemaUnmarshallersFactory(
             validators, oas31_types_unmarshaller, format_unmarshallers=oas31_format_unmarshallers
         ),
-        extra_media_type_deserializers=_BINARY_MEDIA,
+        extra_media_type_deserializers=_EXTRA_MEDIA,
     )
     return OpenAPI.from_dict(load_spec(provider).raw, config=config)
 
@@ -159,15 +163,19 @@ def _collect_sent(ctx: RequestContext) -> None:
         for name, value in decode_form(fields, files, props, spec.resolve).items():
             ctx.sent[name] = value
             ctx.locations[name] = "form"
-    elif req.mimetype == "application/json" or req.mimetype.endswith("+json"):
+    elif _is_json(req):
         try:
-            payload = json.loads(req.body or b"null")
+            payload = jsonbody.loads(req.body or b"null", request_budget(ctx.provider).max_json_depth)
         except ValueError:
             return
         if isinstance(payload, dict):
             for name, value in payload.items():
                 ctx.sent[name] = value
                 ctx.locations[name] = "json"
+
+
+def _is_json(req: HttpRequest) -> bool:
+    return req.mimetype == "application/json" or req.mimetype.endswith("+json")
 
 
 def _body_schema(spec: Spec, op: Operation, mimetype: str) -> dict[str, Any] | None:
@@ -281,6 +289,11 @@ def _check_request(ctx: RequestContext) -> list[Violation]:
         # A form the client declared is a body, however empty: the verdict is then "<field> is required",
         # the same whether the request arrives as raw bytes or already parsed by werkzeug (no bytes kept).
         body = FormBody(req.body, fields, files, present=True)
+    elif _is_json(req) and body is not None:
+        try:  # refused here with our reason; openapi-core then reads only bodies that parse
+            jsonbody.loads(body, request_budget(ctx.provider).max_json_depth)
+        except jsonbody.JsonError as exc:
+            return [*_blank_credentials(ctx), ctx.violation(None, "body", "malformed-body", reason=str(exc))]
     core = _CoreRequest(
         host_url=op.base_url,
         path=req.path,
@@ -295,6 +308,7 @@ def _check_request(ctx: RequestContext) -> list[Violation]:
     for error in result.errors:
         out.extend(_request_error(ctx, error))
     out.extend(_non_finite(ctx))
+    out.extend(_long_text(ctx))
     out.extend(_blank_credentials(ctx))
     out.extend(rules_mod.check(ctx))
     if req.is_form:
@@ -315,6 +329,18 @@ def _non_finite(ctx: RequestContext) -> Iterable[Violation]:
                 and value.strip().lower() in _NON_FINITE \
                 and {"number", "integer"} & set(schema_types(param.get("schema", {}), ctx.spec.resolve)):
             yield ctx.violation(name, ctx.locations[name], "type", expected="number", value=value)
+
+
+def _long_text(ctx: RequestContext) -> Iterable[Violation]:
+    """Free text beyond the provider's budget (``x-segmock-request-budget``): prompts cost work per word."""
+    budget = request_budget(ctx.provider)
+    if budget.max_text_chars is None:
+        return
+    for name in budget.text_fields:
+        value = ctx.sent.get(name)
+        if isinstance(value, str) and len(value) > budget.max_text_chars:
+            yield ctx.violation(name, ctx.locations.get(name, "body"), "maxLength", limit=budget.max_text_chars,
+                                value=f"<{len(value)} characters>")
 
 
 def _blank_credentials(ctx: RequestContext) -> Iterable[Violation]:

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 import contracts
 
 
 def run(args: argparse.Namespace) -> int:
+    unknown = [name for name in args.provider if name not in contracts.providers()]
+    if unknown:
+        print(f"segmock specs: no spec for {', '.join(unknown)}; available: {', '.join(contracts.providers())}",
+              file=sys.stderr)
+        return 2
     for name in args.provider or contracts.providers():
         spec = contracts.spec(name)
         print(f"{name}: {spec.path}")

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from PIL import Image, ImageFile, ImageOps
 
+from . import workgate
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -130,6 +132,7 @@ def decode(data: bytes, limits: Limits | None = None) -> Image.Image:
     info = check(data, limits or Limits(formats=("png", "jpeg", "webp", "gif", "bmp", "tiff")))
     if info.format == "heic":
         raise ImageProblem("unsupported_format", "HEIC images cannot be decoded by the mock.", format="heic")
+    workgate.reserve(info.pixels)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -19,6 +19,7 @@ from ..config import MockConfig
 from .fetch import FetchPolicy, fetch
 from .ratelimit import Decision, RateLimiter, RateRule, rate_rule
 from .shared_sqlite import SharedSqlite
+from .workgate import WorkGate
 
 if TYPE_CHECKING:
     from .provider import ProviderDef
@@ -86,6 +87,8 @@ class Services:
         self.observers: list[Callable[..., None]] = []
         self.resetters: list[Callable[[], None]] = []
         self._rate_rules: dict[tuple[Any, ...], RateRule | None] = {}
+        # This process's share of the server's memory budget for image work (see ``core.workgate``).
+        self.work_gate = WorkGate(config.work_memory_bytes // max(1, config.workers))
 
     @functools.cached_property
     def state_dir(self) -> Path:
@@ -125,9 +128,12 @@ class Services:
 
     @functools.cached_property
     def segmenter(self) -> Any:
+        """The configured segmenter, behind the canned-mask switch (see ``core.canned``)."""
         from ..segmenter import ReferenceSegmenter, load_segmenter
+        from .canned import CannedMaskSegmenter
 
-        return load_segmenter(self.config.segmenter) if self.config.segmenter else ReferenceSegmenter()
+        inner = load_segmenter(self.config.segmenter) if self.config.segmenter else ReferenceSegmenter()
+        return CannedMaskSegmenter(inner)
 
     @functools.cached_property
     def jobs(self) -> Any:

@@ -22,6 +22,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from contracts.wire import jsonbody
+
 from ..environ_keys import Later
 from .blobs import BlobStore
 from .clock import Clock
@@ -444,13 +446,13 @@ def _job(row: sqlite3.Row, polls: int | None = None) -> Job:
         provider=row["provider"],
         owner=row["owner"],
         kind=row["kind"],
-        params=json.loads(row["params"]),
+        params=jsonbody.stored(row["params"]),
         state=state,
         created_at=row["created_at"],
         finished_at=row["finished_at"],
         expires_at=row["expires_at"],
         polls=row["polls"] if polls is None else polls,
-        result=json.loads(row["result"]) if succeeded else None,
+        result=jsonbody.stored(row["result"]) if succeeded else None,
         error=json.loads(row["error"]) if state in (JobState.FAILED, JobState.CANCELED) else None,
         files=tuple(json.loads(row["files"])) if succeeded else (),
         webhook_url=None if webhook is None else webhook["url"],

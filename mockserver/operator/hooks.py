@@ -9,6 +9,7 @@ are written once the answer has left; the journal's readers wait for entries sti
 
 from __future__ import annotations
 
+import base64
 import functools
 import os
 import queue
@@ -19,10 +20,11 @@ from typing import Any
 
 from flask import Response, g, request
 
+from ..core import canned
 from ..core.services import Services
 from ..environ_keys import Later, after_response
 from . import logs
-from .answers import fault_answer
+from .answers import canned_response, fault_answer
 from .entries import exchange, uploads
 from .faults import FaultBook
 from .journal import Journal
@@ -67,6 +69,11 @@ class Operator:
             time.sleep(rule.delay)
         if rule.kind in ("latency", "truncated"):
             return None  # the provider answers; ``after_request`` cuts a truncated body
+        if rule.kind == "mask":
+            canned.use(canned.decode_mask(base64.b64decode(rule.mask or "")))
+            return None  # the provider answers, around the canned mask
+        if rule.kind == "answer":
+            return canned_response(rule)
         if rule.kind == "status":
             return fault_answer(provider, operation, rule)
         return Response(broken_body(request.environ, rule.kind, b""), direct_passthrough=True)

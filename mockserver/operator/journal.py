@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from contracts.wire import jsonbody
+
 from ..core.shared_sqlite import SharedSqlite
 from .inflight import InFlight
 from .pictures import Picture
@@ -189,7 +191,7 @@ class Journal:
 
 def _entry(row: tuple[Any, ...]) -> dict[str, Any]:
     out = dict(zip(COLUMNS, row))
-    out["params"] = json.loads(out["params"])
+    out["params"] = jsonbody.stored(out["params"])
     out["image"] = json.loads(out["image"]) if out["image"] else None
     out["has_input"] = bool(row[len(COLUMNS)])
     kinds = row[len(COLUMNS) + 1]

@@ -98,9 +98,10 @@ def test_one_json_log_line_per_request(served: tuple[str, CliServer]) -> None:
 
 
 def test_human_lines_name_provider_operation_and_fault() -> None:
+    at = time.mktime((2026, 3, 14, 15, 9, 26, 0, 0, -1)) + 0.535
     text = line("human", method="GET", path="/v2/account", status=None, elapsed_ms=3.25, provider="photoroom",
-                operation="account-details-v2", fault="reset")
-    assert text == "GET /v2/account --- 3.2ms photoroom:account-details-v2 fault=reset"
+                operation="account-details-v2", fault="reset", at=at)
+    assert text == "2026-03-14 15:09:26.535 GET /v2/account --- 3.2ms photoroom:account-details-v2 fault=reset"
 
 
 def test_an_app_with_a_log_format_logs_each_request(make_app: Any) -> None:

@@ -73,8 +73,8 @@ def _room_left(values: dict[str, Any], ctx: Any) -> list[Finding]:
 def _output_size(values: dict[str, Any], ctx: Any) -> list[Finding]:
     size = values.get("outputSize")
     if isinstance(size, str) and "x" in size and size.replace("x", "", 1).isdigit():
-        width, height = (int(v) for v in size.split("x"))
-        if width == 0 or height == 0:
+        width, height = size.split("x")
+        if not width.strip("0") or not height.strip("0"):  # zero, read without int() (no digit-count limit)
             return [Finding("outputSize", "zero-size", {"value": size})]
     return []
 
@@ -116,7 +116,15 @@ TYPE_WORDS = {"number": "number", "integer": "integer", "boolean": "boolean", "s
 def phrase(rule: str, parameter: str | None, location: str, detail: dict[str, Any]) -> str:
     if rule == "one-of-required" and detail.get("names", [None])[0] == "imageUrl":
         return "imageUrl: must be provided"
+    if rule == "anyOf" and _positioning_length(detail.get("limit")):
+        rule = "oneOf"  # padding/margin: say which forms are accepted, as the field's documentation does
     return fill(TEMPLATES, rule, parameter, detail, TYPE_WORDS)
+
+
+def _positioning_length(branches: Any) -> bool:
+    """Whether failed ``anyOf`` branches are the spec's PositioningLength (ratio, percentage, pixels)."""
+    return isinstance(branches, list) and any(isinstance(b, dict) and str(b.get("pattern", "")).endswith("px$")
+                                              for b in branches)
 
 
 def _family(operation: str | None) -> str:

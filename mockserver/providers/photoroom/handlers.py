@@ -11,7 +11,7 @@ from werkzeug.http import parse_accept_header
 
 from contracts.check.providers import error_response
 
-from ...core import images
+from ...core import images, workgate
 from ...core.images import ImageProblem
 from ...core.provider import Call
 from . import render
@@ -30,6 +30,7 @@ def edit(call: Call) -> Any:
     too_big = _output_too_large(params, backend.limits(operation).get("max_output_pixels"))
     if too_big:
         return error_response("photoroom", "output_size_too_large", operation)
+    workgate.reserve(_output_pixels(params))
     image = _input_image(call, "imageFile", "imageUrl", limits)
     if image is not None:
         _check_upscale(image, params, backend.limits(operation).get("upscale_max_input_pixels", {}), operation)
@@ -110,12 +111,21 @@ def _input_image(call: Call, file_field: str, url_field: str, limits: images.Lim
     return images.decode(data, limits)
 
 
-def _output_too_large(params: dict[str, Any], max_pixels: int | None) -> bool:
+def _output_pixels(params: dict[str, Any]) -> int:
+    """The pixels of an explicit ``outputSize=WxH`` (0 for the sizes that follow the input)."""
     size = params.get("outputSize")
-    if not max_pixels or not isinstance(size, str) or "x" not in size:
-        return False
+    if not isinstance(size, str) or "x" not in size:
+        return 0
     width, _, height = size.partition("x")
-    return width.isdigit() and height.isdigit() and int(width) * int(height) > max_pixels
+    if not (width.isdigit() and height.isdigit()):
+        return 0
+    if len(width) > 9 or len(height) > 9:  # int() refuses thousands of digits; any such size is too large
+        return 10**18
+    return int(width) * int(height)
+
+
+def _output_too_large(params: dict[str, Any], max_pixels: int | None) -> bool:
+    return bool(max_pixels) and _output_pixels(params) > max_pixels  # type: ignore[operator]
 
 
 def _check_upscale(image: Any, params: dict[str, Any], caps: dict[str, int], operation: str) -> None:

@@ -7,7 +7,7 @@ import json
 from flask import Flask, Response, request
 from werkzeug.exceptions import MethodNotAllowed
 
-from . import providers as provider_registry
+from .core import registry as provider_registry
 from .config import MockConfig
 from .core import unrouted
 from .core.dispatch import blueprint

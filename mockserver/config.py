@@ -66,7 +66,7 @@ class MockConfig:
         ``segmenter`` (the CLI does; the app builds it lazily on the first segmentation)."""
         from .core.ratelimit import checked_overrides
         from .jobs.progression import Progression
-        from .providers import available
+        from .core.registry import available
 
         names = available()
         unknown = [p for p in self.providers if p not in names]

@@ -7,8 +7,8 @@ import json
 from flask import Flask, Response, request
 from werkzeug.exceptions import MethodNotAllowed
 
-from .core import registry as provider_registry
 from .config import MockConfig
+from .core import registry as provider_registry
 from .core import unrouted
 from .core.dispatch import blueprint
 from .core.images import set_pixel_ceiling

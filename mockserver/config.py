@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,12 +18,18 @@ class MockConfig:
 
     ``api_keys`` empty means any non-empty key is accepted (as a real key would be); otherwise only these.
     ``job_progression`` is ``immediate``, ``polls:N`` or ``seconds:S`` (per provider via ``{"tengr": ...}``).
-    ``fetch_allow_hosts`` empty allows fetching ``imageUrl`` from any host except link-local and cloud
-    metadata addresses (always refused); non-empty restricts fetching to those hosts (shared deployments).
+    ``fetch_allow_hosts`` empty allows fetching ``imageUrl`` from public, loopback and private hosts; link-local,
+    cloud-metadata, unspecified and multicast addresses are always refused, in any spelling
+    (``core.outbound``); non-empty restricts fetching to those hosts (shared deployments).
     ``rate_limits`` maps a provider to keys overriding its spec's ``x-segmock-rate-limit`` (e.g.
     ``{"tengr": {"limit": 3}}``), so a test reaches 429 without sending the documented volume.
     ``work_memory_bytes`` bounds the memory of image work in flight across the whole server, split evenly
     between its ``workers`` processes (``segmock serve --workers N`` sets it); requests beyond it wait.
+    ``webhook_signature_header`` and ``webhook_signature_format`` (with ``{hexdigest}`` where the HMAC-SHA256 goes)
+    replace segmock's invented tengr webhook signature (``X-Tengr-Signature: sha256={hexdigest}``; tengr documents
+    none), so a client can be tested against the scheme it really receives.
+    ``clock`` is ``real`` (default) or ``frozen:<ISO 8601 UTC>``: the time stamped on jobs whose JSON shows it
+    (Prodia's ``created_at``/``updated_at``/``expires_at``), frozen for byte-identical answers.
     ``webhook_delivery`` overrides the documented webhook retry policy (``attempts``, ``base_delay``,
     ``timeout`` in seconds), so tests need not wait real backoff delays.
 
@@ -36,6 +44,9 @@ class MockConfig:
     segmenter: str | None = None
     allow_private_webhooks: bool = False
     webhook_secret: str = "segmock-webhook-secret"
+    webhook_signature_header: str | None = None
+    webhook_signature_format: str | None = None
+    clock: str = "real"
     fetch_allow_hosts: tuple[str, ...] = ()
     fetch_timeout: float = 10.0
     fetch_max_redirects: int = 3
@@ -65,8 +76,8 @@ class MockConfig:
         a progression that does not parse, a journal smaller than 1. ``load_segmenter`` also imports and builds
         ``segmenter`` (the CLI does; the app builds it lazily on the first segmentation)."""
         from .core.ratelimit import checked_overrides
-        from .jobs.progression import Progression
         from .core.registry import available
+        from .jobs.progression import Progression
 
         names = available()
         unknown = [p for p in self.providers if p not in names]
@@ -78,6 +89,12 @@ class MockConfig:
                 Progression.parse(text)
             except ValueError as exc:
                 raise ValueError(f"job_progression{f' of {provider}' if provider else ''}: {exc}") from None
+        if self.webhook_signature_format is not None and "{hexdigest}" not in self.webhook_signature_format:
+            raise ValueError("webhook_signature_format must contain {hexdigest}, e.g. 'sha256={hexdigest}'")
+        if self.webhook_signature_header is not None and not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+",
+                                                                           self.webhook_signature_header):
+            raise ValueError(f"webhook_signature_header {self.webhook_signature_header!r} is not a header name")
+        parse_clock(self.clock)
         if self.journal_size < 1:
             raise ValueError(f"journal_size must be at least 1, not {self.journal_size}")
         checked_overrides(self.rate_limits)
@@ -99,3 +116,19 @@ class MockConfig:
 
     def replace(self, **changes: Any) -> MockConfig:
         return dataclasses.replace(self, **changes)
+
+
+def parse_clock(text: str) -> float | None:
+    """``real`` → None (the machine's clock); ``frozen:2025-01-01T00:00:00Z`` → that instant (epoch seconds)."""
+    if text == "real":
+        return None
+    kind, _, when = text.partition(":")
+    if kind != "frozen" or not when:
+        raise ValueError(f"clock must be 'real' or 'frozen:<ISO 8601 time>', not {text!r}")
+    try:
+        instant = dt.datetime.fromisoformat(when.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"clock {text!r}: {when!r} is not an ISO 8601 time (e.g. 2025-01-01T00:00:00Z)") from None
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=dt.UTC)
+    return instant.timestamp()

@@ -113,6 +113,8 @@ class MockCache:
         if key not in self._apps:
             from .app import create_app
 
+            config.validate()  # a bad progression fails the test here, in one sentence, not as 500s later
+
             self._apps[key] = create_app(config.replace(state_dir=self._state_dir(config)))
         return self._apps[key]
 
@@ -120,6 +122,8 @@ class MockCache:
         key = config_key(config)
         if key not in self._live:
             from .app import create_app
+
+            config.validate()
 
             state_dir = self._state_dir(config) / "live"
             self._live[key] = LiveServer(create_app(config.replace(state_dir=state_dir))).start()
@@ -138,6 +142,12 @@ def segmock_config() -> MockConfig:
 
     Override it at any scope, in a ``conftest.py`` or a test module; it applies to the tests under it only.
     Request ``segmock_config`` in the override to start from these defaults: ``segmock_config.replace(...)``.
+
+    tengr's webhook signature is segmock's invention, not tengr's (tengr documents only that the organisation
+    secret signs payloads): ``X-Tengr-Signature: sha256=<hex HMAC-SHA256 of the body>`` keyed with
+    ``webhook_secret``. Set ``webhook_signature_header`` / ``webhook_signature_format`` (``{hexdigest}`` marks
+    the HMAC) to test a receiver against the scheme it really gets. Prodia's job times follow ``clock``
+    (``"frozen:2025-01-01T00:00:00Z"`` for byte-identical answers).
     """
     return MockConfig(allow_private_webhooks=True, webhook_delivery={"base_delay": 0.02, "timeout": 5.0},
                       journal_thumbnails=False)

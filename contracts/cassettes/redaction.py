@@ -1,9 +1,10 @@
-"""Keep API keys out of cassettes and reports.
+"""Keep API keys out of cassettes, reports, the mock's journal and everything it shows.
 
 Recorded traffic is committed to repositories and attached to CI runs, so every secret must be gone before a
 byte reaches disk: named headers, query parameters, and JSON / urlencoded / multipart fields (VCR.py's
-post-data filter cannot see inside multipart bodies, vcrpy #660). Whatever value was blanked is also
-scrubbed from everywhere else in the exchange (a key echoed in an error body or a URL).
+post-data filter cannot see inside multipart bodies, vcrpy #660), and the ``user:password@`` of any URL.
+Whatever value was blanked is also scrubbed from everywhere else in the exchange (a key echoed in an error
+body or a URL). The mock's journal and inspector use the same :class:`Redactor` (``redact_params``).
 """
 
 from __future__ import annotations
@@ -94,22 +95,54 @@ class Redactor:
         return out
 
     def _url(self, url: str) -> str:
-        parts = urlsplit(url)
-        if not parts.query:
+        return self.url(url)
+
+    def url(self, url: str) -> str:
+        """``url`` with its ``user:password@`` and secret query parameters blanked (unchanged if it has none)."""
+        try:
+            parts = urlsplit(url)
+        except ValueError:
             return url
-        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        if "@" in parts.netloc:
+            parts = parts._replace(netloc=f"{PLACEHOLDER}@{parts.netloc.rpartition('@')[2]}")
+        if parts.query:
+            query = self.query_string(parts.query)
+            if query != parts.query:
+                parts = parts._replace(query=query)
+        redacted = urlunsplit(parts)
+        return url if redacted == urlunsplit(urlsplit(url)) else redacted
+
+    def query_string(self, query: str) -> str:
+        """A query string with the values of secret parameters blanked (unchanged if it has none)."""
+        pairs = parse_qsl(query, keep_blank_values=True)
         if not any(k.lower() in self.query for k, _ in pairs):
-            return url
-        query = urlencode([(k, PLACEHOLDER if k.lower() in self.query else v) for k, v in pairs])
-        return urlunsplit(parts._replace(query=query))
+            return query
+        return urlencode([(k, PLACEHOLDER if k.lower() in self.query else v) for k, v in pairs])
 
     def redact_json(self, value: Any) -> Any:
-        """``value`` with every object member named like a secret field blanked, at any depth."""
+        """``value`` with every object member named like a secret field blanked, and the credentials of every
+        URL it holds, at any depth."""
         if isinstance(value, dict):
-            return {k: PLACEHOLDER if k.lower() in self.fields else self.redact_json(v) for k, v in value.items()}
+            return {k: PLACEHOLDER if str(k).lower() in self.fields else self.redact_json(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.redact_json(v) for v in value]
+        if isinstance(value, str) and "://" in value:
+            return self.url(value)
         return value
+
+
+DEFAULT = Redactor()
+
+
+def redact_url(url: str) -> str:
+    """``url`` as it may be shown or stored: no ``user:password@``, no secret query parameter values."""
+    return DEFAULT.url(url)
+
+
+def redact_params(params: Any) -> Any:
+    """Parameters as they may be shown or stored (the journal, the inspector): secret fields and URL
+    credentials blanked at any depth."""
+    return DEFAULT.redact_json(params)
 
 
 def scrub(data: bytes, secrets: set[str]) -> bytes:

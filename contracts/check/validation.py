@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -56,7 +57,7 @@ from contracts.wire.exchange import FormError, HttpRequest, HttpResponse, as_req
 
 # Raw image bodies stay bytes; JSON is read strictly (no NaN, bounded nesting, real text) by segmock's parser.
 _EXTRA_MEDIA: dict[str, Callable[[bytes], Any]] = {
-    **dict.fromkeys(("image/png", "image/jpeg", "image/webp", "image/heic", "image/*"), binary_loads),
+    **dict.fromkeys(("image/png", "image/jpeg", "image/webp", "image/avif", "image/heic", "image/*"), binary_loads),
     "application/json": jsonbody.loads,
 }
 
@@ -367,20 +368,33 @@ def _unsupported(ctx: RequestContext) -> Iterable[Violation]:
     """Query/form names the operation does not declare: providers ignore them (a warning, not an error)."""
     op, req = ctx.operation, ctx.request
     assert op is not None
-    declared = {p["name"] for p in ctx.spec.parameters(op) if p["in"] == "query"}
+    query_schemas = {p["name"]: p.get("schema", {}) for p in ctx.spec.parameters(op) if p["in"] == "query"}
+    known = _declared_names(query_schemas, ctx.spec.resolve)
     for name in dict.fromkeys(req.query.keys()):
-        if name not in declared:
+        if not known(name):
             yield _phrased(ctx.provider, op, name, "query", "unsupported", "client", {}, "warning")
     if req.is_form:
         body = _body_schema(ctx.spec, op, req.mimetype) or {}
         resolved = ctx.spec.resolve(body)
         if resolved.get("additionalProperties", True) is False:
             return  # the schema itself rejects them
-        props = resolved.get("properties", {})
+        known = _declared_names(resolved.get("properties", {}), ctx.spec.resolve)
         fields, files = req.form_parts()
         for name in dict.fromkeys([*fields.keys(), *files.keys()]):
-            if name not in props:
+            if not known(name):
                 yield _phrased(ctx.provider, op, name, "form", "unsupported", "client", {}, "warning")
+
+
+def _declared_names(schemas: dict[str, Any], resolve: Any) -> Any:
+    """A test for a sent name: declared as is, matching a templated name (``editWithAI.additionalImages.{key}
+    .imageUrl``), or a dotted field inside a declared object (``virtualModel.model.preset.name``)."""
+    templated = [re.compile(re.sub(r"\\\{[^}]*\\\}", "[^.]+", re.escape(n))) for n in schemas if "{" in n]
+    objects = tuple(f"{n}." for n, s in schemas.items() if "object" in schema_types(s, resolve))
+
+    def known(name: str) -> bool:
+        return name in schemas or name.startswith(objects) or any(t.fullmatch(name) for t in templated)
+
+    return known
 
 
 def _request_error(ctx: RequestContext, error: Exception) -> list[Violation]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 
@@ -121,6 +122,12 @@ class Spec:
         return bool(op.node.get("security", self.raw.get("security"))) and self.credential is not None
 
     @property
+    def unmocked(self) -> frozenset[str]:
+        """Operations the provider documents and segmock deliberately does not mock (``x-segmock-unmocked``):
+        the mock answers them with the catalog's ``not_mocked`` error (501), never a 404 or 405."""
+        return frozenset(op_id for op_id, op in self.operations.items() if op.node.get("x-segmock-unmocked"))
+
+    @property
     def errors(self) -> dict[str, Any]:
         """The provider's error catalog (``x-segmock-errors``)."""
         return self.raw.get("x-segmock-errors", {})
@@ -171,17 +178,7 @@ class Spec:
 
     def resolve(self, node: Any) -> Any:
         """Follow ``$ref`` chains inside this document; keywords beside a ``$ref`` (3.1) win over the target's."""
-        siblings: dict[str, Any] = {}
-        while isinstance(node, dict) and "$ref" in node:
-            ref = node["$ref"]
-            if not ref.startswith("#/"):
-                raise ValueError(f"only local refs are supported: {ref}")
-            siblings = {**{k: v for k, v in node.items() if k != "$ref"}, **siblings}
-            target: Any = self.raw
-            for key in ref[2:].split("/"):
-                target = target[key.replace("~1", "/").replace("~0", "~")]
-            node = target
-        return {**node, **siblings} if siblings and isinstance(node, dict) else node
+        return resolve_in(self.raw, node)
 
     def iter_assumptions(self) -> Iterator[tuple[str, str]]:
         """Every ``x-segmock-assumption`` in the document, as (JSON pointer, text)."""
@@ -200,6 +197,22 @@ class Spec:
                     yield from walk(value, f"{pointer}/{i}")
 
         yield from walk(self.raw, "")
+
+
+def resolve_in(document: dict[str, Any], node: Any) -> Any:
+    """``node`` with its ``$ref`` chain inside ``document`` followed; keywords beside a ``$ref`` (3.1) win over
+    the target's. Any OpenAPI document, ours or a provider's published one."""
+    siblings: dict[str, Any] = {}
+    while isinstance(node, dict) and "$ref" in node:
+        ref = node["$ref"]
+        if not ref.startswith("#/"):
+            raise ValueError(f"only local refs are supported: {ref}")
+        siblings = {**{k: v for k, v in node.items() if k != "$ref"}, **siblings}
+        target: Any = document
+        for key in ref[2:].split("/"):  # a URI fragment: percent-decoded first (RFC 6901, section 6)
+            target = target[unquote(key).replace("~1", "/").replace("~0", "~")]
+        node = target
+    return {**node, **siblings} if siblings and isinstance(node, dict) else node
 
 
 @functools.cache

@@ -38,6 +38,9 @@ def run(args: argparse.Namespace) -> int:
             extra={PRODIA_ASYNC_SEGMENT: True} if args.prodia_async_segment else {},
             work_memory_bytes=int(args.work_memory_mb * 2**20),
             workers=max(1, args.workers),
+            webhook_signature_header=args.webhook_signature_header,
+            webhook_signature_format=args.webhook_signature_format,
+            clock=args.clock,
         )
         config.validate(load_segmenter=True)
     except ValueError as exc:
@@ -46,8 +49,7 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         return _refuse(problem, status=1)
     owner, temporary = os.getpid(), config.state_dir is None
-    if temporary:
-        config.state_dir = Path(tempfile.mkdtemp(prefix="segmock-state-"))
+    state_dir = config.state_dir = config.state_dir or Path(tempfile.mkdtemp(prefix="segmock-state-"))
     config.resolved_state_dir()
 
     def ready(base: str) -> None:
@@ -60,8 +62,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         MockServer(config, args.host, args.port, args.workers, on_ready=ready, access_log=args.access_log).run()
     finally:
-        if temporary and config.state_dir is not None and os.getpid() == owner:  # forked workers leave here too
-            shutil.rmtree(config.state_dir, ignore_errors=True)
+        if temporary and os.getpid() == owner:  # forked workers leave through here too: only the parent cleans
+            shutil.rmtree(state_dir, ignore_errors=True)
     return 0
 
 
@@ -129,6 +131,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--segmenter", metavar="MODULE:FACTORY", help="plug in another segmenter")
     parser.add_argument("--allow-private-webhooks", action="store_true",
                         help="deliver webhooks to loopback/private hosts (the real APIs refuse them)")
+    parser.add_argument("--webhook-signature-header", metavar="NAME",
+                        help="header carrying tengr webhook signatures (segmock's invention, default "
+                             "X-Tengr-Signature; tengr documents no scheme)")
+    parser.add_argument("--webhook-signature-format", metavar="TEMPLATE",
+                        help="its value, {hexdigest} standing for the HMAC-SHA256 (default: sha256={hexdigest})")
+    parser.add_argument("--clock", default="real", metavar="real|frozen:ISO-TIME",
+                        help="time stamped on job JSON (Prodia created_at/expires_at): real (default) or e.g. "
+                             "frozen:2025-01-01T00:00:00Z for byte-identical answers")
     parser.add_argument("--fetch-allow-host", action="append", metavar="HOST",
                         help="only fetch imageUrl from these hosts (repeatable)")
     parser.add_argument("--prodia-async-segment", action="store_true",

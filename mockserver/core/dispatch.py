@@ -24,7 +24,7 @@ from contracts.wire.exchange import FormError
 
 from .fetch import FetchError
 from .images import ImageProblem
-from .provider import Call, ProviderDef, respond
+from .provider import Call, ProviderDef, explain, fetch_reason, respond
 from .services import Services
 
 log = logging.getLogger("segmock")
@@ -45,7 +45,7 @@ def blueprint(provider: ProviderDef) -> Blueprint:
     """A blueprint serving every operation of the provider's spec that its folder implements."""
     bp = Blueprint(provider.name, __name__)
     spec = contracts.spec(provider.name)
-    missing = set(spec.operations) - set(provider.urls)
+    missing = set(spec.operations) - set(provider.urls) - spec.unmocked
     if missing:
         raise RuntimeError(f"{provider.name}: no handler for {', '.join(sorted(missing))}")
     for op in spec.operations.values():
@@ -129,6 +129,8 @@ def _pipeline(provider: ProviderDef, operation: str, svc: Services, request: Any
             errors = [v for v in errors if v.rule not in PRIVATE_WEBHOOK_RULES]
         if errors:
             return respond(render_error(name, errors, operation))
+        if operation in ctx.spec.unmocked:
+            return respond(error_response(name, "not_mocked", operation))
         call = Call(name, operation, ctx, request, svc, backend_of(provider, svc), api_key,
                     with_defaults(ctx), [v for v in violations if v.severity == "warning"], admission)
         result = provider.urls[operation](call)
@@ -139,8 +141,10 @@ def _pipeline(provider: ProviderDef, operation: str, svc: Services, request: Any
             return respond(render_error(name, [_malformed(name, operation, reason)], operation))
         return respond(_too_large(name, operation, uploads, limit))
     except ImageProblem as exc:
+        explain(str(exc))
         return respond(_catalog_answer(name, operation, exc.kind, "image_invalid", str(exc)))
     except FetchError as exc:
+        explain(fetch_reason(exc))
         return respond(_catalog_answer(name, operation, "image_url_unreachable", "image_invalid", str(exc)))
     except Exception:  # a bug in the mock: answer in the provider's 5xx shape and say so in the log
         log.exception("segmock: %s %s failed", name, operation)

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import MockConfig
 from .fetch import FetchPolicy, fetch
+from .keys import owner_key
+from .outbound import FETCH_KINDS, PRIVATE_WEBHOOK_KINDS, WEBHOOK_KINDS, AddressPolicy
 from .ratelimit import Decision, RateLimiter, RateRule, rate_rule
 from .shared_sqlite import SharedSqlite
 from .workgate import WorkGate
@@ -24,12 +26,32 @@ from .workgate import WorkGate
 if TYPE_CHECKING:
     from .provider import ProviderDef
 
+def rate_scope(provider: str, key: str) -> str:
+    """Where a key's rate-limit window is kept: by the key's hash, never the key itself."""
+    return f"{provider}:{owner_key(key)}"
+
+
+KEYS_HASHED_SINCE = 1  # the counters version from which no scope holds an API key
+RAW_KEY_SCOPES = ("photoroom", "photoroom-sandbox")  # scopes that named accounts by their raw key before it
+
+
+def _hash_raw_keys(conn: Any) -> None:
+    """Rename the accounts of an older state directory to their hashed id, so their quotas carry over."""
+    for prefix in RAW_KEY_SCOPES:
+        rows = conn.execute("SELECT scope, name, value FROM counters WHERE substr(scope, 1, ?) = ?",
+                            (len(prefix) + 1, f"{prefix}:")).fetchall()
+        for scope, name, value in rows:
+            conn.execute("DELETE FROM counters WHERE scope = ? AND name = ?", (scope, name))
+            conn.execute("INSERT OR REPLACE INTO counters (scope, name, value) VALUES (?, ?, ?)",
+                         (f"{prefix}:{owner_key(scope[len(prefix) + 1:])}", name, value))
+
 
 class Counters:
     """Integer counters shared by every worker process (SQLite in the state directory).
 
     Photoroom's image quota, SellerPic's credits and rate-limit windows live here, so ``--workers 4``
-    agrees on them. A mock's counters need no fsync per request, hence ``synchronous=OFF``.
+    agrees on them. A mock's counters need no fsync per request, hence ``synchronous=OFF``. Scopes name an
+    account by ``keys.owner_key``, never by its API key.
     """
 
     def __init__(self, path: Path) -> None:
@@ -37,6 +59,7 @@ class Counters:
         self._db = SharedSqlite(
             path, "CREATE TABLE IF NOT EXISTS counters (scope TEXT, name TEXT, value REAL, PRIMARY KEY (scope, name))",
             synchronous="OFF", busy_timeout=30.0, row_factory=None)
+        self._db.migrate(KEYS_HASHED_SINCE, _hash_raw_keys)
 
     def get(self, scope: str, name: str, default: float = 0) -> float:
         row = self._db.connection().execute("SELECT value FROM counters WHERE scope=? AND name=?",
@@ -77,8 +100,11 @@ class Services:
     def __init__(self, config: MockConfig, providers: Sequence[ProviderDef] = ()) -> None:
         self.config = config
         self.providers = tuple(providers)
+        # The one address policy per purpose, used by every connection made for it (see ``core.outbound``).
         self.fetch_policy = FetchPolicy(timeout=config.fetch_timeout, max_redirects=config.fetch_max_redirects,
-                                        allow_hosts=tuple(h.lower() for h in config.fetch_allow_hosts))
+                                        addresses=AddressPolicy(FETCH_KINDS, tuple(config.fetch_allow_hosts)))
+        self.webhook_addresses = AddressPolicy(PRIVATE_WEBHOOK_KINDS if config.allow_private_webhooks
+                                               else WEBHOOK_KINDS)
         self._lock = threading.Lock()
         self.backends: dict[str, Any] = {}
         # Hooks around every provider request: an injector may answer instead of the provider (faults);
@@ -114,13 +140,13 @@ class Services:
             self._rate_rules[key] = rate_rule(provider, overrides)
         return self._rate_rules[key]
 
-    def rate_hit(self, provider: str, scope: str, operation: str) -> tuple[RateRule, Decision] | None:
-        """Count one request of ``scope`` (a key, an account) against the provider's limit; None when the
+    def rate_hit(self, provider: str, key: str, operation: str) -> tuple[RateRule, Decision] | None:
+        """Count one request of ``key`` (an API key, an account) against the provider's limit; None when the
         operation is not limited. The caller answers 429 when the decision is not ``allowed``."""
         rule = self.rate_rule(provider)
         if rule is None or rule.limit is None or not rule.applies(operation):
             return None
-        return rule, self.rate_limiter.hit(f"{provider}:{scope}", rule.limit, rule.window, time.time())
+        return rule, self.rate_limiter.hit(rate_scope(provider, key), rule.limit, rule.window, time.time())
 
     @functools.cached_property
     def counters(self) -> Counters:
@@ -144,16 +170,15 @@ class Services:
         return JobStore(self.state_dir / "jobs", progression=self.config.job_progression,
                         ttl={name: s.ttl for name, s in settings.items() if s.ttl is not None},
                         payloads={name: s.payload for name, s in settings.items() if s.payload is not None},
-                        delivery=dataclasses.replace(delivery, **self.config.webhook_delivery))
+                        delivery=dataclasses.replace(delivery, **self.config.webhook_delivery),
+                        addresses=self.webhook_addresses)
 
     def job_settings(self) -> dict[str, JobSettings]:
         """What the served providers with async jobs declare (``ProviderDef.jobs``)."""
         return {p.name: p.jobs(self.config) for p in self.providers if p.jobs is not None}
 
     def fetch(self, url: str, max_bytes: int) -> bytes:
-        policy = FetchPolicy(self.fetch_policy.timeout, max_bytes, self.fetch_policy.max_redirects,
-                             self.fetch_policy.allow_hosts)
-        return fetch(url, policy)
+        return fetch(url, dataclasses.replace(self.fetch_policy, max_bytes=max_bytes))
 
     def reset(self) -> None:
         """Forget all state (quotas, jobs, journal): what ``segmock_server.reset()`` calls between tests."""

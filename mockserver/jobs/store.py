@@ -24,6 +24,7 @@ from typing import Any
 
 from contracts.wire import jsonbody
 
+from ..core.outbound import PROVIDER_WEBHOOKS, AddressPolicy
 from ..environ_keys import Later
 from .blobs import BlobStore
 from .clock import Clock
@@ -73,6 +74,7 @@ class JobStore:
         ttl: Mapping[str, float | None] | None = None,
         webhook_delay: float = DEFAULT_WEBHOOK_DELAY,
         delivery: DeliveryPolicy = DeliveryPolicy(),
+        addresses: AddressPolicy = PROVIDER_WEBHOOKS,
         payloads: Mapping[str, PayloadBuilder] | None = None,
         dispatch: bool = True,
         dispatch_interval: float = 0.05,
@@ -95,7 +97,8 @@ class JobStore:
         self._outbox = Outbox(self._db)
         self.clock = Clock(self._db, wall)
         self._dispatcher = Dispatcher(
-            self._outbox, self.clock, delivery, self._finish_due, self._webhook_body, interval=dispatch_interval
+            self._outbox, self.clock, delivery, self._finish_due, self._webhook_body, interval=dispatch_interval,
+            addresses=addresses,
         )
         self._dispatcher_lock = threading.Lock()
 

@@ -111,6 +111,9 @@ def canned_rule(data: dict[str, Any], served: tuple[str, ...]) -> FaultRule:
                                     "headers": dict(answer.headers.items()),
                                     "body": base64.b64encode(answer.body).decode()})
     if given == ["mask_base64"]:
+        if not takes_an_image(contracts.spec(str(provider)), contracts.spec(str(provider)).operations[str(operation)]):
+            raise FaultError(f"{provider} {operation} takes no image, so no mask of it: queue a mask for an "
+                             "operation that segments an input (its image, imageUrl, imageKey or input field)")
         try:
             decode_mask(base64.b64decode(str(data["mask_base64"]), validate=True))
         except (ValueError, binascii.Error) as exc:
@@ -133,10 +136,19 @@ def canned_rule(data: dict[str, Any], served: tuple[str, ...]) -> FaultRule:
     return rule
 
 
+def takes_an_image(spec: contracts.Spec, op: contracts.Operation) -> bool:
+    """Whether an operation's request names an input image (the operations a canned mask can stand in for)."""
+    names = [str(p.get("name", "")) for p in spec.parameters(op)]
+    body = spec.resolve(op.node.get("requestBody", {}))
+    for content in body.get("content", {}).values():
+        names += list(spec.resolve(content.get("schema", {})).get("properties", {}))
+    return any("image" in n.lower() or n == "input" for n in names)
+
+
 def canned_response(rule: FaultRule) -> contracts.HttpResponse:
     """What a canned ``answer`` rule answers: its status, headers and body, with the right length."""
     body = base64.b64decode(rule.body or "")
-    return contracts.HttpResponse(int(rule.status or 200), Headers(dict(rule.headers or {})), body)
+    return contracts.HttpResponse(int(rule.status or 200), Headers(list((rule.headers or {}).items())), body)
 
 
 def contract_problems(provider: str, operation: str, response: contracts.HttpResponse) -> list[str]:

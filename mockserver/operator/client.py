@@ -21,19 +21,24 @@ from .journal import ExchangeSummary
 class JournalEntry(ExchangeSummary):
     """One request the mock answered. ``params`` are the parameters as sent (uploads as
     ``{bytes, sha256, width, height, format}``); ``image`` is the first upload's ``(width, height)``;
-    ``status`` is None when a fault broke the connection (``fault`` says which)."""
+    ``status`` is None when a fault broke the connection (``fault`` says which, or ``"answer"``/``"mask"`` for a
+    canned answer); ``reason`` says why the mock refused or failed a request (an ``imageUrl`` it could not
+    fetch …); ``response_text`` is a JSON or text answer (cut at 2000 characters)."""
 
     seq: int
     image: tuple[int, int] | None
     image_format: str | None
     outputs: list[str] = field(default_factory=list)
+    reason: str | None = None
+    response_text: str | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> JournalEntry:
         image = data.get("image")
         return cls(**{f.name: data[f.name] for f in fields(ExchangeSummary)}, seq=data["seq"],
                    image=(image["width"], image["height"]) if image else None,
-                   image_format=image.get("format") if image else None, outputs=list(data.get("outputs", [])))
+                   image_format=image.get("format") if image else None, outputs=list(data.get("outputs", [])),
+                   reason=data.get("reason"), response_text=data.get("response_text"))
 
 
 class OperatorClient:

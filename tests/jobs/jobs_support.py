@@ -12,7 +12,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from mockserver.core.outbound import PRIVATE_WEBHOOK_KINDS, AddressPolicy
 from mockserver.jobs import JobStore, WebhookSpec
+
+# The receivers these tests run listen on loopback, which the engine's default policy refuses.
+LOCAL_RECEIVERS = AddressPolicy(PRIVATE_WEBHOOK_KINDS)
 
 
 @dataclass
@@ -82,7 +86,7 @@ def worker(state_dir: str, worker: int, count: int, url: str, barrier: Any, out:
     for every worker, read every prodia job once (one poll per process), then dispatch until all is delivered.
     """
     progression = {"prodia": "polls:4", "tengr": "immediate"}
-    with JobStore(state_dir, progression=progression, dispatch_interval=0.01) as store:
+    with JobStore(state_dir, progression=progression, dispatch_interval=0.01, addresses=LOCAL_RECEIVERS) as store:
         store.start_dispatcher()
         for index in range(count):
             params = {"worker": worker, "index": index}

@@ -85,6 +85,8 @@ def test_an_answer_off_the_contract_is_refused_naming_what_is_wrong(segmock_requ
         segmock_requests.answer("photoroom", "segment", status=429)
     with pytest.raises(ValueError, match="not a readable image"):
         segmock_requests.answer("photoroom", "remove-background", mask=b"not a png")
+    with pytest.raises(ValueError, match="account-details-v2 takes no image"):
+        segmock_requests.answer("photoroom", "account-details-v2", mask=left_band())
     assert segmock_requests.answers() == []
     assert requests.get(ACCOUNT, headers=PHOTOROOM_KEY).json()["plan"] == "plus"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import signal
 import time
 from collections.abc import Iterator
@@ -120,5 +121,6 @@ def test_an_app_with_a_log_format_logs_each_request(make_app: Any) -> None:
     finally:
         logging.getLogger(LOGGER).removeHandler(keep)
     assert len(records) == 2
-    assert records[0].startswith("GET /v2/account 200 ") and records[0].endswith("photoroom:account-details-v2")
-    assert records[1].startswith("GET /__segmock/health 200 ")
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} "
+    assert re.match(stamp + "GET /v2/account 200 ", records[0]) and records[0].endswith("photoroom:account-details-v2")
+    assert re.match(stamp + "GET /__segmock/health 200 ", records[1])

@@ -100,3 +100,19 @@ def test_two(segmock_respx):
     assert httpx.get("https://image-api.photoroom.com/v2/account", headers={"x-api-key": "k"}).status_code == 200
 """)
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_a_mistaken_config_fails_its_tests_in_one_sentence(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_bad="""
+import pytest
+
+@pytest.fixture
+def segmock_config(segmock_config):
+    return segmock_config.replace(job_progression="polls:x")
+
+def test_never_reaches_the_mock(segmock_respx):
+    pass
+""")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*ValueError: job_progression: invalid progression 'polls:x'*"])

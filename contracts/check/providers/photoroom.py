@@ -23,17 +23,12 @@ from contracts.wire.exchange import HttpResponse
 EDIT = ("edit-image-get", "edit-image-post")
 V1_OPERATIONS = ("remove-background",)
 
-# The fields whose docs say "Can't be provided if `removeBackground` is set to `false`".
-_NEEDS_REMOVED_BACKGROUND = (
-    "background.color",
-    "background.imageUrl",
-    "background.imageFile",
-    "background.prompt",
-    "background.guidance.imageUrl",
-    "background.guidance.imageFile",
-    "referenceBox",
-    "ignorePaddingAndSnapOnCroppedSides",
-)
+# The fields whose docs say "Can't be provided if `removeBackground` is set to `false`" (background.color no
+# longer: it now fills padding and transparent areas). URL fields are GET fields, files POST fields: a field the
+# operation does not declare is an unsupported attribute, ignored, so it must not trip a rule either.
+_NEEDS_REMOVED_BACKGROUND = ("background.prompt", "referenceBox", "ignorePaddingAndSnapOnCroppedSides")
+_GET_ONLY = ("background.imageUrl", "background.guidance.imageUrl")
+_POST_ONLY = ("background.imageFile", "background.guidance.imageFile")
 
 
 def _get_takes_urls_only(values: dict[str, Any], ctx: Any) -> list[Finding]:
@@ -70,6 +65,40 @@ def _room_left(values: dict[str, Any], ctx: Any) -> list[Finding]:
     return out
 
 
+def _subject_mismatch(values: dict[str, Any], ctx: Any) -> list[Finding]:
+    """``beautify.onSubjectMismatch=error`` is itself refused with any mode but ``ai.food`` (the only one with a
+    subject check)."""
+    mode = values.get("beautify.mode")
+    if values.get("beautify.onSubjectMismatch") == "error" and mode is not None and mode != "ai.food":
+        return [Finding("beautify.onSubjectMismatch", "forbidden", {"when": f"beautify.mode is {mode}"})]
+    return []
+
+
+def _colour_space(values: dict[str, Any], ctx: Any) -> list[Finding]:
+    """``colorSpace=original`` is only valid for a pure PNG cutout: the first conflicting parameter is named."""
+    if values.get("colorSpace") != "original":
+        return []
+    schema = ctx.spec.resolve(ctx.spec.raw["components"]["schemas"]["EditParams"])["properties"]["colorSpace"]
+    for conflict in ctx.spec.resolve(schema).get("x-segmock-conflicts-with-original", []):
+        name, when = conflict["name"], conflict.get("when")
+        if name not in values:
+            continue
+        value = values[name]
+        if when is None or _conflicts(value, when):
+            return [Finding("colorSpace", "colour-space", {"with": name})]
+    return []
+
+
+def _conflicts(value: Any, when: Any) -> bool:
+    if when == "not-png":
+        return str(value).lower() != "png"
+    if when == "not-default":
+        return value not in ("auto", "originalImage")
+    if when == "false":
+        return value is False
+    return value in (when if isinstance(when, list) else [when])
+
+
 def _output_size(values: dict[str, Any], ctx: Any) -> list[Finding]:
     size = values.get("outputSize")
     if isinstance(size, str) and "x" in size and size.replace("x", "", 1).isdigit():
@@ -80,14 +109,21 @@ def _output_size(values: dict[str, Any], ctx: Any) -> list[Finding]:
 
 
 RULES = [
-    Exclusive(EDIT, ("background.imageUrl", "background.imageFile", "background.prompt")),
+    Exclusive(("edit-image-get",), ("background.imageUrl", "background.prompt")),
+    Exclusive(("edit-image-post",), ("background.imageFile", "background.prompt")),
     ForbiddenWhen(EDIT, _NEEDS_REMOVED_BACKGROUND, equals("removeBackground", False)),
+    ForbiddenWhen(("edit-image-get",), _GET_ONLY, equals("removeBackground", False)),
+    ForbiddenWhen(("edit-image-post",), _POST_ONLY, equals("removeBackground", False)),
     ForbiddenWhen(EDIT, ("maxWidth", "maxHeight"), Not(equals("outputSize", "originalImage", "croppedSubject"))),
-    ForbiddenWhen(EDIT, ("background.scaling",), Not(sent("background.imageUrl", "background.imageFile"))),
-    ForbiddenWhen(EDIT, ("scaling",), Not(sent("imageUrl", "imageFile"))),
+    ForbiddenWhen(("edit-image-get",), ("background.scaling",), Not(sent("background.imageUrl"))),
+    ForbiddenWhen(("edit-image-post",), ("background.scaling",), Not(sent("background.imageFile"))),
+    ForbiddenWhen(("edit-image-get",), ("scaling",), Not(sent("imageUrl"))),
+    ForbiddenWhen(("edit-image-post",), ("scaling",), Not(sent("imageFile"))),
     Custom(("edit-image-get",), _get_takes_urls_only),
     ExactlyOne(("edit-image-get",), ("imageUrl", "imageFromPrompt.prompt")),
-    ExactlyOne(("edit-image-post",), ("imageFile", "imageUrl", "imageFromPrompt.prompt")),
+    ExactlyOne(("edit-image-post",), ("imageFile", "imageFromPrompt.prompt")),
+    Custom(EDIT, _subject_mismatch),
+    Custom(EDIT, _colour_space),
     RequiredWhen(EDIT, ("segmentation.prompt",), sent("segmentation.negativePrompt")),
     Custom(EDIT, _room_left),
     Custom(EDIT, _output_size),
@@ -108,6 +144,7 @@ TEMPLATES = {
     "auth": "Forbidden",
     "no-room": "padding and margin leave no room for the subject",
     "zero-size": "outputSize must have a non-zero width and height",
+    "colour-space": "colorSpace original can't be combined with {with}",
 }
 TYPE_WORDS = {"number": "number", "integer": "integer", "boolean": "boolean", "string": "string",
               "object": "object", "array": "array"}

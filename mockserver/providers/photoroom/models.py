@@ -18,6 +18,7 @@ from contracts import HttpResponse
 from contracts.check.providers import error_response
 
 from ...core.images import Limits, formats_from
+from ...core.keys import owner_key
 from ...core.services import Services
 
 V1 = ("remove-background",)
@@ -76,7 +77,7 @@ class PhotoroomBackend:
 
     # -- accounts ----------------------------------------------------------------------------------------
     def _scope(self, key: Key) -> str:
-        return f"photoroom:{key.account}"
+        return f"photoroom:{owner_key(key.account)}"
 
     def available(self, key: Key) -> float:
         return self.services.counters.get(self._scope(key), "available", float(self.account_defaults["images"]))
@@ -108,7 +109,7 @@ class PhotoroomBackend:
             return error_response("photoroom", "rate_limited", operation, headers=rule.on_refusal(decision))
         if key.sandbox and operation in self.sandbox["operations"]:
             today = dt.datetime.now(dt.UTC)
-            scope = f"photoroom-sandbox:{key.account}"
+            scope = f"photoroom-sandbox:{owner_key(key.account)}"
             if (counters.get(scope, f"day:{today:%Y-%m-%d}") >= self.sandbox["daily_calls"]
                     or counters.get(scope, f"month:{today:%Y-%m}") >= self.sandbox["monthly_calls"]):
                 return error_response("photoroom", "sandbox_quota_exhausted", operation)
@@ -123,7 +124,7 @@ class PhotoroomBackend:
         counters = self.services.counters
         if key.sandbox and operation in self.sandbox["operations"]:
             today = dt.datetime.now(dt.UTC)
-            scope = f"photoroom-sandbox:{key.account}"
+            scope = f"photoroom-sandbox:{owner_key(key.account)}"
             counters.add(scope, f"day:{today:%Y-%m-%d}", 1)
             counters.add(scope, f"month:{today:%Y-%m}", 1)
             return

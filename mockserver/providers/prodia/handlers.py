@@ -32,10 +32,11 @@ def create_job(call: Call) -> HttpResponse:
     inputs = _inputs(call)
     first = inputs[0] if inputs else None
     try:
-        outcome = backend.run(job, first, output.format)
+        outcome = backend.run(job, first, output.format, output.quality)
         if output.kind == "image" and not outcome.files:
-            outcome.files.append(backend.blank(first, job, output.format))
+            outcome.files.append(backend.blank(first, job, output.format, output.quality))
     except ImageProblem as problem:
+        call.explain(str(problem))
         return backend.image_refusal(problem, job, call.operation)
     price = call.params.get("price") is True
     job_id = backend.sync_id(job, inputs, output, price)
@@ -55,6 +56,7 @@ def create_async_job(call: Call) -> HttpResponse:
     try:
         outcome = backend.run(job, inputs[0] if inputs else None, job.kind.output_format)
     except ImageProblem as problem:
+        call.explain(str(problem))
         return backend.image_refusal(problem, job, call.operation)
     created = backend.create_async(call.api_key or "", job, outcome, call.params.get("price") is True)
     return _json(201, backend.async_json(created))

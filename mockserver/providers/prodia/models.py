@@ -19,6 +19,7 @@ import contracts
 from contracts import HttpResponse
 from contracts.check.providers import error_response
 
+from ...config import parse_clock
 from ...core import images
 from ...core.images import ImageProblem
 from ...core.services import Services
@@ -73,15 +74,16 @@ class ProdiaBackend:
         """The spec's permit, or the server's ``--prodia-async-segment`` for the segment types."""
         return kind.async_permitted or (kind.segments and bool(self.services.config.extra.get(ASYNC_FLAG)))
 
-    def run(self, job: JobRequest, image_data: bytes | None, fmt: str) -> Outcome:
+    def run(self, job: JobRequest, image_data: bytes | None, fmt: str, quality: int | None = None) -> Outcome:
         """Compute the outputs: one mask per region/match, or the stand-in scene. Raises ``ImageProblem``."""
         if not job.kind.segments:
-            scene = standin.scene(job.config["prompt"], job.config["resolution"])
-            files = [encode_image(scene.image, fmt)]
+            size = job.config.get("resolution") or f'{job.config.get("width", 1024)}x{job.config.get("height", 1024)}'
+            scene = standin.scene(job.config["prompt"], size)
+            files = [encode_image(scene.image, fmt, quality)]
         else:
             assert job.kind.limits is not None and image_data is not None
             pixels = images.to_array(images.decode(image_data, job.kind.limits))
-            files = [encode_image(mask_pixels(mask, self.facts.foreground, self.facts.background), fmt)
+            files = [encode_image(mask_pixels(mask, self.facts.foreground, self.facts.background), fmt, quality)
                      for mask in self._masks(job, pixels)]
         return Outcome(files, output_names(self.facts.output_name, len(files), fmt))
 
@@ -92,11 +94,11 @@ class ProdiaBackend:
         threshold = float(job.config["confidence_threshold"])
         return [d.mask for d in segmenter.text(pixels, job.config["prompt"]) if d.score >= threshold]
 
-    def blank(self, image_data: bytes | None, job: JobRequest, fmt: str) -> bytes:
+    def blank(self, image_data: bytes | None, job: JobRequest, fmt: str, quality: int | None = None) -> bytes:
         """An all-background mask of the input's size (the raw-image answer when nothing was found)."""
         assert job.kind.limits is not None and image_data is not None
         info = images.check(image_data, job.kind.limits)
-        return encode_image(np.full((info.height, info.width), self.facts.background, np.uint8), fmt)
+        return encode_image(np.full((info.height, info.width), self.facts.background, np.uint8), fmt, quality)
 
     # -- job JSON ------------------------------------------------------------------------------------------
     def sync_id(self, job: JobRequest, inputs: list[bytes], output: Output, price: bool) -> str:
@@ -104,7 +106,7 @@ class ProdiaBackend:
         h = hashlib.sha256(json.dumps(job.canonical(), sort_keys=True).encode())
         for data in inputs:
             h.update(hashlib.sha256(data).digest())
-        h.update(f"{output.kind}:{output.format}:{price}".encode())
+        h.update(f"{output.kind}:{output.format}:{output.quality}:{price}".encode())
         digest = bytearray(h.digest()[:16])
         digest[6] = (digest[6] & 0x0F) | 0x40
         digest[8] = (digest[8] & 0x3F) | 0x80
@@ -130,7 +132,8 @@ class ProdiaBackend:
         return out
 
     def sync_json(self, job: JobRequest, job_id: str, price: bool) -> dict[str, Any]:
-        created = self.facts.sync_created_at
+        frozen = parse_clock(self.services.config.clock)
+        created = from_epoch(frozen) if frozen is not None else dt.datetime.now(dt.UTC)
         finished = created + dt.timedelta(seconds=job.kind.elapsed)
         return self.job_json(job, job_id, created, {"current": "completed", "history": None}, finished, price)
 
@@ -166,7 +169,7 @@ class ProdiaBackend:
     def admit(self, api_key: str, operation: str) -> HttpResponse | None:
         """429 when the configured request rate or open-async-job limit is exceeded (off by default)."""
         owner = owner_key(api_key)
-        counted = self.services.rate_hit("prodia", owner, operation)
+        counted = self.services.rate_hit("prodia", api_key, operation)
         if counted is not None and not counted[1].allowed:
             rule, decision = counted
             return error_response("prodia", "rate_limited", operation, headers=rule.on_refusal(decision))

@@ -33,13 +33,14 @@ def job_json(job: dict[str, Any] | list[str]) -> bytes:
     return json.dumps(job, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def encode_image(pixels: np.ndarray, fmt: str) -> bytes:
-    """One image file; PNG is lossless, so a mask keeps exactly its two values."""
+def encode_image(pixels: np.ndarray, fmt: str, quality: int | None = None) -> bytes:
+    """One image file; PNG is lossless, so a mask keeps exactly its two values; JPEG/WebP at ``quality``
+    (95 unless the Accept header's ``quality`` parameter says otherwise)."""
     buf = io.BytesIO()
     image = Image.fromarray(pixels)
     if fmt == "jpeg" and image.mode not in ("L", "RGB"):
         image = image.convert("RGB")
-    image.save(buf, _PIL[fmt], **({} if fmt == "png" else {"quality": 95}))
+    image.save(buf, _PIL[fmt], **({} if fmt == "png" else {"quality": quality or 95}))
     return buf.getvalue()
 
 

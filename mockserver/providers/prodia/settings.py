@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +37,6 @@ class Facts:
     types: dict[str, JobType]
     aliases: dict[str, str]
     expiry_seconds: float
-    sync_created_at: dt.datetime
     foreground: int
     background: int
     mask_format: str
@@ -57,9 +55,8 @@ def load() -> Facts:
     raw = spec.raw
     masks = raw["x-segmock-mask"]
     types = {name: _job_type(spec, name, node, masks["format"]) for name, node in raw["x-segmock-job-types"].items()}
-    created = dt.datetime.fromisoformat(raw["x-segmock-sync-clock"]["created_at"].replace("Z", "+00:00"))
     return Facts(types, dict(raw["x-segmock-job-type-aliases"]), float(raw["x-segmock-job-expiry"]["seconds"]),
-                 created, int(masks["foreground"]), int(masks["background"]), masks["format"],
+                 int(masks["foreground"]), int(masks["background"]), masks["format"],
                  raw["x-segmock-output-filename"]["template"])
 
 

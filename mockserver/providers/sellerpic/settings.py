@@ -48,6 +48,12 @@ class Settings:
     def segment_types(self) -> Mapping[str, Mapping[str, Any]]:
         return self.spec.raw["components"]["schemas"]["SegmentType"]["x-segmock-mask-recipes"]
 
+    def segment_type(self, kind: str) -> Mapping[str, Any]:
+        """The mask recipe of a ``type``: a known category in any case, else a text prompt of the word itself
+        (the enum is undocumented, so no value is refused)."""
+        known = {name.upper(): recipe for name, recipe in self.segment_types().items()}
+        return known.get(kind.strip().upper()) or {"source": "prompt", "prompt": kind.strip().lower()}
+
     # -- accounts, credits, concurrency --------------------------------------------------------------------
     @property
     def account(self) -> Mapping[str, Any]:

@@ -52,15 +52,22 @@ def encoded(body: Any) -> bytes:
 
 
 def failure_reason(job: Job) -> str | None:
-    """The catalog message of a failed or canceled artwork (mock-only diagnostic; tengr has no such field)."""
+    """The catalog message of a failed or canceled artwork, with the mock's own detail where it has one
+    (mock-only diagnostic; tengr has no such field)."""
     error = job.error
+    detail = error.get("detail") if isinstance(error, dict) else None
     if isinstance(error, dict):
         error = error.get("message") or error.get("key")
     if not isinstance(error, str) or not error:
         return None
-    return settings.catalog_message(error) or error
+    message = settings.catalog_message(error) or error
+    return f"{message}: {detail}" if detail else message
 
 
-def failure(key: str) -> dict[str, str]:
-    """A stored failure: the catalog key and its message."""
-    return {"key": key, "message": settings.catalog_message(key) or key}
+def failure(key: str, detail: str | None = None) -> dict[str, str]:
+    """A stored failure: the catalog key, its message, and why (``detail``: the mock's words, e.g. the host
+    that could not be resolved)."""
+    out = {"key": key, "message": settings.catalog_message(key) or key}
+    if detail:
+        out["detail"] = detail
+    return out

@@ -89,3 +89,16 @@ def encode(mask: np.ndarray, output_format: str) -> tuple[str, bytes]:
     else:
         image.save(buf, format="PNG", optimize=False)
     return fmt.extension, buf.getvalue()
+
+
+def encode_cutout(pixels: np.ndarray, alpha: np.ndarray, output_format: str) -> tuple[str, bytes]:
+    """(file extension, bytes) of a remove-background result: the input's RGB with the subject alpha (RGBA)."""
+    fmt = settings.result_format(output_format)
+    rgb = np.asarray(pixels)[:, :, :3].astype(np.uint8)
+    image = Image.fromarray(np.dstack([rgb, np.asarray(alpha, dtype=np.uint8)]), mode="RGBA")
+    buf = io.BytesIO()
+    if fmt.extension == "webp":
+        image.save(buf, format="WEBP", lossless=fmt.lossless, quality=100, method=0 if fmt.lossless else 4)
+    else:
+        image.save(buf, format="PNG", optimize=False)
+    return fmt.extension, buf.getvalue()

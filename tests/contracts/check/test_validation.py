@@ -62,6 +62,8 @@ def edit_get(query: dict[str, str]) -> httpx.Request:
     {"removeBackground": "false"}, {"export.dpi": "72"}, {"export.dpi": "1200"},
     {"background.blur.radius": "0.05"}, {"outputSize": "1000x1000", "background.color": "FF0000EE"},
     {"outputSize": "croppedSubject", "maxWidth": "400"},
+    {"removeBackground": "false", "background.color": "red"}, {"background.color": "#FF0000"},
+    {"export.format": "avif"}, {"colorSpace": "original"}, {"outline.color": "red", "outline.width": "0.1"},
 ])
 def test_photoroom_valid_form_values(fields: dict[str, str]) -> None:
     """Form strings are typed by the schema: numbers, booleans, number-or-string fields all validate."""
@@ -78,8 +80,9 @@ def test_photoroom_valid_form_values(fields: dict[str, str]) -> None:
     ({"background.blur.radius": "0"}, ("background.blur.radius", "exclusiveMinimum")),
     ({"export.format": "gif"}, ("export.format", "enum")),
     ({"outputSize": "big"}, ("outputSize", "pattern")),
-    ({"background.imageUrl": "https://x.test/b.png", "background.prompt": "beach"}, ("background.prompt", "exclusive")),
-    ({"removeBackground": "false", "background.color": "red"}, ("background.color", "forbidden")),
+    ({"removeBackground": "false", "background.prompt": "beach"}, ("background.prompt", "forbidden")),
+    ({"colorSpace": "original", "export.format": "jpeg"}, ("colorSpace", "colour-space")),
+    ({"beautify.mode": "ai.auto", "beautify.onSubjectMismatch": "error"}, ("beautify.onSubjectMismatch", "forbidden")),
     ({"removeBackground": "false", "ignorePaddingAndSnapOnCroppedSides": "true"},
      ("ignorePaddingAndSnapOnCroppedSides", "forbidden")),
     ({"removeBackground": "false", "referenceBox": "originalImage"}, ("referenceBox", "forbidden")),
@@ -98,8 +101,11 @@ def test_photoroom_post_needs_exactly_one_image_source() -> None:
     no_image = {"method": "POST", "url": f"{PHOTOROOM}/v2/edit", "headers": {**KEY, "Content-Type": content_type},
                 "body": body}
     assert errors("photoroom", no_image) == [("imageFile", "one-of-required")]
+    # URLs are GET fields: in a POST form imageUrl is an unsupported attribute (a warning), never a second source.
     both = edit_post({"imageUrl": "https://x.test/a.png"})
-    assert errors("photoroom", both) == [("imageUrl", "exclusive")]
+    assert errors("photoroom", both) == []
+    assert [(v.parameter, v.rule, v.severity) for v in contracts.validate_request("photoroom", both)] == \
+        [("imageUrl", "unsupported", "warning")]
 
 
 def test_photoroom_get_accepts_urls_only() -> None:
@@ -153,9 +159,6 @@ def artwork(**body: Any) -> httpx.Request:
 @pytest.mark.parametrize("body,expected", [
     ({"textPrompt": None}, ("textPrompt", "required")),
     ({"textPrompt": "   "}, ("textPrompt", "empty")),
-    ({"method": "points", "textPrompt": None, "pointsPositive": {"points": [[0.5, 0.5]], "labels": [1]},
-      "textConfidence": 0.5}, ("textConfidence", "forbidden")),
-    ({"pointsMultimask": False}, ("pointsMultimask", "forbidden")),
     ({"method": "points", "textPrompt": None}, ("pointsPositive", "required")),
     ({"method": "points", "textPrompt": None, "pointsPositive": {"points": [[0.5, 0.5], [0.2, 0.2]], "labels": [1]}},
      ("pointsPositive.labels", "labels-length")),
@@ -169,6 +172,18 @@ def artwork(**body: Any) -> httpx.Request:
     ({"webhook": "https://10.1.2.3/x"}, ("webhook", "webhook-host")),
     ({"webhook": "https://localhost:8443/x"}, ("webhook", "webhook-host")),
     ({"webhook": "https://metadata.google.internal/x"}, ("webhook", "webhook-host")),
+    # the same addresses as an attacker spells them (contracts.check.addresses reads them as the resolver does)
+    ({"webhook": "https://2130706433/x"}, ("webhook", "webhook-host")),
+    ({"webhook": "https://0x7f000001/x"}, ("webhook", "webhook-host")),
+    ({"webhook": "https://127.1/x"}, ("webhook", "webhook-host")),
+    ({"webhook": "https://0177.0.0.1/x"}, ("webhook", "webhook-host")),
+    ({"webhook": "https://2852039166/latest"}, ("webhook", "webhook-host")),
+    ({"webhook": "https://167772161/x"}, ("webhook", "webhook-host")),
+    ({"webhook": "https://[::ffff:169.254.169.254]/x"}, ("webhook", "webhook-host")),
+    ({"webhook": "https://[::ffff:a9fe:a9fe]/x"}, ("webhook", "webhook-host")),
+    ({"webhook": "https://[64:ff9b::a9fe:a9fe]/x"}, ("webhook", "webhook-host")),
+    ({"webhook": "https://[2002:a9fe:a9fe::]/x"}, ("webhook", "webhook-host")),
+    ({"webhook": "https://hooks.localhost/x"}, ("webhook", "webhook-host")),
     ({"maskExpand": 16385}, ("maskExpand", "maximum")),
     ({"textMaxDetections": -2}, ("textMaxDetections", "minimum")),
     ({"outputFormat": "jpeg"}, ("outputFormat", "enum")),
@@ -180,7 +195,8 @@ def test_tengr_each_rule_yields_its_violation(body: dict[str, Any], expected: tu
 
 @pytest.mark.parametrize("body", [
     {}, {"maskExpand": -16384}, {"maskExpand": 16384}, {"textMaxDetections": -1}, {"textMaxDetections": 100},
-    {"webhook": "https://hooks.example.com/segmock"},
+    {"webhook": "https://hooks.example.com/segmock"}, {"webhook": "https://[2606:4700::1111]/hook"},
+    {"webhook": "https://user:pw@hooks.example.com:8443/segmock?x=1"},
     {"method": "points", "textPrompt": None, "pointsPositive": {"points": [[0, 1], [0.5, 0.5]], "labels": [1, 1]}},
 ])
 def test_tengr_valid_bodies(body: dict[str, Any]) -> None:

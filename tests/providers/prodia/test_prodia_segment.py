@@ -133,15 +133,6 @@ def test_part_order_does_not_matter(mock_http, order: str) -> None:
     assert response.status_code == 200 and len(read_multipart(response).outputs) == 1
 
 
-def test_same_request_gives_the_same_bytes(mock_http) -> None:
-    image = SCENES["gradient-three"].encode("webp", quality=95)
-    job = {"type": "inference.segment.v1"}
-    first, second = segment(mock_http, job, image), segment(mock_http, job, image)
-    assert first.status_code == 200 and first.content == second.content
-    other = segment(mock_http, {"type": "inference.sam2.segment.v1"}, image)
-    assert read_multipart(other).job["id"] != read_multipart(first).job["id"]
-
-
 @IN_PROCESS_ONLY
 @pytest.mark.parametrize("accept,fmt", [("multipart/form-data; image/png", "PNG"),
                                         ("multipart/form-data; image/jpeg", "JPEG"),

@@ -268,9 +268,9 @@ class _ImageHandler(BaseHTTPRequestHandler):
 
 def tengr_served() -> bool:
     sys.path.insert(0, str(ROOT))
-    from mockserver.providers import implemented
+    from mockserver.providers import available
 
-    return "tengr" in implemented()
+    return "tengr" in available()
 
 
 def up_segmock(args: argparse.Namespace, image: bytes) -> tuple[Running, httpx.Client, dict[str, Any] | None]:

@@ -119,7 +119,7 @@ def _pipeline(provider: ProviderDef, operation: str, svc: Services, request: Any
         api_key = provider.credential(request)
         admission: Any = None
         errors = errors_only(violations)
-        if operation not in provider.public:
+        if not provider.public(operation):
             auth = [v for v in errors if v.rule == "auth"]
             if auth or not api_key:
                 return respond(render_error(name, auth or [_auth(name, operation)], operation))

@@ -23,7 +23,7 @@ def prompt_mask(segmenter: Any, pixels: np.ndarray, prompt: str) -> np.ndarray:
 
 
 def type_mask(segmenter: Any, pixels: np.ndarray, recipe: Mapping[str, Any], expand: int) -> np.ndarray:
-    """A category mask as the spec's ``x-segmock-masks`` recipe describes it, dilated by ``expand`` pixels."""
+    """A category mask as the spec's ``x-segmock-mask-recipes`` entry describes it, dilated by ``expand`` pixels."""
     from ...segmenter import expand_mask
 
     if recipe["source"] == "salient":

@@ -197,8 +197,7 @@ class Analysis:
             raw = saliency.select(raw)
         fg = fill_holes(remove_specks(raw, max(4, round(_SPECK_FRACTION * n_px))))
         self.fg = fg
-        changed = raw != fg
-        self.salient_field = np.where(changed, blur(fg.astype(np.float32), 1.0), prob) if changed.any() else prob
+        self._raw, self._prob = raw, prob
         if not fg.any():
             self.contrast = 0.0
         elif self.busy or dist is None:
@@ -207,6 +206,13 @@ class Analysis:
         else:
             self.contrast = float(np.median(dist[fg]) / self.threshold)
         self._img, self._bg_coef, self._dist = img, coef, dist
+
+    @cached_property
+    def salient_field(self) -> np.ndarray:
+        """The foreground probability, softened where clean-up changed the foreground (read when rendering)."""
+        raw, prob = self._raw, self._prob
+        changed = raw != self.fg
+        return np.where(changed, blur(self.fg.astype(np.float32), 1.0), prob) if changed.any() else prob
 
     # Colour and region analysis is only needed by prompts, clicks and automatic mode, not by the plain
     # cutout, so it is computed on first use.
@@ -280,8 +286,8 @@ class Analysis:
             cols = np.flatnonzero(within.any(axis=0))
             window = (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1))
             inside = within[window]
-            labels, n = self._split(fg[window] & inside, free[window] & inside, lab[(slice(None), *window)],
-                                    min_size)
+            labels, n = self._split(fg[window] & inside, free[window] & inside,
+                                    np.ascontiguousarray(lab[(slice(None), *window)]), min_size)
             out = np.zeros(fg.shape, dtype=labels.dtype)
             out[window] = labels
             return out, n

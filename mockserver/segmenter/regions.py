@@ -40,6 +40,10 @@ _REGION_FRACTION = 0.0008
 _MERGE_DELTA_E = 12.0
 # Past the reach of a selection's soft field (one dilation step and a 0.7-sigma blur of radius 3), doubled.
 _FIELD_MARGIN = 8
+# A background area holding the frame's centre is the subject filling the frame when it covers at least this
+# share of the grid and (almost) misses one side of the frame: at most this share of that side.
+_FILLER_SHARE = 0.25
+_FILLER_SIDE = 0.05
 
 
 @dataclass(frozen=True)
@@ -195,6 +199,7 @@ class Analysis:
         raw = prob >= 0.5
         if self.busy:
             raw = saliency.select(raw)
+        raw = _with_frame_filler(raw)
         fg = fill_holes(remove_specks(raw, max(4, round(_SPECK_FRACTION * n_px))))
         self.fg = fg
         self._raw, self._prob = raw, prob
@@ -462,6 +467,25 @@ class Analysis:
     def render(self, field: np.ndarray, soft: bool = False) -> np.ndarray:
         """Full-resolution mask (bool) or alpha (uint8, when `soft`) of a working-grid field."""
         return upsample(field, self.full_size, soft)
+
+
+def _with_frame_filler(raw: np.ndarray) -> np.ndarray:
+    """The foreground plus the subject that fills the frame, if the background model took it for background.
+
+    A product shot close up (a notebook, a box) covers the centre and three sides of the frame, so the
+    border's colour is the subject's own. The real backdrop reaches every side; an area read as background
+    that holds the frame's centre, is large and (almost) misses one side is the subject instead.
+    """
+    h, w = raw.shape
+    background, _ = label(~raw, 4)
+    centre = background[h // 2, w // 2]
+    if centre == 0:
+        return raw
+    area = background == centre
+    sides = (area[0].mean(), area[-1].mean(), area[:, 0].mean(), area[:, -1].mean())
+    if min(sides) > _FILLER_SIDE or area.mean() < _FILLER_SHARE:
+        return raw
+    return raw | area
 
 
 def _erode8(mask: np.ndarray) -> np.ndarray:

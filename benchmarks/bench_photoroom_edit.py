@@ -16,9 +16,9 @@ from pathlib import Path
 
 from PIL import Image
 
+from contracts.generate import scenes
+from contracts.generate.scenes import ObjectSpec
 from mockserver import MockConfig, create_app
-from mockserver.segmenter import scenes
-from mockserver.segmenter.scenes import ObjectSpec
 
 SIZES = {"1 MP": (1155, 866), "16 MP": (4619, 3464)}
 

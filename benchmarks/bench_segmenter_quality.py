@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mockserver.segmenter import ReferenceSegmenter, combine, scenes
+from contracts.generate import scenes
+from mockserver.segmenter import ReferenceSegmenter, combine
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -32,7 +33,7 @@ def main() -> None:
             ordered = sorted(scene.objects, key=lambda o: o.centroid[0])
             left = [d for d in seg.text(scene.image, "left") if d.score >= 0.5]
             scores["position prompt"].append(iou(combine(left[:1], shape), ordered[0].mask))
-            keep, drop = scene.objects[0], scene.objects[1]
+            _keep, drop = scene.objects[0], scene.objects[1]
             rest = [d for d in seg.text(scene.image, "everything", negative=drop.colour_name) if d.score >= 0.5]
             scores["negative prompt"].append(iou(combine(rest, shape), scene.foreground_mask & ~drop.mask))
     print(f"{'capability':18} {'mean IoU':>9} {'min':>6} {'cases':>6}")

@@ -27,8 +27,9 @@ from pathlib import Path
 import numpy as np
 from bench_segmenter_photos import BASELINE_REV, baseline_segmenter
 
-from mockserver.segmenter import ReferenceSegmenter, scenes
-from mockserver.segmenter.scenes import ObjectSpec
+from contracts.generate import scenes
+from contracts.generate.scenes import ObjectSpec
+from mockserver.segmenter import ReferenceSegmenter
 
 SIZES = {0.25: (577, 433), 1: (1155, 866), 4: (2309, 1732), 16: (4619, 3464)}
 TIME_TARGETS_MS = {1: 30.0, 16: 300.0}

@@ -28,7 +28,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 
 from contracts import HttpRequest
-from contracts.strategies import invalid_requests, valid_requests
+from contracts.generate.strategies import invalid_requests, valid_requests
 from mockserver.providers import implemented
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,11 +8,11 @@
 []
 """
 
-from .exchange import FilePart, HttpRequest, HttpResponse, as_request, as_response
-from .providers import error_response, render_error
-from .specs import Operation, Spec, providers, spec
-from .validation import validate_request, validate_response
-from .violations import Violation, errors_only
+from contracts.check.providers import error_response, render_error
+from contracts.check.validation import validate_request, validate_response
+from contracts.check.violations import Violation, errors_only
+from contracts.openapi.documents import Operation, Spec, providers, spec
+from contracts.wire.exchange import FilePart, HttpRequest, HttpResponse, as_request, as_response
 
 __all__ = [
     "FilePart",

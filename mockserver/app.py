@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 
 from flask import Flask, Response, request
+from werkzeug.exceptions import MethodNotAllowed
 
 from . import providers as provider_registry
 from .config import MockConfig
+from .core import unrouted
 from .core.dispatch import blueprint
 from .core.images import set_pixel_ceiling
+from .core.provider import respond
 from .core.services import Services
 from .operator import install as install_operator
 
@@ -31,13 +34,20 @@ def create_app(config: MockConfig | None = None) -> Flask:
 
     @app.errorhandler(404)
     def not_found(_: Exception) -> Response:
+        owned = unrouted.answer(names, request.method, request.host, request.path)
+        if owned is not None:
+            return respond(owned)
         body = {"error": "not_found", "message": f"segmock serves no route {request.method} {request.path}",
                 "providers": list(names)}
         return Response(json.dumps(body), status=404, mimetype="application/json")
 
     @app.errorhandler(405)
-    def not_allowed(_: Exception) -> Response:
+    def not_allowed(error: MethodNotAllowed) -> Response:
+        owned = unrouted.answer(names, request.method, request.host, request.path)
+        if owned is not None:
+            return respond(owned)
         body = {"error": "method_not_allowed", "message": f"{request.method} is not allowed on {request.path}"}
-        return Response(json.dumps(body), status=405, mimetype="application/json")
+        allow = ", ".join(sorted(error.valid_methods or []))
+        return Response(json.dumps(body), status=405, mimetype="application/json", headers={"Allow": allow})
 
     return app

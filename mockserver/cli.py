@@ -5,16 +5,35 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Sequence
+from collections.abc import Sequence
+from typing import NoReturn
 
 from .commands import COMMANDS
+
+
+class Parser(argparse.ArgumentParser):
+    """Misuse ends in one line naming the problem (exit 2), not a usage block the line drowns in."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("segmock")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser; given ``argv`` naming a command, only that command's module is imported (each one pulls in
     its own dependencies, and ``segmock serve`` should not wait for the recorder's)."""
-    parser = argparse.ArgumentParser(prog="segmock", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser = Parser(prog="segmock", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"segmock {version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
     words = list(sys.argv[1:] if argv is None else argv)
     chosen = words[0] if words and words[0] in COMMANDS else None
     for name in (chosen,) if chosen else COMMANDS:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 AFTER_RESPONSE = "segmock.after_response"
 """A list: callables the app appends run once its answer has left, before the thread serves anything else."""

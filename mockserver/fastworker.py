@@ -30,10 +30,10 @@ import selectors
 import socket
 import struct
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from queue import Empty, SimpleQueue
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from gunicorn import SERVER, SERVER_SOFTWARE, http, util

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from werkzeug.test import EnvironBuilder
@@ -16,7 +17,8 @@ class InProcessTransport:
         self.app = app
         self.calls: list[tuple[str, str, int]] = []
 
-    def send(self, method: str, url: str, headers: Iterable[tuple[str, str]], body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+    def send(self, method: str, url: str, headers: Iterable[tuple[str, str]],
+             body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
         parts = urlsplit(url)
         base = f"{parts.scheme}://{parts.netloc}"
         header_list = [(k, v) for k, v in headers if k.lower() not in ("host", "content-length")]

@@ -1,47 +1,52 @@
 """pytest fixtures (registered through the ``pytest11`` entry point, so no conftest is needed).
 
-- ``segmock_server``: a live mock on a free loopback port (session-scoped; ``.reset()`` between tests), with
-  ``.requests(...)`` (the journal as objects), ``.fault(...)`` (fault injection) and ``.inspector_url``.
+- ``segmock_server``: a live mock on a free loopback port (built once per configuration, reset per test),
+  with ``.url_for(provider)`` and ``.inspector_url``.
 - ``segmock_respx``: a respx router sending httpx calls addressed to the real provider hosts into the app
   in-process (no socket), so unchanged client code runs against the mock.
 - ``segmock_requests``: the same for ``requests``-based clients.
-- ``segmock_app``: the Flask app behind the in-process fixtures (session-scoped, reset per test).
-- ``segmock_config``: override it to change how the fixtures' mock behaves.
+- All three are the same operator API (``mockserver.operator.api.MockOperator``): ``requests(...)`` (the
+  journal), ``fault(...)``, ``answer(...)`` (canned answers), ``force(...)``, ``advance_clock(...)``, ``reset()``.
+- ``segmock_app``: the Flask app behind the in-process fixtures (built once per configuration, reset per test).
+- ``segmock_config``: override it at any scope to change how the mock behaves for the tests under it.
 """
 
 from __future__ import annotations
 
-import functools
+import dataclasses
+import json
 import threading
-from typing import Any, Iterator
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import pytest
 
 from .config import MockConfig
 from .inprocess import InProcessTransport
+from .operator.api import MockOperator
 
 
-class LiveServer:
+class LiveServer(MockOperator):
     """A mock served over real HTTP on loopback by werkzeug's threaded server in a background thread."""
 
     def __init__(self, app: Any) -> None:
         from werkzeug.serving import make_server
 
-        self.app = app
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self._server.daemon_threads = True
+        self._server.daemon_threads = True  # type: ignore[attr-defined]  # make_server(threaded=True) is threading
         self.port = self._server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
+        super().__init__(app, self.url)
         self._thread = threading.Thread(target=self._server.serve_forever, name="segmock-live", daemon=True)
 
-    def start(self) -> "LiveServer":
+    def start(self) -> LiveServer:
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        if "operator" in self.__dict__:
-            self.operator.close()
+        self.close()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -53,94 +58,122 @@ class LiveServer:
         return self.url
 
     @property
-    def services(self) -> Any:
-        return self.app.extensions["segmock"]
-
-    def reset(self) -> None:
-        """Forget quotas, jobs, recorded traffic and fault rules (call between tests that share the server)."""
-        self.services.reset()
-
-    @functools.cached_property
-    def operator(self) -> Any:
-        """The server's ``/__segmock/`` API (``mockserver.operator.client.OperatorClient``)."""
-        from .operator.client import OperatorClient
-
-        return OperatorClient(self.url)
-
-    @property
     def inspector_url(self) -> str:
         return f"{self.url}/__segmock/"
 
-    def requests(self, provider: str | None = None, operation: str | None = None, status: int | None = None,
-                 limit: int | None = None) -> list[Any]:
-        """What clients sent, oldest first, as ``JournalEntry`` objects (method, path, provider, operation,
-        params, image size, status …)."""
-        return self.operator.requests(provider=provider, operation=operation, status=status, limit=limit)
 
-    def fault(self, provider: str | None = None, operation: str | None = None, **rule: Any) -> int:
-        """Make matching requests fail: ``status=429`` (provider's own body, ``Retry-After``), ``error=KEY``,
-        ``delay=S``, ``kind="reset"|"empty"|"truncated"``; ``times=N`` or ``probability=P, seed=S``."""
-        return int(self.operator.fault(provider, operation, **rule))
+class RespxMock(MockOperator):
+    """What ``segmock_respx`` gives a test: the operator API, and the started respx router (``.router``;
+    its own methods such as ``.route(...)`` are reachable on this object too)."""
 
-    def faults(self) -> list[dict[str, Any]]:
-        return list(self.operator.faults())
+    def __init__(self, app: Any, router: Any) -> None:
+        super().__init__(app)
+        self.router = router
 
-    def clear_faults(self) -> None:
-        self.operator.clear_faults()
+    def __getattr__(self, name: str) -> Any:
+        if name == "router":
+            raise AttributeError(name)
+        return getattr(self.router, name)
 
-    def clear_requests(self) -> None:
-        self.operator.clear_requests()
 
-    def force(self, outcome: str = "failed", error: Any = None, **options: Any) -> int:
-        """Make the next async job(s) end ``failed`` (with ``error``) or ``canceled``, with no contrived input.
+class RequestsMock(MockOperator):
+    """What ``segmock_requests`` gives a test: the operator API, and the in-process transport (``.transport``)."""
 
-        ``options`` are those of ``JobStore.force``: ``provider``, ``match`` (e.g. ``{"textPrompt": "boom"}``)
-        and ``times``. The rule is forgotten at the next ``reset()``.
-        """
-        return int(self.services.jobs.force(outcome, error, **options))
+    def __init__(self, app: Any, transport: InProcessTransport) -> None:
+        super().__init__(app)
+        self.transport = transport
 
-    def advance_clock(self, seconds: float) -> float:
-        """Move the async jobs' clock forward (e.g. past a provider's retention) for every worker."""
-        return float(self.services.jobs.clock.advance(seconds))
+    @property
+    def calls(self) -> list[tuple[str, str, int]]:
+        return self.transport.calls
+
+
+def config_key(config: MockConfig) -> str:
+    """A stable key for a configuration's value: equal configs share one app, different ones never do."""
+    return json.dumps(dataclasses.asdict(config), sort_keys=True, default=repr)
+
+
+class MockCache:
+    """The session's apps and live servers, one per distinct ``segmock_config`` value.
+
+    A ``segmock_config`` override (any scope, any conftest or module) therefore reaches exactly the tests that
+    see it, and tests sharing a configuration share one app, reset before each of them.
+    """
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self._tmp = tmp_path_factory
+        self._apps: dict[str, Any] = {}
+        self._live: dict[str, LiveServer] = {}
+
+    def _state_dir(self, config: MockConfig) -> Path:
+        return config.state_dir if config.state_dir is not None else self._tmp.mktemp("segmock-state")
+
+    def app(self, config: MockConfig) -> Any:
+        key = config_key(config)
+        if key not in self._apps:
+            from .app import create_app
+
+            config.validate()  # a bad progression fails the test here, in one sentence, not as 500s later
+
+            self._apps[key] = create_app(config.replace(state_dir=self._state_dir(config)))
+        return self._apps[key]
+
+    def live(self, config: MockConfig) -> LiveServer:
+        key = config_key(config)
+        if key not in self._live:
+            from .app import create_app
+
+            config.validate()
+
+            state_dir = self._state_dir(config) / "live"
+            self._live[key] = LiveServer(create_app(config.replace(state_dir=state_dir))).start()
+        return self._live[key]
+
+    def close(self) -> None:
+        for server in self._live.values():
+            server.stop()
 
 
 @pytest.fixture(scope="session")
-def segmock_config(tmp_path_factory: pytest.TempPathFactory) -> MockConfig:
+def segmock_config() -> MockConfig:
     """The fixtures' configuration: private webhook receivers allowed (tests run them on loopback), webhook
     retries a few milliseconds apart instead of the documented seconds, and no inspector thumbnails (the
-    journal still records every request; thumbnails cost a decode per image response)."""
-    return MockConfig(state_dir=tmp_path_factory.mktemp("segmock-state"), allow_private_webhooks=True,
-                      webhook_delivery={"base_delay": 0.02, "timeout": 5.0}, journal_thumbnails=False)
+    journal still records every request; thumbnails cost a decode per image response).
+
+    Override it at any scope, in a ``conftest.py`` or a test module; it applies to the tests under it only.
+    Request ``segmock_config`` in the override to start from these defaults: ``segmock_config.replace(...)``.
+
+    tengr's webhook signature is segmock's invention, not tengr's (tengr documents only that the organisation
+    secret signs payloads): ``X-Tengr-Signature: sha256=<hex HMAC-SHA256 of the body>`` keyed with
+    ``webhook_secret``. Set ``webhook_signature_header`` / ``webhook_signature_format`` (``{hexdigest}`` marks
+    the HMAC) to test a receiver against the scheme it really gets. Prodia's job times follow ``clock``
+    (``"frozen:2025-01-01T00:00:00Z"`` for byte-identical answers).
+    """
+    return MockConfig(allow_private_webhooks=True, webhook_delivery={"base_delay": 0.02, "timeout": 5.0},
+                      journal_thumbnails=False)
 
 
 @pytest.fixture(scope="session")
-def _segmock_session_app(segmock_config: MockConfig) -> Any:
-    from .app import create_app
-
-    return create_app(segmock_config)
-
-
-@pytest.fixture
-def segmock_app(_segmock_session_app: Any) -> Any:
-    _segmock_session_app.extensions["segmock"].reset()
-    return _segmock_session_app
-
-
-@pytest.fixture(scope="session")
-def _segmock_live(segmock_config: MockConfig) -> Iterator[LiveServer]:
-    from .app import create_app
-
-    server = LiveServer(create_app(segmock_config.replace(state_dir=segmock_config.resolved_state_dir() / "live")))
-    server.start()
-    yield server
-    server.stop()
+def _segmock_mocks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockCache]:
+    cache = MockCache(tmp_path_factory)
+    yield cache
+    cache.close()
 
 
 @pytest.fixture
-def segmock_server(_segmock_live: LiveServer) -> LiveServer:
-    """The live mock, reset for this test."""
-    _segmock_live.reset()
-    return _segmock_live
+def segmock_app(_segmock_mocks: MockCache, segmock_config: MockConfig) -> Any:
+    """The Flask app of this test's configuration, reset for this test."""
+    app = _segmock_mocks.app(segmock_config)
+    app.extensions["segmock"].reset()
+    return app
+
+
+@pytest.fixture
+def segmock_server(_segmock_mocks: MockCache, segmock_config: MockConfig) -> LiveServer:
+    """The live mock of this test's configuration, reset for this test."""
+    server = _segmock_mocks.live(segmock_config)
+    server.reset()
+    return server
 
 
 def provider_hosts(app: Any) -> list[str]:
@@ -153,8 +186,9 @@ def provider_hosts(app: Any) -> list[str]:
 
 
 @pytest.fixture
-def segmock_respx(segmock_app: Any) -> Iterator[Any]:
-    """A started respx router: httpx requests to the providers' real hosts are answered by the mock.
+def segmock_respx(segmock_app: Any) -> Iterator[RespxMock]:
+    """httpx requests to the providers' real hosts are answered by the mock in-process (a started respx
+    router); the fixture is the operator API (``fault``, ``answer``, ``requests`` …) and the router.
 
     Other hosts pass through untouched (so a test can still talk to its own local servers).
     """
@@ -166,7 +200,9 @@ def segmock_respx(segmock_app: Any) -> Iterator[Any]:
         for host in provider_hosts(segmock_app):
             router.route(host=host).mock(side_effect=lambda request: _respx_forward(transport, request, httpx))
         router.route().pass_through()
-        yield router
+        mock = RespxMock(segmock_app, router)
+        yield mock
+        mock.close()
 
 
 def _respx_forward(transport: InProcessTransport, request: Any, httpx: Any) -> Any:
@@ -176,8 +212,9 @@ def _respx_forward(transport: InProcessTransport, request: Any, httpx: Any) -> A
 
 
 @pytest.fixture
-def segmock_requests(segmock_app: Any, monkeypatch: pytest.MonkeyPatch) -> InProcessTransport:
-    """``requests`` calls to the providers' real hosts are answered by the mock in-process."""
+def segmock_requests(segmock_app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[RequestsMock]:
+    """``requests`` calls to the providers' real hosts are answered by the mock in-process; the fixture is the
+    operator API (``fault``, ``answer``, ``requests`` …)."""
     import requests
     from requests.adapters import HTTPAdapter
 
@@ -194,7 +231,7 @@ def segmock_requests(segmock_app: Any, monkeypatch: pytest.MonkeyPatch) -> InPro
         if isinstance(body, str):
             body = body.encode()
         status, headers, content = transport.send(request.method or "GET", request.url or "",
-                                                  list(request.headers.items()), body)
+                                                  [(k, str(v)) for k, v in request.headers.items()], cast(bytes, body))
         resp = requests.Response()
         resp.status_code = status
         resp.headers = requests.structures.CaseInsensitiveDict(headers)
@@ -206,4 +243,6 @@ def segmock_requests(segmock_app: Any, monkeypatch: pytest.MonkeyPatch) -> InPro
         return resp
 
     monkeypatch.setattr(HTTPAdapter, "send", send)
-    return transport
+    mock = RequestsMock(segmock_app, transport)
+    yield mock
+    mock.close()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
@@ -54,7 +55,7 @@ class MockServer(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Any:
         # Build the openapi-core objects before forking so every worker starts warm.
-        from contracts.validation import openapi
+        from contracts.check.validation import openapi
 
         app = create_app(self.mock_config)
         for name in app.extensions["segmock.providers"]:

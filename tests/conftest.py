@@ -8,8 +8,9 @@ either way is checked with ``contracts.validate_response``; a test fails if the 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from contracts import cassettes, vcr
+from contracts.cassettes import cassette as cassettes
+from contracts.cassettes import vcr
 
 
 def run(args: argparse.Namespace) -> int:

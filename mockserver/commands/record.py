@@ -9,12 +9,14 @@ import tempfile
 from pathlib import Path
 
 import contracts
-from contracts import assumptions, reports
-from contracts.heap import keep_freed_memory
-from contracts.proxy import Budget, RecordingProxy
-from contracts.recording import RecorderProcess, RecordingSession
-from contracts.redaction import Redactor
-from contracts.serving import serve
+from contracts.cassettes import assumptions, reports
+from contracts.cassettes.redaction import Redactor
+from mockserver.recorder.malloc import keep_freed_memory
+from mockserver.recorder.proxy import Budget, RecordingProxy
+from mockserver.recorder.recording import RecorderProcess, RecordingSession
+from mockserver.recorder.serving import serve
+
+from .args import plain, port
 
 
 def _print_summary(report_path: Path) -> None:
@@ -64,12 +66,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "record", help="record real provider traffic through a checking proxy",
         description="Forward requests unchanged to the real provider, record them to a cassette (secrets "
                     "redacted) and check both directions against the provider's contract.",
-        epilog="Assumption verdicts" + (assumptions.__doc__ or "").split("The rule", 1)[-1],
+        epilog="Assumption verdicts" + plain((assumptions.__doc__ or "").split("The rule", 1)[-1]),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--provider", required=True, choices=contracts.providers())
     parser.add_argument("--upstream", help="send everything here instead of the provider's real hosts")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8790, help="0 picks a free port (default 8790)")
+    parser.add_argument("--port", type=port, default=8790, help="0 picks a free port (default 8790)")
     parser.add_argument("--cassette", required=True, help="cassette to write (YAML; assets beside it)")
     parser.add_argument("--append", action="store_true", help="add to an existing cassette instead of replacing it")
     parser.add_argument("--max-requests", type=int, default=None, metavar="N",

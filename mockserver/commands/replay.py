@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from contracts import cassettes
-from contracts.replay import CRITERIA, ReplayApp
-from contracts.serving import serve
+from contracts.cassettes import cassette as cassettes
+from mockserver.recorder.replay import CRITERIA, ReplayApp
+from mockserver.recorder.serving import serve
+
+from .args import port
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                         "matching nothing gets a 404 naming the closest recordings.")
     parser.add_argument("--cassette", required=True, help="segmock or VCR.py cassette")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8791, help="0 picks a free port (default 8791)")
+    parser.add_argument("--port", type=port, default=8791, help="0 picks a free port (default 8791)")
     parser.add_argument("--match", default=",".join(CRITERIA),
                         help=f"what must agree, comma-separated from {','.join(CRITERIA)} (default: all)")
     parser.set_defaults(func=run)

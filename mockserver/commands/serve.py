@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import stat
 import sys
+import tempfile
 from pathlib import Path
 
 import contracts
@@ -11,6 +15,7 @@ import contracts
 from ..config import MockConfig
 from ..providers import implemented
 from ..providers.prodia.models import ASYNC_FLAG as PRODIA_ASYNC_SEGMENT
+from .args import at_least_one, bind_problem, port
 
 
 def run(args: argparse.Namespace) -> int:
@@ -19,17 +24,11 @@ def run(args: argparse.Namespace) -> int:
     providers = tuple(args.provider or implemented())
     unknown = [p for p in providers if p not in implemented()]
     if unknown:
-        print(f"segmock: unknown provider(s): {', '.join(unknown)}; available: {', '.join(implemented())}",
-              file=sys.stderr)
-        return 2
-    if args.journal_size < 1:
-        print("segmock: --journal-size must be at least 1", file=sys.stderr)
-        return 2
+        return _refuse(f"unknown provider(s): {', '.join(unknown)}; available: {', '.join(implemented())}")
     try:
         rate_limits = rate_limit_overrides(args.rate_limit or ())
     except ValueError as exc:
-        print(f"segmock: {exc}", file=sys.stderr)
-        return 2
+        return _refuse(str(exc))
     config = MockConfig(
         providers=providers,
         api_keys=tuple(args.api_key or ()),
@@ -43,25 +42,56 @@ def run(args: argparse.Namespace) -> int:
         journal_thumbnails=not args.no_thumbnails,
         log_format=request_log_format(args.log_format),
         extra={PRODIA_ASYNC_SEGMENT: True} if args.prodia_async_segment else {},
+        work_memory_bytes=int(args.work_memory_mb * 2**20),
+        workers=max(1, args.workers),
+        webhook_signature_header=args.webhook_signature_header,
+        webhook_signature_format=args.webhook_signature_format,
+        clock=args.clock,
     )
+    try:
+        config.validate(load_segmenter=True)
+    except ValueError as exc:
+        return _refuse(f"--{str(exc).replace('_', '-', 1)}")
+    problem = bind_problem(args.host, args.port)
+    if problem:
+        return _refuse(problem, status=1)
+    owner, temporary = os.getpid(), config.state_dir is None
+    state_dir = config.state_dir = config.state_dir or Path(tempfile.mkdtemp(prefix="segmock-state-"))
     config.resolved_state_dir()
 
     def ready(base: str) -> None:
         print(f"segmock serving on {base} (workers: {args.workers}, state: {config.state_dir})", flush=True)
         for name in providers:
-            for url in contracts.spec(name).base_urls:
-                print(f"  {name:10} {url} -> {base}", flush=True)
+            for host in contracts.spec(name).hosts:
+                print(f"  {name:10} https://{host} -> {base}", flush=True)
         print(f"  inspector  {base}/__segmock/  (journal: {base}/__segmock/requests)", flush=True)
 
-    MockServer(config, args.host, args.port, args.workers, on_ready=ready, access_log=args.access_log).run()
+    try:
+        MockServer(config, args.host, args.port, args.workers, on_ready=ready, access_log=args.access_log).run()
+    finally:
+        if temporary and os.getpid() == owner:  # forked workers leave through here too: only the parent cleans
+            shutil.rmtree(state_dir, ignore_errors=True)
     return 0
 
 
+def _refuse(message: str, status: int = 2) -> int:
+    print(f"segmock serve: {message}", file=sys.stderr)
+    return status
+
+
 def request_log_format(choice: str) -> str | None:
-    """``auto`` logs for a person watching a terminal; a piped stdout gets lines only when asked for."""
+    """``auto`` logs to a terminal and to a file (``segmock serve > mock.log``); a pipe gets lines only when
+    asked for, since a pipe nobody reads fills up and would stall the server."""
     if choice == "auto":
-        return "human" if sys.stdout.isatty() else None
+        return "human" if sys.stdout.isatty() or _is_file(sys.stdout) else None
     return None if choice == "off" else choice
+
+
+def _is_file(stream: object) -> bool:
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def rate_limit_overrides(items: tuple[str, ...] | list[str]) -> dict[str, dict[str, float]]:
@@ -83,18 +113,30 @@ def rate_limit_overrides(items: tuple[str, ...] | list[str]) -> dict[str, dict[s
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("serve", help="serve the mock providers over HTTP")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--port", type=port, default=8080, help="0 picks a free port (default 8080)")
     parser.add_argument("--provider", action="append", metavar="NAME",
                         help="serve only this provider (repeatable; default: all)")
-    parser.add_argument("--workers", type=int, default=1, help="worker processes (state is shared)")
+    parser.add_argument("--workers", type=at_least_one, default=1, help="worker processes (state is shared)")
+    parser.add_argument("--work-memory-mb", type=float, default=2048, metavar="MB",
+                        help="memory budget of image work in flight, for the whole server (default: 2048); "
+                             "requests beyond it wait their turn")
     parser.add_argument("--api-key", action="append", metavar="KEY",
                         help="accept only these keys (repeatable; default: any non-empty key)")
-    parser.add_argument("--state-dir", help="where jobs, results and counters live (default: a temp dir)")
+    parser.add_argument("--state-dir", help="where jobs, results and counters live (default: a temp dir, removed "
+                                            "when the server stops)")
     parser.add_argument("--job-progression", default="polls:2",
                         help="async job progression: immediate, polls:N or seconds:S (default: polls:2)")
     parser.add_argument("--segmenter", metavar="MODULE:FACTORY", help="plug in another segmenter")
     parser.add_argument("--allow-private-webhooks", action="store_true",
                         help="deliver webhooks to loopback/private hosts (the real APIs refuse them)")
+    parser.add_argument("--webhook-signature-header", metavar="NAME",
+                        help="header carrying tengr webhook signatures (segmock's invention, default "
+                             "X-Tengr-Signature; tengr documents no scheme)")
+    parser.add_argument("--webhook-signature-format", metavar="TEMPLATE",
+                        help="its value, {hexdigest} standing for the HMAC-SHA256 (default: sha256={hexdigest})")
+    parser.add_argument("--clock", default="real", metavar="real|frozen:ISO-TIME",
+                        help="time stamped on job JSON (Prodia created_at/expires_at): real (default) or e.g. "
+                             "frozen:2025-01-01T00:00:00Z for byte-identical answers")
     parser.add_argument("--fetch-allow-host", action="append", metavar="HOST",
                         help="only fetch imageUrl from these hosts (repeatable)")
     parser.add_argument("--prodia-async-segment", action="store_true",
@@ -104,10 +146,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "(repeatable)")
     parser.add_argument("--access-log", action="store_true", help="gunicorn's own access log (one line per request)")
     parser.add_argument("--log-format", choices=("auto", "human", "json", "off"), default="auto",
-                        help="segmock's request log on stdout, one line per request with provider, operation and "
-                             "fault (default auto: human on a terminal, off when stdout is a pipe or file nobody "
-                             "may read, so a full pipe never stalls the server)")
-    parser.add_argument("--journal-size", type=int, default=1000, metavar="N",
+                        help="segmock's request log on stdout, one line per request with time, provider, "
+                             "operation and fault (default auto: human on a terminal or a file, off when stdout is "
+                             "a pipe, so a pipe nobody reads never stalls the server)")
+    parser.add_argument("--journal-size", type=at_least_one, default=1000, metavar="N",
                         help="keep the last N requests in the journal (GET /__segmock/requests; default: 1000)")
     parser.add_argument("--no-thumbnails", action="store_true",
                         help="do not keep input/mask thumbnails for the inspector (/__segmock/)")

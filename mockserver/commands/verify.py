@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 import contracts
-from contracts import cassettes, fidelity, reports
-from contracts.verify import ProviderUnknown, cassette_provider, verify_cassette
+from contracts.cassettes import cassette as cassettes
+from contracts.cassettes import fidelity, reports
+from contracts.cassettes.verify import ProviderUnknown, cassette_provider, verify_cassette
 
 BLOCKING_FIDELITY = ("status", "content-type")
 
@@ -42,20 +44,21 @@ def _contract(loaded: list[cassettes.Cassette], args: argparse.Namespace) -> int
     return 0 if all(r.ok for results in suites.values() for r in results) else 1
 
 
-def _mock_sender(provider: str) -> fidelity.Send:
+def _mock_sender(provider: str, state_dir: Path) -> fidelity.Send:
     try:
         from mockserver import create_app
         from mockserver.config import MockConfig
     except ImportError as exc:
         raise SystemExit(f"segmock verify --against-mock: the mock is not available ({exc})") from exc
-    return fidelity.from_wsgi(create_app(MockConfig(providers=(provider,))))
+    return fidelity.from_wsgi(create_app(MockConfig(providers=(provider,), state_dir=state_dir)))
 
 
 def _against_mock(loaded: list[cassettes.Cassette], args: argparse.Namespace) -> int:
     failed = False
     for cassette in loaded:
         provider = cassette_provider(cassette, args.provider)
-        results = fidelity.fidelity(provider, cassette.interactions, _mock_sender(provider))
+        with tempfile.TemporaryDirectory(prefix="segmock-state-") as state:  # nothing left behind
+            results = fidelity.fidelity(provider, cassette.interactions, _mock_sender(provider, Path(state)))
         print(f"== {cassette.path}: mock fidelity ({provider})")
         print(fidelity.render(results))
         failed |= any(not c.ok for r in results for c in r.checks if c.name in BLOCKING_FIDELITY)

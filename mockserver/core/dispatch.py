@@ -16,14 +16,15 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 import contracts
-from contracts.exchange import FormError
-from contracts.forms import coerce
-from contracts.providers import error_response, render_error
-from contracts.violations import errors_only
+from contracts.check.forms import coerce
+from contracts.check.providers import error_response, render_error
+from contracts.check.violations import errors_only
+from contracts.openapi.budget import request_budget, takes_uploads
+from contracts.wire.exchange import FormError
 
 from .fetch import FetchError
 from .images import ImageProblem
-from .provider import Call, ProviderDef, respond
+from .provider import Call, ProviderDef, explain, fetch_reason, respond
 from .services import Services
 
 log = logging.getLogger("segmock")
@@ -44,7 +45,7 @@ def blueprint(provider: ProviderDef) -> Blueprint:
     """A blueprint serving every operation of the provider's spec that its folder implements."""
     bp = Blueprint(provider.name, __name__)
     spec = contracts.spec(provider.name)
-    missing = set(spec.operations) - set(provider.urls)
+    missing = set(spec.operations) - set(provider.urls) - spec.unmocked
     if missing:
         raise RuntimeError(f"{provider.name}: no handler for {', '.join(sorted(missing))}")
     for op in spec.operations.values():
@@ -65,7 +66,7 @@ def respond_to(provider: ProviderDef, operation: str) -> Any:
     """Run the pipeline for one request, between the injectors (faults) and observers (journal)."""
     svc = services()
     started = time.perf_counter()
-    req = request._get_current_object()  # the request itself: every read through the proxy costs a lookup
+    req = request._get_current_object()  # type: ignore[attr-defined] # the request itself: every read through the proxy costs a lookup
     for inject in svc.injectors:
         injected = inject(provider.name, operation, req)
         if injected is not None:
@@ -73,7 +74,8 @@ def respond_to(provider: ProviderDef, operation: str) -> Any:
             _observe(svc, provider.name, operation, req, None, response, started, injected=True)
             return response
     ctx_box: list[Any] = []
-    response = _pipeline(provider, operation, svc, req, ctx_box)
+    with svc.work_gate.request():
+        response = _pipeline(provider, operation, svc, req, ctx_box)
     if not isinstance(response, Response):
         response = current_app.make_response(response)
     _observe(svc, provider.name, operation, req, ctx_box[0] if ctx_box else None, response, started)
@@ -95,12 +97,15 @@ def _observe(svc: Services, provider: str, operation: str, req: Any, ctx: Any, r
 def _pipeline(provider: ProviderDef, operation: str, svc: Services, request: Any, ctx_box: list[Any]) -> Any:
     """Every refusal is the provider's documented error response; handlers see only acceptable requests."""
     name = provider.name
+    budget = request_budget(name)
+    uploads = takes_uploads(name, operation) and not request.mimetype.endswith("json")
+    limit = provider.max_body(operation) if uploads else None
+    limit = limit if limit is not None else budget.body_limit(uploads)
     try:
-        limit = provider.max_body(operation)
-        if limit is not None:
-            if request.content_length is not None and request.content_length > limit:
-                return respond(error_response(name, "image_too_large", operation))
-            request.max_content_length = limit
+        if request.content_length is not None and request.content_length > limit:
+            return respond(_too_large(name, operation, uploads, limit))
+        request.max_content_length = limit
+        request.max_form_parts = budget.max_form_parts
         try:
             ctx, violations = svc.matcher.match(name, request)
             ctx_box.append(ctx)
@@ -124,19 +129,35 @@ def _pipeline(provider: ProviderDef, operation: str, svc: Services, request: Any
             errors = [v for v in errors if v.rule not in PRIVATE_WEBHOOK_RULES]
         if errors:
             return respond(render_error(name, errors, operation))
+        if operation in ctx.spec.unmocked:
+            return respond(error_response(name, "not_mocked", operation))
         call = Call(name, operation, ctx, request, svc, backend_of(provider, svc), api_key,
                     with_defaults(ctx), [v for v in violations if v.severity == "warning"], admission)
         result = provider.urls[operation](call)
         return respond(result) if isinstance(result, contracts.HttpResponse) else result
     except RequestEntityTooLarge:
-        return respond(error_response(name, "image_too_large", operation))
+        if request.content_length is not None and request.content_length <= limit:  # werkzeug counted parts
+            reason = f"more than {budget.max_form_parts} form parts"
+            return respond(render_error(name, [_malformed(name, operation, reason)], operation))
+        return respond(_too_large(name, operation, uploads, limit))
     except ImageProblem as exc:
+        explain(str(exc))
         return respond(_catalog_answer(name, operation, exc.kind, "image_invalid", str(exc)))
     except FetchError as exc:
+        explain(fetch_reason(exc))
         return respond(_catalog_answer(name, operation, "image_url_unreachable", "image_invalid", str(exc)))
     except Exception:  # a bug in the mock: answer in the provider's 5xx shape and say so in the log
         log.exception("segmock: %s %s failed", name, operation)
         return respond(error_response(name, "server_error", operation))
+
+
+def _too_large(provider: str, operation: str, uploads: bool, limit: int) -> contracts.HttpResponse:
+    """An upload over its limit is the catalog's ``image_too_large``; any other body over the budget is a
+    validation refusal that says so (``x-segmock-request-budget``)."""
+    if uploads:
+        return error_response(provider, "image_too_large", operation)
+    return _catalog_answer(provider, operation, "body_too_large", "validation",
+                           f"The request body is larger than {limit} bytes.")
 
 
 def _guard(provider: ProviderDef, svc: Services, api_key: str | None, operation: str) -> Any:
@@ -166,7 +187,7 @@ def _auth(provider: str, operation: str) -> contracts.Violation:
 
 
 def _malformed(provider: str, operation: str, reason: str) -> contracts.Violation:
-    from contracts.providers import provider_module
+    from contracts.check.providers import provider_module
 
     message = provider_module(provider).phrase("malformed-body", None, "body", {"reason": reason})
     return contracts.Violation(provider, operation, None, "body", "malformed-body", message, detail={"reason": reason})

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageFile, ImageOps
+
+from . import workgate
 
 if TYPE_CHECKING:
     import numpy as np
@@ -129,6 +132,7 @@ def decode(data: bytes, limits: Limits | None = None) -> Image.Image:
     info = check(data, limits or Limits(formats=("png", "jpeg", "webp", "gif", "bmp", "tiff")))
     if info.format == "heic":
         raise ImageProblem("unsupported_format", "HEIC images cannot be decoded by the mock.", format="heic")
+    workgate.reserve(info.pixels)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -142,7 +146,7 @@ def decode(data: bytes, limits: Limits | None = None) -> Image.Image:
     return out
 
 
-def to_array(image: Image.Image) -> "np.ndarray":
+def to_array(image: Image.Image) -> np.ndarray:
     """RGB or RGBA uint8 array of an image in any mode (palette transparency kept as alpha)."""
     import numpy as np  # imported on first image, so JSON-only servers start faster
 

@@ -14,8 +14,8 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from contracts.validation import RequestContext, check_request, match
-from contracts.violations import Violation
+from contracts.check.validation import RequestContext, check_request, match
+from contracts.check.violations import Violation
 
 SIZE = 512
 _ENVIRON_PARTS = ("REQUEST_METHOD", "wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME",
@@ -23,7 +23,7 @@ _ENVIRON_PARTS = ("REQUEST_METHOD", "wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME
 
 
 class Matcher:
-    """``contracts.validation.match`` then ``check_request``, with a bounded memory of bodiless requests (one
+    """``contracts.check.validation.match`` then ``check_request``, with a bounded memory of bodiless requests (one
     per app)."""
 
     def __init__(self, size: int = SIZE) -> None:

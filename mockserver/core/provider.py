@@ -7,11 +7,12 @@ A provider folder (``mockserver/providers/<name>/``) holds ``models.py`` (state 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from contracts import HttpResponse, Violation
-from contracts.validation import RequestContext
+from contracts.check.validation import RequestContext
 
 from ..environ_keys import Later, after_response
 from .services import Services
@@ -66,10 +67,33 @@ class Call:
         """Where to leave work the answer need not wait for (None: the server keeps no such place)."""
         return after_response(self.request.environ)
 
+    def explain(self, reason: str) -> None:
+        """Say why this request failed where the provider's answer cannot (see :func:`explain`)."""
+        explain(reason)
+
     @property
     def base_url(self) -> str:
         """The scheme and host the client used, for URLs the mock hands out (results, downloads)."""
         return self.request.host_url.rstrip("/")
+
+
+REASON = "segmock_reason"
+
+
+def explain(reason: str) -> None:
+    """Record why the mock refused or failed the current request (an ``imageUrl`` it could not fetch, an image
+    it could not decode), for the journal, the inspector and the request log: the provider's own answer stays
+    as documented, and often names no cause."""
+    from flask import g
+
+    setattr(g, REASON, reason)
+
+
+def fetch_reason(error: Exception) -> str:
+    """Why an ``imageUrl`` could not be used, with the hint a test author needs: the mock fetches the URL
+    itself, so a URL answered by the test's own respx or requests mock never reaches it."""
+    return (f"{error} (segmock fetches imageUrl itself, over the network: use a data: URL or a server on "
+            "127.0.0.1; see 'Image URLs' in the README)")
 
 
 def respond(resp: HttpResponse) -> Any:

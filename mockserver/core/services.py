@@ -10,20 +10,39 @@ import dataclasses
 import functools
 import importlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..config import MockConfig
 from .fetch import FetchPolicy, fetch
+from .keys import owner_key
+from .outbound import FETCH_KINDS, PRIVATE_WEBHOOK_KINDS, WEBHOOK_KINDS, AddressPolicy
 from .shared_sqlite import SharedSqlite
+from .workgate import WorkGate
+
+KEYS_HASHED_SINCE = 1  # the counters version from which no scope holds an API key
+RAW_KEY_SCOPES = ("photoroom", "photoroom-sandbox")  # scopes that named accounts by their raw key before it
+
+
+def _hash_raw_keys(conn: Any) -> None:
+    """Rename the accounts of an older state directory to their hashed id, so their quotas carry over."""
+    for prefix in RAW_KEY_SCOPES:
+        rows = conn.execute("SELECT scope, name, value FROM counters WHERE substr(scope, 1, ?) = ?",
+                            (len(prefix) + 1, f"{prefix}:")).fetchall()
+        for scope, name, value in rows:
+            conn.execute("DELETE FROM counters WHERE scope = ? AND name = ?", (scope, name))
+            conn.execute("INSERT OR REPLACE INTO counters (scope, name, value) VALUES (?, ?, ?)",
+                         (f"{prefix}:{owner_key(scope[len(prefix) + 1:])}", name, value))
 
 
 class Counters:
     """Integer counters shared by every worker process (SQLite in the state directory).
 
     Photoroom's image quota, SellerPic's credits and rate-limit windows live here, so ``--workers 4``
-    agrees on them. A mock's counters need no fsync per request, hence ``synchronous=OFF``.
+    agrees on them. A mock's counters need no fsync per request, hence ``synchronous=OFF``. Scopes name an
+    account by ``keys.owner_key``, never by its API key.
     """
 
     def __init__(self, path: Path) -> None:
@@ -31,6 +50,7 @@ class Counters:
         self._db = SharedSqlite(
             path, "CREATE TABLE IF NOT EXISTS counters (scope TEXT, name TEXT, value REAL, PRIMARY KEY (scope, name))",
             synchronous="OFF", busy_timeout=30.0, row_factory=None)
+        self._db.migrate(KEYS_HASHED_SINCE, _hash_raw_keys)
 
     def get(self, scope: str, name: str, default: float = 0) -> float:
         row = self._db.connection().execute("SELECT value FROM counters WHERE scope=? AND name=?",
@@ -70,8 +90,11 @@ class Services:
 
     def __init__(self, config: MockConfig) -> None:
         self.config = config
+        # The one address policy per purpose, used by every connection made for it (see ``core.outbound``).
         self.fetch_policy = FetchPolicy(timeout=config.fetch_timeout, max_redirects=config.fetch_max_redirects,
-                                        allow_hosts=tuple(h.lower() for h in config.fetch_allow_hosts))
+                                        addresses=AddressPolicy(FETCH_KINDS, tuple(config.fetch_allow_hosts)))
+        self.webhook_addresses = AddressPolicy(PRIVATE_WEBHOOK_KINDS if config.allow_private_webhooks
+                                               else WEBHOOK_KINDS)
         self._lock = threading.Lock()
         self.backends: dict[str, Any] = {}
         # Hooks around every provider request: an injector may answer instead of the provider (faults);
@@ -79,6 +102,8 @@ class Services:
         self.injectors: list[Callable[[str, str, Any], Any]] = []
         self.observers: list[Callable[..., None]] = []
         self.resetters: list[Callable[[], None]] = []
+        # This process's share of the server's memory budget for image work (see ``core.workgate``).
+        self.work_gate = WorkGate(config.work_memory_bytes // max(1, config.workers))
 
     @functools.cached_property
     def state_dir(self) -> Path:
@@ -97,9 +122,12 @@ class Services:
 
     @functools.cached_property
     def segmenter(self) -> Any:
+        """The configured segmenter, behind the canned-mask switch (see ``core.canned``)."""
         from ..segmenter import ReferenceSegmenter, load_segmenter
+        from .canned import CannedMaskSegmenter
 
-        return load_segmenter(self.config.segmenter) if self.config.segmenter else ReferenceSegmenter()
+        inner = load_segmenter(self.config.segmenter) if self.config.segmenter else ReferenceSegmenter()
+        return CannedMaskSegmenter(inner)
 
     @functools.cached_property
     def jobs(self) -> Any:
@@ -110,7 +138,8 @@ class Services:
         return JobStore(self.state_dir / "jobs", progression=self.config.job_progression,
                         ttl={name: s.ttl for name, s in settings.items() if s.ttl is not None},
                         payloads={name: s.payload for name, s in settings.items() if s.payload is not None},
-                        delivery=dataclasses.replace(delivery, **self.config.webhook_delivery))
+                        delivery=dataclasses.replace(delivery, **self.config.webhook_delivery),
+                        addresses=self.webhook_addresses)
 
     def job_settings(self) -> dict[str, JobSettings]:
         """The ``JOBS`` declarations of the providers this app serves (providers without jobs have none)."""
@@ -124,9 +153,7 @@ class Services:
         return out
 
     def fetch(self, url: str, max_bytes: int) -> bytes:
-        policy = FetchPolicy(self.fetch_policy.timeout, max_bytes, self.fetch_policy.max_redirects,
-                             self.fetch_policy.allow_hosts)
-        return fetch(url, policy)
+        return fetch(url, dataclasses.replace(self.fetch_policy, max_bytes=max_bytes))
 
     def reset(self) -> None:
         """Forget all state (quotas, jobs, journal): what ``segmock_server.reset()`` calls between tests."""

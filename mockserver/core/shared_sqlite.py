@@ -114,6 +114,27 @@ class SharedSqlite:
             raise
         conn.execute("COMMIT")
 
+    def migrate(self, version: int, step: Callable[[sqlite3.Connection], None]) -> None:
+        """Run ``step`` once per file to bring it to ``version`` (SQLite's ``user_version``); the check and the
+        step share one write transaction, so of several processes opening an old file exactly one migrates it.
+
+        Migrations remove what must not stay on disk (raw keys), so what they delete is overwritten
+        (``secure_delete``) and the write-ahead log is emptied into the file afterwards.
+        """
+        conn = self.connection()
+        if int(conn.execute("PRAGMA user_version").fetchone()[0]) >= version:
+            return
+        before = int(conn.execute("PRAGMA secure_delete").fetchone()[0])
+        conn.execute("PRAGMA secure_delete = ON")
+        try:
+            with self.write() as conn:
+                if int(conn.execute("PRAGMA user_version").fetchone()[0]) < version:
+                    step(conn)
+                    conn.execute(f"PRAGMA user_version = {int(version)}")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.execute(f"PRAGMA secure_delete = {before}")
+
     def data_version(self) -> int:
         """Changes whenever another connection commits to the file: a free cross-process generation counter."""
         return int(self.connection().execute("PRAGMA data_version").fetchone()[0])

@@ -7,23 +7,13 @@ state is shared by all server processes through SQLite in a state directory. See
 
 from __future__ import annotations
 
-import functools
-import hashlib
-
+from ..core.keys import owner_key
 from .clock import Clock
-from .faults import Match
+from .forced import Match
 from .model import Job, JobState, WebhookSpec
 from .progression import Progression
 from .store import DEFAULT_PROGRESSION, DEFAULT_WEBHOOK_DELAY, JobStore, PayloadBuilder
 from .webhooks import ATTEMPT_HEADER, DELIVERY_HEADER, DeliveryAttempt, DeliveryPolicy, sign
-
-
-@functools.lru_cache(maxsize=256)
-def owner_key(api_key: str) -> str:
-    """The owner id a job is filed under: a hash, so the database never holds an API key (remembered: a
-    client sends the same key on every poll)."""
-    return hashlib.sha256(api_key.encode("utf-8")).hexdigest()[:32]
-
 
 __all__ = [
     "ATTEMPT_HEADER",

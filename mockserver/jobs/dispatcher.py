@@ -1,5 +1,8 @@
 """The per-process background thread that finishes due webhook jobs and sends their deliveries.
 
+Every send goes through the webhook address policy (``core.outbound``): a receiver whose host is or resolves to
+a forbidden address is never connected to, and its delivery fails at once with the reason recorded.
+
 Why a thread of its own: a request thread must never wait on someone else's receiver. The thread is a
 daemon, started lazily by the store, woken early when this process queues work, and otherwise polls the
 shared database every ``interval`` seconds (work queued by another process, a clock moved by a test,
@@ -14,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from ..core.outbound import PROVIDER_WEBHOOKS, AddressPolicy, Refused
 from .clock import Clock
 from .webhooks import ATTEMPT_HEADER, DELIVERY_HEADER, Claim, DeliveryPolicy, Outbox, post, sign
 
@@ -32,6 +36,7 @@ class Dispatcher:
         build_body: Callable[[str], bytes | None],
         interval: float = 0.05,
         senders: int = 4,
+        addresses: AddressPolicy = PROVIDER_WEBHOOKS,
     ) -> None:
         self._outbox = outbox
         self._clock = clock
@@ -40,6 +45,7 @@ class Dispatcher:
         self._build_body = build_body
         self._interval = interval
         self._senders = senders
+        self._addresses = addresses
         self._token = ""
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -82,7 +88,7 @@ class Dispatcher:
             self._wake.clear()
             try:
                 self._round()
-            except Exception:  # noqa: BLE001 - a locked database or a bad row must not kill the thread
+            except Exception:
                 log.exception("webhook dispatcher round failed; retrying at the next tick")
             self._wake.wait(self._interval)
 
@@ -118,11 +124,15 @@ class Dispatcher:
                 DELIVERY_HEADER: claim.delivery_id,
                 ATTEMPT_HEADER: str(claim.attempt),
             }
-            status, error = post(claim.spec.url, body, headers, self._policy.timeout)
+            try:
+                status, error = post(claim.spec.url, body, headers, self._policy.timeout, self._addresses)
+            except Refused as exc:  # asking again would be refused again: the delivery fails for good
+                self._outbox.give_up(claim, self._token, f"refused: {exc}", self._clock.now())
+                return
             self._outbox.finish(
                 claim, self._token, status, error, self._policy, self._clock.wall(), self._clock.now()
             )
-        except Exception as exc:  # noqa: BLE001 - e.g. a payload builder bug: record it, retry per policy
+        except Exception as exc:
             self._outbox.finish(
                 claim, self._token, None, f"{type(exc).__name__}: {exc}", self._policy, self._clock.wall(),
                 self._clock.now(),

@@ -8,6 +8,7 @@ a blob folder in ``state_dir``, so every server process shares it.
 
 from __future__ import annotations
 
+import builtins
 import functools
 import json
 import os
@@ -21,12 +22,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from contracts.wire import jsonbody
+
+from ..core.outbound import PROVIDER_WEBHOOKS, AddressPolicy
 from ..environ_keys import Later
 from .blobs import BlobStore
 from .clock import Clock
 from .db import Database
 from .dispatcher import Dispatcher
-from .faults import FaultRules, Match
+from .forced import FaultRules, Match
 from .model import Job, JobState, WebhookSpec
 from .progression import Phase, Progression
 from .webhooks import DeliveryAttempt, DeliveryPolicy, Outbox
@@ -70,6 +74,7 @@ class JobStore:
         ttl: Mapping[str, float | None] | None = None,
         webhook_delay: float = DEFAULT_WEBHOOK_DELAY,
         delivery: DeliveryPolicy = DeliveryPolicy(),
+        addresses: AddressPolicy = PROVIDER_WEBHOOKS,
         payloads: Mapping[str, PayloadBuilder] | None = None,
         dispatch: bool = True,
         dispatch_interval: float = 0.05,
@@ -92,7 +97,8 @@ class JobStore:
         self._outbox = Outbox(self._db)
         self.clock = Clock(self._db, wall)
         self._dispatcher = Dispatcher(
-            self._outbox, self.clock, delivery, self._finish_due, self._webhook_body, interval=dispatch_interval
+            self._outbox, self.clock, delivery, self._finish_due, self._webhook_body, interval=dispatch_interval,
+            addresses=addresses,
         )
         self._dispatcher_lock = threading.Lock()
 
@@ -278,12 +284,12 @@ class JobStore:
     ) -> int:
         """Make the next ``times`` jobs (of ``provider``, or any; matching ``match``) that would succeed end
         ``failed`` with ``error`` or ``canceled``; ``times=None`` keeps the rule until :meth:`reset`. Rules are
-        used oldest first, one per job. See :class:`~mockserver.jobs.faults.FaultRules` for ``match``.
+        used oldest first, one per job. See :class:`~mockserver.jobs.forced.FaultRules` for ``match``.
         """
         with self._db.write() as conn:
             return self._rules.add(conn, outcome=outcome, error=error, provider=provider, match=match, times=times)
 
-    def deliveries(self, job_id: str | None = None) -> list[DeliveryAttempt]:
+    def deliveries(self, job_id: str | None = None) -> builtins.list[DeliveryAttempt]:
         """Every webhook attempt recorded so far (by any process), oldest first."""
         return self._outbox.attempts(job_id)
 
@@ -443,13 +449,13 @@ def _job(row: sqlite3.Row, polls: int | None = None) -> Job:
         provider=row["provider"],
         owner=row["owner"],
         kind=row["kind"],
-        params=json.loads(row["params"]),
+        params=jsonbody.stored(row["params"]),
         state=state,
         created_at=row["created_at"],
         finished_at=row["finished_at"],
         expires_at=row["expires_at"],
         polls=row["polls"] if polls is None else polls,
-        result=json.loads(row["result"]) if succeeded else None,
+        result=jsonbody.stored(row["result"]) if succeeded else None,
         error=json.loads(row["error"]) if state in (JobState.FAILED, JobState.CANCELED) else None,
         files=tuple(json.loads(row["files"])) if succeeded else (),
         webhook_url=None if webhook is None else webhook["url"],

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import http.client
 import sqlite3
 import uuid
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
+from contracts.cassettes.redaction import redact_url
+
+from ..core.outbound import AddressPolicy, Unreachable, open_url
 from .db import Database
 from .model import WebhookSpec
 
@@ -82,23 +83,17 @@ class Claim:
     attempt: int
 
 
-def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int | None, str | None]:
-    """One POST; returns (status, None) when the receiver answered, (None, error) when it did not."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None, f"unsupported webhook URL {url!r}"
-    connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    connection = connection_class(parts.hostname, parts.port, timeout=timeout)
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float,
+         addresses: AddressPolicy) -> tuple[int | None, str | None]:
+    """One POST through the address policy; (status, None) when the receiver answered, (None, error) when it
+    did not. Raises ``core.outbound.Refused`` when the policy forbids the receiver (nothing was sent)."""
     try:
-        connection.request("POST", path, body=body, headers=headers)
-        response = connection.getresponse()
-        response.read()
-        return response.status, None
-    except (OSError, http.client.HTTPException) as exc:
-        return None, f"{type(exc).__name__}: {exc}".rstrip(": ")
-    finally:
-        connection.close()
+        with open_url("POST", url, addresses, timeout=timeout, headers=headers, body=body) as answer:
+            for _ in answer.chunks():
+                pass
+            return answer.status, None
+    except Unreachable as exc:
+        return None, str(exc)
 
 
 class Outbox:
@@ -217,5 +212,5 @@ class Outbox:
         conn.execute(
             "INSERT INTO attempts (delivery_id, job_id, url, attempt, status_code, error, ok, at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (row["id"], row["job_id"], row["url"], attempt, status_code, error, int(ok), at),
+            (row["id"], row["job_id"], redact_url(row["url"]), attempt, status_code, error, int(ok), at),
         )

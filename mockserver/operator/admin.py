@@ -1,4 +1,4 @@
-"""The operator's HTTP API under ``/__segmock/``: health, journal, faults, reset.
+"""The operator's HTTP API under ``/__segmock/``: health, journal, faults, canned answers, reset.
 
 No provider path starts with ``/__``, the blueprint is not a provider blueprint (so its requests are neither
 validated as provider operations nor journaled), and every answer is JSON.
@@ -13,7 +13,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 import contracts
 
-from .faults import FaultError, FaultRule
+from .answers import canned_rule
+from .faults import CANNED, FaultError, FaultRule
 
 PREFIX = "/__segmock"
 
@@ -32,6 +33,8 @@ def admin_blueprint() -> Blueprint:
     bp.add_url_rule("/faults", view_func=add_fault, methods=["POST"])
     bp.add_url_rule("/faults", view_func=clear_faults, methods=["DELETE"])
     bp.add_url_rule("/faults/<int:rule_id>", view_func=remove_fault, methods=["DELETE"])
+    bp.add_url_rule("/answers", view_func=list_answers, methods=["GET"])
+    bp.add_url_rule("/answers", view_func=add_answer, methods=["POST"])
     bp.add_url_rule("/reset", view_func=reset, methods=["POST"])
     return bp
 
@@ -102,6 +105,30 @@ def _check_target(rule: FaultRule) -> None:
         raise FaultError(f"no operation {rule.operation!r} in {', '.join(scope)}")
     if rule.error is not None and not any(rule.error in contracts.spec(p).errors for p in scope):
         raise FaultError(f"no error {rule.error!r} in the catalog of {', '.join(scope)}")
+
+
+def list_answers() -> Response:
+    """Canned answers still queued, without their bytes (they share the fault rules' queue, so
+    ``DELETE /faults`` clears them too)."""
+    return jsonify(answers=[{k: v for k, v in r.items() if k not in ("body", "mask")}
+                            for r in operator().faults.rules() if r["kind"] in CANNED and r["remaining"] != 0])
+
+
+def add_answer() -> Response:
+    """Queue a canned answer for the next call(s) of one operation; 400 naming the problem when it would
+    break the operation's contract (see ``answers.canned_rule``)."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return _problem(400, "send the answer as a JSON object, e.g. {\"provider\": \"tengr\", \"operation\": "
+                             "\"create-segmentation-artwork\", \"mask_base64\": \"...\"}")
+    try:
+        rule = canned_rule(data, tuple(current_app.extensions["segmock.providers"]))
+    except FaultError as exc:
+        return _problem(400, str(exc))
+    stored = operator().faults.add(rule)
+    response = jsonify({k: v for k, v in stored.to_json().items() if k not in ("body", "mask")})
+    response.status_code = 201
+    return response
 
 
 def clear_faults() -> Response:

@@ -1,4 +1,8 @@
-"""Fault rules: make the mock answer like a provider (or a network) having a bad day, on demand.
+"""Fault rules and canned answers: make the mock answer like a provider (or a network) having a bad day, or
+with exactly the body or mask a test asked for, on demand.
+
+Canned answers (kinds ``answer`` and ``mask``) are rules like faults: one queue per state directory, drawn in
+the order they were added, each consumed ``times`` times, so "the next call answers this" holds across workers.
 
 Rules live in SQLite (``faults.sqlite`` in the state directory) because the test that adds a rule and the
 request it should hit may reach different worker processes. Whether a rule fires is decided inside one
@@ -20,7 +24,8 @@ from typing import Any
 
 from ..core.shared_sqlite import SharedSqlite
 
-KINDS = ("status", "latency", "reset", "empty", "truncated")
+KINDS = ("status", "latency", "reset", "empty", "truncated", "answer", "mask")
+CANNED = ("answer", "mask")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS faults (
@@ -48,6 +53,8 @@ class FaultRule:
     ``empty`` (close it without a byte), ``truncated`` (send half the real body, then close). ``delay`` also
     applies before any other kind. ``times`` limits how often the rule fires (None: until cleared);
     ``probability`` with ``seed`` fires on a deterministic pseudo-random subset of the matching requests.
+    ``answer`` (canned): answer ``status`` with ``headers`` and ``body`` (base64) instead of the provider;
+    ``mask`` (canned): the provider answers as usual, with ``mask`` (base64 image) as the segmenter's mask.
     """
 
     kind: str = "status"
@@ -60,11 +67,18 @@ class FaultRule:
     times: int | None = None
     probability: float | None = None
     seed: int = 0
+    headers: dict[str, str] | None = None
+    body: str | None = None
+    mask: str | None = None
     id: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise FaultError(f"kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
+        if self.kind == "answer" and (self.status is None or self.body is None):
+            raise FaultError("a canned answer needs a status and a body")
+        if self.kind == "mask" and self.mask is None:
+            raise FaultError("a canned mask answer needs a mask (PNG bytes, base64)")
         if self.kind == "status" and self.status is None and self.error is None:
             raise FaultError("a status fault needs a status (e.g. 429) or an error catalog key")
         if self.status is not None and not 100 <= int(self.status) <= 599:
@@ -79,7 +93,7 @@ class FaultRule:
             raise FaultError("probability must be between 0 and 1")
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "FaultRule":
+    def from_json(cls, data: dict[str, Any]) -> FaultRule:
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:

@@ -9,24 +9,29 @@ are written once the answer has left; the journal's readers wait for entries sti
 
 from __future__ import annotations
 
+import base64
 import functools
 import os
 import queue
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Response, g, request
 
+from ..core import canned
+from ..core.provider import REASON
 from ..core.services import Services
 from ..environ_keys import Later, after_response
 from . import logs
-from .answers import fault_answer
+from .answers import canned_response, fault_answer
+from .entries import exchange, inputs
 from .faults import FaultBook
 from .journal import Journal
 from .pictures import input_thumbnail, looks_like_image, may_hold_images, outputs
-from .record import exchange, uploads
 from .wire import broken_body
+
 
 class Operator:
     """Journal, faults and request log of one app (shared with other workers through the state dir)."""
@@ -65,6 +70,11 @@ class Operator:
             time.sleep(rule.delay)
         if rule.kind in ("latency", "truncated"):
             return None  # the provider answers; ``after_request`` cuts a truncated body
+        if rule.kind == "mask":
+            canned.use(canned.decode_mask(base64.b64decode(rule.mask or "")))
+            return None  # the provider answers, around the canned mask
+        if rule.kind == "answer":
+            return canned_response(rule)
         if rule.kind == "status":
             return fault_answer(provider, operation, rule)
         return Response(broken_body(request.environ, rule.kind, b""), direct_passthrough=True)
@@ -74,25 +84,26 @@ class Operator:
         """Journal the exchange (after the answer where the server allows); pictures come from a thread.
         ``request`` is the request itself, not Flask's proxy: it outlives its context."""
         fault = g.get("segmock_fault")
+        reason = g.get(REASON)
         g.segmock_exchange = (provider, operation)
         later = after_response(request.environ)
         if later is None:
-            self._journal(provider, operation, request, ctx, response, elapsed, fault)
+            self._journal(provider, operation, request, ctx, response, elapsed, fault, reason)
             return
         self.journal.pending.hold()
-        later(functools.partial(self._journal, provider, operation, request, ctx, response, elapsed, fault,
+        later(functools.partial(self._journal, provider, operation, request, ctx, response, elapsed, fault, reason,
                                 pending=True))
 
     def _journal(self, provider: str, operation: str, req: Any, ctx: Any, response: Any, elapsed: float,
-                 fault: str | None, pending: bool = False) -> None:
+                 fault: str | None, reason: str | None, pending: bool = False) -> None:
         try:
-            entry = exchange(provider, operation, req, ctx, response, elapsed, fault, thumbnails=False)
+            entry = exchange(provider, operation, req, ctx, response, elapsed, fault, thumbnails=False, reason=reason)
             seq = self.journal.record(entry)
         finally:
             if pending:
                 self.journal.pending.release()
         if self.thumbnails and entry.status is not None:
-            first = next((data for data in uploads(ctx.sent if ctx is not None else {}) if looks_like_image(data)),
+            first = next((data for data in inputs(ctx.sent if ctx is not None else {}) if looks_like_image(data)),
                          None)
             body = b"" if getattr(response, "is_streamed", True) else response.get_data()
             answered = 200 <= entry.status < 300 and may_hold_images(entry.content_type or "", body)
@@ -100,7 +111,7 @@ class Operator:
                 self.pictures.submit(seq, first, entry.status, entry.content_type or "", body)
 
     @functools.cached_property
-    def pictures(self) -> "PictureQueue":
+    def pictures(self) -> PictureQueue:
         return PictureQueue(self.journal)
 
     def settle(self, timeout: float = 10.0) -> None:
@@ -123,7 +134,7 @@ class Operator:
                 logs.emit, self.log_format, method=request.method, path=request.path,
                 status=None if fault in ("reset", "empty") else response.status_code,
                 elapsed_ms=(time.perf_counter() - started) * 1000, provider=provider, operation=operation,
-                fault=fault, pid=os.getpid())
+                fault=fault, pid=os.getpid(), reason=g.get(REASON))
             later: Later | None = after_response(request.environ)
             if later is None:
                 emit()

@@ -53,7 +53,34 @@ def _row(entry: dict[str, Any]) -> dict[str, Any]:
         "prompts": prompts,
         "others": {k: _short(v) for k, v in others.items()},
         "status_class": "fault" if entry["fault"] else "ok" if (entry["status"] or 0) < 400 else "error",
+        "job_status": job_status(entry),
     }
+
+
+def job_status(entry: dict[str, Any]) -> str | None:
+    """An async job's state as a successful answer shows it: tengr's ``status``, Prodia's ``state.current`` (or
+    the plain-text ``job.state.current``), SellerPic's ``data.resultList[].status``; None for other answers."""
+    text, status = entry.get("response_text"), entry.get("status") or 0
+    if not text or not 200 <= status < 300:
+        return None
+    if (entry.get("content_type") or "").startswith("text/plain"):
+        word = text.strip()
+        return word if word and len(word) <= 40 and word.isidentifier() else None
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(body, dict):
+        if isinstance(body.get("status"), str):
+            return str(body["status"])
+        state = body.get("state")
+        if isinstance(state, dict) and isinstance(state.get("current"), str):
+            return str(state["current"])
+        items = (body.get("data") or {}).get("resultList") if isinstance(body.get("data"), dict) else None
+        if isinstance(items, list):
+            found = [str(i["status"]) for i in items if isinstance(i, dict) and isinstance(i.get("status"), str)]
+            return ", ".join(found) or None
+    return None
 
 
 def _flat(params: Any, prefix: str = "") -> dict[str, Any]:

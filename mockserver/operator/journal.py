@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from contracts.wire import jsonbody
+
 from ..core.shared_sqlite import SharedSqlite
 from .inflight import InFlight
 from .pictures import Picture
@@ -38,7 +40,9 @@ CREATE TABLE IF NOT EXISTS journal (
     elapsed_ms   REAL NOT NULL,
     fault        TEXT,
     worker       INTEGER NOT NULL,
-    input_thumb  BLOB
+    input_thumb  BLOB,
+    reason       TEXT,
+    response_text TEXT
 );
 CREATE TABLE IF NOT EXISTS outputs (
     entry INTEGER NOT NULL,
@@ -49,8 +53,28 @@ CREATE TABLE IF NOT EXISTS outputs (
 );
 """
 INSERT = ("INSERT INTO journal (at, method, path, query, provider, operation, params, image, status, content_type,"
-          " response_bytes, elapsed_ms, fault, worker, input_thumb) VALUES (" + ", ".join("?" * 15) + ")")
+          " response_bytes, elapsed_ms, fault, worker, input_thumb, reason, response_text) VALUES ("
+          + ", ".join("?" * 17) + ")")
 TRIM_EVERY = 32
+REDACTED_SINCE = 1  # the journal version from which entries are stored redacted (``record.exchange``)
+
+
+def _forget_unredacted(conn: Any) -> None:
+    """Entries written before redaction may hold keys and passwords: a journal is a recent-history ring, so
+    they are dropped rather than rewritten."""
+    conn.execute("DELETE FROM journal")
+    conn.execute("DELETE FROM outputs")
+
+
+REASONS_SINCE = 2  # the journal version whose entries keep a failure reason and the error body
+
+
+def _add_reason_columns(conn: Any) -> None:
+    """A journal kept in a ``--state-dir`` by an older segmock gains the columns added since."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(journal)")}
+    for column in ("reason", "response_text"):
+        if column not in have:
+            conn.execute(f"ALTER TABLE journal ADD COLUMN {column} TEXT")
 
 
 @dataclass
@@ -73,10 +97,14 @@ class ExchangeSummary:
 
 @dataclass
 class Exchange(ExchangeSummary):
-    """One journal entry as recorded (``image``: the first uploaded image's size and format)."""
+    """One journal entry as recorded (``image``: the first uploaded image's size and format; ``reason``: why
+    the mock refused or failed the request, in its own words, where the provider's answer does not say;
+    ``response_text``: a JSON or text answer, cut short, so an error body is readable without the client)."""
 
     image: dict[str, Any] | None
     response_bytes: int | None
+    reason: str | None = None
+    response_text: str | None = None
     input_thumb: bytes | None = None
     outputs: list[Picture] = field(default_factory=list)
     at: float = field(default_factory=time.time)
@@ -94,13 +122,15 @@ class Journal:
             raise ValueError("the journal needs room for at least one entry")
         self.size = size
         self.db = SharedSqlite(path, SCHEMA, synchronous="OFF", busy_timeout=30.0, row_factory=None)
+        self.db.migrate(REDACTED_SINCE, _forget_unredacted)
+        self.db.migrate(REASONS_SINCE, _add_reason_columns)
         self.pending = InFlight(path.with_name(path.name + ".pending"))
 
     def record(self, ex: Exchange) -> int:
         """Insert one entry; the common case (no pictures, nothing to drop) is a single autocommit INSERT."""
         row = (ex.at, ex.method, ex.path, ex.query, ex.provider, ex.operation, json.dumps(ex.params),
                json.dumps(ex.image) if ex.image else None, ex.status, ex.content_type, ex.response_bytes,
-               round(ex.elapsed_ms, 3), ex.fault, ex.worker, ex.input_thumb)
+               round(ex.elapsed_ms, 3), ex.fault, ex.worker, ex.input_thumb, ex.reason, ex.response_text)
         if not ex.outputs and not ex.input_thumb:
             seq = int(self.db.connection().execute(INSERT, row).lastrowid or 0)
             if seq % TRIM_EVERY == 0:
@@ -139,7 +169,8 @@ class Journal:
                 limit: int | None = None, after: int | None = None) -> list[dict[str, Any]]:
         """Matching entries, oldest first (``limit`` keeps the most recent ones)."""
         self.pending.settle()
-        where, args = ["seq >= ?"], [self._window()]
+        where: list[str] = ["seq >= ?"]
+        args: list[Any] = [self._window()]
         for column, value in (("provider", provider), ("operation", operation), ("status", status)):
             if value is not None:
                 where.append(f"{column} = ?")
@@ -188,7 +219,7 @@ class Journal:
 
 def _entry(row: tuple[Any, ...]) -> dict[str, Any]:
     out = dict(zip(COLUMNS, row))
-    out["params"] = json.loads(out["params"])
+    out["params"] = jsonbody.stored(out["params"])
     out["image"] = json.loads(out["image"]) if out["image"] else None
     out["has_input"] = bool(row[len(COLUMNS)])
     kinds = row[len(COLUMNS) + 1]

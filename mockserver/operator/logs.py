@@ -13,17 +13,21 @@ FORMATS = ("human", "json")
 
 
 def line(fmt: str, *, method: str, path: str, status: int | None, elapsed_ms: float, provider: str | None = None,
-         operation: str | None = None, fault: str | None = None, pid: int | None = None) -> str:
-    """The log line of one request (``status`` None: the connection was broken on purpose)."""
+         operation: str | None = None, fault: str | None = None, pid: int | None = None,
+         at: float | None = None, reason: str | None = None) -> str:
+    """The log line of one request (``status`` None: the connection was broken on purpose), stamped with the
+    local time ``at`` (default: now) to the millisecond."""
+    at = time.time() if at is None else at
     if fmt == "json":
-        record = {"ts": round(time.time(), 3), "method": method, "path": path, "status": status,
+        record = {"ts": round(at, 3), "method": method, "path": path, "status": status,
                   "ms": round(elapsed_ms, 2), "provider": provider, "operation": operation, "fault": fault,
-                  "pid": pid}
+                  "pid": pid, "reason": reason}
         return json.dumps({k: v for k, v in record.items() if v is not None}, separators=(",", ":"))
     where = f"{provider}:{operation}" if provider else "-"
     shown = "---" if status is None else str(status)
-    text = f"{method} {path} {shown} {elapsed_ms:.1f}ms {where}"
-    return text + (f" fault={fault}" if fault else "")
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at)) + f".{int(at * 1000) % 1000:03d}"
+    text = f"{stamp} {method} {path} {shown} {elapsed_ms:.1f}ms {where}"
+    return text + (f" fault={fault}" if fault else "") + (f" reason={json.dumps(reason)}" if reason else "")
 
 
 def request_logger(stream: Any = None) -> logging.Logger:

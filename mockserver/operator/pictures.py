@@ -12,8 +12,9 @@ import binascii
 import hashlib
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 THUMB = 256
 MAX_PIXELS = 40_000_000
@@ -98,8 +99,9 @@ def _images_in(content_type: str, body: bytes) -> Iterator[bytes]:
     if mimetype in IMAGE_TYPES:
         yield body
     elif mimetype.startswith("multipart/"):
-        from contracts.rawmultipart import split
         from werkzeug.http import parse_options_header
+
+        from contracts.wire.rawmultipart import split
 
         boundary = parse_options_header(content_type)[1].get("boundary")
         parsed = split(body, boundary) if boundary else None

@@ -5,7 +5,8 @@ is the default and ``load_segmenter("module:factory")`` plugs in another one. ``
 images with ground truth for tests; ``photoset`` scores a segmenter on real photos with rough ground truth.
 """
 
-from . import scenes
+from contracts.generate import scenes
+
 from .loader import load_segmenter
 from .postprocess import combine, expand_mask, feather_mask, refine
 from .protocol import Detection, SalientResult, Segmenter, mask_box

@@ -8,7 +8,7 @@ from typing import Any
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from contracts.validation import check_request, match
+from contracts.check.validation import check_request, match
 from mockserver.core.matched import Matcher
 
 AUTH = {"Authorization": "Bearer key-1"}

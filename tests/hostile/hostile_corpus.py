@@ -8,7 +8,7 @@ import zlib
 
 from PIL import Image
 
-from contracts.generation import ImageLimits
+from contracts.openapi.fields import ImageLimits
 
 
 def png(width: int = 32, height: int = 32) -> bytes:

@@ -13,12 +13,13 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
 import contracts
-from contracts.generation import input_limits
-from contracts.strategies import valid_requests
+import contracts.openapi.fields
+from contracts.generate.strategies import valid_requests
+from contracts.openapi.fields import input_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "properties"))
-from hostile_corpus import corpus, png_bomb  # noqa: E402
-from prop_support import Mock, binary_operations, make_mock, off_spec, success_statuses  # noqa: E402
+from hostile_corpus import corpus, png_bomb
+from prop_support import Mock, binary_operations, make_mock, off_spec, success_statuses
 
 TARGETS = list(binary_operations())
 ALWAYS_REFUSED = ("empty", "truncated", "not-an-image", "too-many-bytes")
@@ -52,14 +53,15 @@ def _payload(field_schema_is_list: bool, data: bytes) -> Any:
 
 def _is_list(provider: str, operation: str, media: str, field: str) -> bool:
     return any(f.name == field and f.schema.get("type") == "array"
-               for f in contracts.generation.fields(provider, operation, media))
+               for f in contracts.openapi.fields.fields(provider, operation, media))
 
 
 def refused(provider: str, operation: str, response: contracts.HttpResponse) -> bool:
     """A refusal as the provider documents it: a 4xx, or SellerPic's 200 with ``success: false``."""
     if 400 <= response.status < 500:
         return True
-    if response.status in success_statuses(provider, operation) and response.content_type.startswith("application/json"):
+    is_json = response.content_type.startswith("application/json")
+    if response.status in success_statuses(provider, operation) and is_json:
         import json
 
         body = json.loads(response.body)

@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import contracts
-from contracts.generation import fields, media_types
-from contracts.strategies import valid_requests
+from contracts.generate.strategies import valid_requests
+from contracts.openapi.fields import fields, media_types
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "properties"))
-from prop_support import Mock, make_mock, off_spec, operations  # noqa: E402
+from prop_support import make_mock, off_spec, operations
 
 ONE = settings(max_examples=1, deadline=None, phases=[Phase.generate], suppress_health_check=list(HealthCheck))
 BODIES = [(p, op) for p, op in operations() if media_types(p, op)]
@@ -25,7 +25,7 @@ BODIES = [(p, op) for p, op in operations() if media_types(p, op)]
 
 def _mutations(request: contracts.HttpRequest) -> dict[str, contracts.HttpRequest]:
     def with_(headers: dict[str, str | None] | None = None, body: bytes | None = None) -> contracts.HttpRequest:
-        h = {k: v for k, v in request.headers.items()}
+        h = dict(request.headers.items())
         for k, v in (headers or {}).items():
             h.pop(k, None)
             h.pop(k.lower(), None)
@@ -73,7 +73,7 @@ TEXT_NUMBER = [(p, op, m, f.name) for p, op in operations() for m in (media_type
 @pytest.mark.parametrize("text", ["NaN", "Infinity", "-inf"])
 def test_non_finite_numbers_are_refused_naming_the_field(tmp_path: Path, provider: str, operation: str,
                                                         media: str | None, field: str, text: str) -> None:
-    from contracts.drafts import Raw
+    from contracts.generate.drafts import Raw
 
     mock = make_mock(tmp_path)
 

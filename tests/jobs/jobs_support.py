@@ -12,7 +12,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from mockserver.core.outbound import PRIVATE_WEBHOOK_KINDS, AddressPolicy
 from mockserver.jobs import JobStore, WebhookSpec
+
+# The receivers these tests run listen on loopback, which the engine's default policy refuses.
+LOCAL_RECEIVERS = AddressPolicy(PRIVATE_WEBHOOK_KINDS)
 
 
 @dataclass
@@ -50,14 +54,14 @@ def receiver(statuses: list[int] | None = None, hold: threading.Event | None = N
     state: dict[str, Receiver] = {}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             status = state["r"].answer({k.lower(): v for k, v in self.headers.items()}, body)
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence the default log
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     class Server(ThreadingHTTPServer):
@@ -82,7 +86,7 @@ def worker(state_dir: str, worker: int, count: int, url: str, barrier: Any, out:
     for every worker, read every prodia job once (one poll per process), then dispatch until all is delivered.
     """
     progression = {"prodia": "polls:4", "tengr": "immediate"}
-    with JobStore(state_dir, progression=progression, dispatch_interval=0.01) as store:
+    with JobStore(state_dir, progression=progression, dispatch_interval=0.01, addresses=LOCAL_RECEIVERS) as store:
         store.start_dispatcher()
         for index in range(count):
             params = {"worker": worker, "index": index}

@@ -133,7 +133,8 @@ def test_force_without_limit_lasts_until_reset(store: JobStore) -> None:
     assert make(store, progression="immediate").state is JobState.SUCCEEDED
 
 
-@pytest.mark.parametrize("match", ["please fail", {"textPrompt": "fail"}, lambda params: "fail" in params["textPrompt"]])
+@pytest.mark.parametrize("match", ["please fail", {"textPrompt": "fail"},
+                                   lambda params: "fail" in params["textPrompt"]])
 def test_force_matching_fails_only_matching_jobs(store: JobStore, match) -> None:
     store.force(match=match, error={"message": "matched"})
     other = make(store, prompt="a dog", progression="immediate")

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from jobs_support import receiver
+from jobs_support import LOCAL_RECEIVERS, receiver
 
 from mockserver.jobs import DeliveryPolicy, JobState, JobStore, WebhookSpec
 from mockserver.jobs.db import Database
@@ -28,7 +28,8 @@ def artwork(job) -> dict:
 @pytest.fixture
 def store(tmp_path) -> Iterator[JobStore]:
     with JobStore(
-        tmp_path, progression="immediate", delivery=FAST, payloads={"tengr": artwork}, dispatch_interval=0.01
+        tmp_path, progression="immediate", delivery=FAST, payloads={"tengr": artwork}, dispatch_interval=0.01,
+        addresses=LOCAL_RECEIVERS,
     ) as job_store:
         yield job_store
 
@@ -65,7 +66,9 @@ def test_final_job_is_posted_once_signed_over_the_exact_body(store: JobStore) ->
 
 
 def test_default_payload_is_the_neutral_job(tmp_path) -> None:
-    with JobStore(tmp_path, progression="immediate", delivery=FAST, dispatch_interval=0.01) as store, receiver() as hooks:
+    store = JobStore(tmp_path, progression="immediate", delivery=FAST, dispatch_interval=0.01,
+                     addresses=LOCAL_RECEIVERS)
+    with store, receiver() as hooks:
         job = make(store, hooks.url)
         assert store.drain()
     body = json.loads(hooks.received[0].body)
@@ -73,7 +76,8 @@ def test_default_payload_is_the_neutral_job(tmp_path) -> None:
 
 
 def test_polled_progression_with_a_webhook_finishes_after_the_short_delay(tmp_path) -> None:
-    with JobStore(tmp_path, progression="polls:5", webhook_delay=0.05, delivery=FAST, dispatch_interval=0.01) as store:
+    with JobStore(tmp_path, progression="polls:5", webhook_delay=0.05, delivery=FAST, dispatch_interval=0.01,
+                  addresses=LOCAL_RECEIVERS) as store:
         with receiver() as hooks:
             job = make(store, hooks.url)
             assert job.state is JobState.QUEUED
@@ -124,12 +128,13 @@ def test_a_failing_receiver_is_retried_until_it_accepts(store: JobStore) -> None
 def test_a_slow_receiver_times_out_and_is_retried(tmp_path) -> None:
     policy = DeliveryPolicy(attempts=2, base_delay=0.01, timeout=0.1, lease=2.0)
     hold = threading.Event()
-    with JobStore(tmp_path, progression="immediate", delivery=policy, dispatch_interval=0.01) as store:
-        with receiver(hold=hold) as hooks:
-            job = make(store, hooks.url)
-            hooks.entered.wait(5)
-            assert store.drain()
-            hold.set()
+    store = JobStore(tmp_path, progression="immediate", delivery=policy, dispatch_interval=0.01,
+                     addresses=LOCAL_RECEIVERS)
+    with store, receiver(hold=hold) as hooks:
+        job = make(store, hooks.url)
+        hooks.entered.wait(5)
+        assert store.drain()
+        hold.set()
     first, second = store.deliveries(job.id)
     assert (first.status_code, first.ok) == (None, False)
     assert "timed out" in first.error
@@ -157,7 +162,7 @@ def test_delivery_does_not_block_the_creating_thread(store: JobStore) -> None:
 
 
 def test_jobs_finishing_together_under_two_dispatchers_get_one_delivery_each(tmp_path) -> None:
-    config = dict(progression="seconds:5", delivery=FAST, dispatch_interval=0.01)
+    config = {"progression": "seconds:5", "delivery": FAST, "dispatch_interval": 0.01, "addresses": LOCAL_RECEIVERS}
     with JobStore(tmp_path, **config) as first, JobStore(tmp_path, **config) as second, receiver() as hooks:
         first.start_dispatcher()
         second.start_dispatcher()
@@ -179,7 +184,7 @@ def test_a_delivery_abandoned_by_a_dead_process_is_taken_over_after_its_lease(tm
         outbox = Outbox(Database(tmp_path / "jobs.sqlite3"))
         claimed_at = creator.clock.wall()
         [claim] = outbox.claim("dead-process", 10, short, claimed_at, creator.clock.now())
-        with JobStore(tmp_path, delivery=patient, dispatch_interval=0.01) as survivor:
+        with JobStore(tmp_path, delivery=patient, dispatch_interval=0.01, addresses=LOCAL_RECEIVERS) as survivor:
             assert survivor.drain(timeout=60)
             attempts = survivor.deliveries(job.id)
     assert [(a.attempt, a.ok) for a in attempts] == [(1, False), (2, True)]

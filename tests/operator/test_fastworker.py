@@ -26,9 +26,8 @@ from typing import Any, Iterator
 
 import httpx
 import pytest
-from gunicorn import SERVER
-
 from fastworker_app import STREAM_PARTS
+from gunicorn import SERVER
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from conftest import KEY, packshot
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
@@ -49,3 +48,33 @@ def test_a_request_appears_with_its_overlay(live: Any, tmp_path: Path) -> None:
     chromium(tmp_path / "profile", "--window-size=1200,900", "--hide-scrollbars", f"--screenshot={shot}",
              live.inspector_url)
     assert shot.stat().st_size > 10_000
+
+
+def test_an_async_job_and_an_error_show_their_state_input_and_body(tmp_path: Path) -> None:
+    import base64
+
+    from mockserver.app import create_app
+    from mockserver.config import MockConfig
+    from mockserver.pytest_plugin import LiveServer
+
+    server = LiveServer(create_app(MockConfig(providers=("photoroom", "tengr"), state_dir=tmp_path / "s"))).start()
+    try:
+        tengr = {"Authorization": "Bearer k"}
+        with httpx.Client(base_url=server.url) as http:
+            image = "data:image/png;base64," + base64.b64encode(packshot(160, 120)).decode()
+            created = http.post("/v2/artworks/segmentation", headers=tengr,
+                                json={"imageUrl": image, "method": "text", "textPrompt": "red"}).json()
+            for _ in range(2):
+                final = http.get(f"/v2/artworks/{created['id']}", headers=tengr).json()
+            assert final["status"] == "succeeded"
+            assert http.get(final["results"][0].replace("https://api.tengr.ai", "")).status_code == 200
+            assert http.post("/v2/edit", headers=KEY, files={"imageFile": ("a.png", packshot(), "image/png")},
+                             data={"padding": "0.6"}).status_code == 400
+        dom = chromium(tmp_path / "profile", "--virtual-time-budget=5000", "--dump-dom", server.inspector_url)
+    finally:
+        server.stop()
+    cards = {m.group(1): m.group(0) for m in re.finditer(r'<article[^>]*id="request-(\d+)".*?</article>', dom, re.S)}
+    assert re.search(r'<img[^>]*class="input"[^>]*data-loaded="\d+"', cards["1"]), "no decoded input on the job"
+    assert '<strong class="job-status">succeeded</strong>' in cards["3"]
+    assert re.search(r'<img[^>]*class="overlay"[^>]*data-loaded="\d+"', cards["4"]), "no decoded result mask"
+    assert "padding must be a number between 0 and 0.49" in cards["5"] and 'class="error-body"' in cards["5"]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
+from conftest import KEY
 
 import contracts
-from conftest import KEY
 from mockserver.operator.answers import fault_answer
 from mockserver.operator.faults import FaultRule, fires
 

@@ -7,10 +7,10 @@ import io
 import json
 from typing import Any
 
+from conftest import KEY, packshot
 from PIL import Image
 
-from conftest import KEY, packshot
-from contracts.multipart import Part, encode
+from contracts.wire.multipart import Part, encode
 from mockserver.operator.pictures import THUMB, outputs
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
+from conftest import KEY, packshot
 
 import contracts
-from conftest import KEY, packshot
 
 
 def segment(client: Any, image: bytes, **form: str) -> Any:

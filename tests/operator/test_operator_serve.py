@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
-
 from conftest import KEY
+
 from mockserver.operator.client import OperatorClient
 from mockserver.operator.logs import LOGGER, line
 
@@ -48,7 +50,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subp
         except httpx.TransportError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError("segmock serve did not start:\n" + proc.communicate()[1])
+                raise RuntimeError("segmock serve did not start:\n" + proc.communicate()[1]) from None
             time.sleep(0.05)
     yield url, proc
     if proc.poll() is None:
@@ -124,9 +126,10 @@ def test_one_json_log_line_per_request(served: tuple[str, subprocess.Popen[str]]
 
 
 def test_human_lines_name_provider_operation_and_fault() -> None:
+    at = time.mktime((2026, 3, 14, 15, 9, 26, 0, 0, -1)) + 0.535
     text = line("human", method="GET", path="/v2/account", status=None, elapsed_ms=3.25, provider="photoroom",
-                operation="account-details-v2", fault="reset")
-    assert text == "GET /v2/account --- 3.2ms photoroom:account-details-v2 fault=reset"
+                operation="account-details-v2", fault="reset", at=at)
+    assert text == "2026-03-14 15:09:26.535 GET /v2/account --- 3.2ms photoroom:account-details-v2 fault=reset"
 
 
 def test_an_app_with_a_log_format_logs_each_request(make_app: Any) -> None:
@@ -145,5 +148,6 @@ def test_an_app_with_a_log_format_logs_each_request(make_app: Any) -> None:
     finally:
         logging.getLogger(LOGGER).removeHandler(keep)
     assert len(records) == 2
-    assert records[0].startswith("GET /v2/account 200 ") and records[0].endswith("photoroom:account-details-v2")
-    assert records[1].startswith("GET /__segmock/health 200 ")
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} "
+    assert re.match(stamp + "GET /v2/account 200 ", records[0]) and records[0].endswith("photoroom:account-details-v2")
+    assert re.match(stamp + "GET /__segmock/health 200 ", records[1])

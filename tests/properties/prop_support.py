@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import contracts
 from contracts import HttpRequest, HttpResponse
-from contracts.generation import fields, media_types
+from contracts.openapi.fields import fields, media_types
 from mockserver.app import create_app
 from mockserver.config import MockConfig
 from mockserver.inprocess import InProcessTransport
@@ -94,7 +95,7 @@ def off_spec(provider: str, request: HttpRequest, response: HttpResponse) -> lis
 
 def binary_operations() -> Iterator[tuple[str, str, str, str]]:
     """(provider, operation, media type, field) for every implemented operation taking an uploaded image."""
-    from contracts.values import is_binary
+    from contracts.generate.values import is_binary
 
     for provider, operation in operations():
         for media in media_types(provider, operation):

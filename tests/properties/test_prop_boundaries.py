@@ -1,7 +1,7 @@
 """Every documented numeric limit, generated from the specs' keywords: the limit itself is accepted, one step
 beyond is refused (by the contract for every provider, by the mock for every implemented one).
 
-``contracts.generation.boundaries`` reads ``minimum``/``maximum``/``exclusiveMinimum``/``exclusiveMaximum`` of
+``contracts.strategies.boundaries`` reads ``minimum``/``maximum``/``exclusiveMinimum``/``exclusiveMaximum`` of
 every numeric field, nested JSON included; a few documented values are also named explicitly below, so a
 spec edit that drops a keyword fails loudly instead of shrinking the generated list.
 """
@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from prop_support import (
+    Mock,
+    documented_refusal,
+    make_mock,
+    names_parameter,
+    not_found_statuses,
+    off_spec,
+    success_statuses,
+)
 
 import contracts
-from contracts.generation import Boundary, boundaries, media_types
-from contracts.strategies import BoundaryRequest, boundary_requests, check
+from contracts.generate.strategies import BoundaryRequest, boundary_requests, check
+from contracts.openapi.fields import Boundary, boundaries, media_types
 from mockserver.providers import implemented
-from prop_support import (Mock, documented_refusal, make_mock, names_parameter, not_found_statuses, off_spec,
-                          success_statuses)
 
 CASES = [(p, op, media, b) for p in contracts.providers() for op in contracts.spec(p).operations
          for media in (media_types(p, op) or [None]) for b in boundaries(p, op, media)]

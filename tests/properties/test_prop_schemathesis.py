@@ -16,17 +16,22 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from prop_support import documented_refusal, ids, not_found_statuses, operations, success_statuses
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
-from schemathesis.specs.openapi.checks import (negative_data_rejection, positive_data_acceptance,
-                                               response_schema_conformance, status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    negative_data_rejection,
+    positive_data_acceptance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 import contracts
-from contracts.examples import auth_headers
-from contracts.generation import ImageLimits, fields, input_limits, media_types
-from contracts.values import images, is_binary
-from prop_support import documented_refusal, ids, not_found_statuses, operations, success_statuses
+from contracts.generate.values import images, is_binary
+from contracts.openapi.examples import auth_headers
+from contracts.openapi.fields import ImageLimits, fields, input_limits, media_types
+
 
 def _negatable(provider: str, operation: str) -> bool:
     """Schemathesis negates parameters and bodies; a free-form path token or a raw upload alone has no

@@ -6,8 +6,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockserver.segmenter import ReferenceSegmenter, combine, expand_mask, scenes
-from mockserver.segmenter.scenes import PALETTE, ObjectSpec
+from contracts.generate import scenes
+from contracts.generate.scenes import PALETTE, ObjectSpec
+from mockserver.segmenter import ReferenceSegmenter, combine, expand_mask
 
 SEG = ReferenceSegmenter()
 COLOURS = sorted(c for c in PALETTE if c not in ("white", "silver", "gray", "beige"))

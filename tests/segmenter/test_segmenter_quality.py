@@ -7,8 +7,9 @@ import hashlib
 import numpy as np
 import pytest
 
-from mockserver.segmenter import ReferenceSegmenter, combine, expand_mask, feather_mask, load_segmenter, scenes
-from mockserver.segmenter.scenes import ObjectSpec
+from contracts.generate import scenes
+from contracts.generate.scenes import ObjectSpec
+from mockserver.segmenter import ReferenceSegmenter, combine, expand_mask, feather_mask, load_segmenter
 
 SCENES = scenes.standard_scenes()
 SEG = ReferenceSegmenter()

@@ -1,6 +1,7 @@
 """Colour strings as the two Photoroom APIs take them.
 
-`/v2/edit` `background.color`: hex *without* `#` (`FF0000`, `FF0000EE`, short `F00`/`F00E`) or a CSS name;
+`/v2/edit` `background.color` and `outline.color`: hex (`FF0000`, `FF0000EE`, short `F00`/`F00E`; the docs say
+without `#`, their own examples show `#FF0000`, so both are read) or a CSS name;
 `transparent` (the documented default) means no colour. `/v1/segment` `bg_color`: `#FF00FF` or an HTML name;
 a bare hex is accepted there too (lenient: the mock should not fail a client the real API may accept).
 """

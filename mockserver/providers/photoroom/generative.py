@@ -4,20 +4,39 @@ The real features run generative models; the mock only has to return what a clie
 geometry, the same headers, a visible and reproducible change. Everything here is integer maths or Pillow's
 C filters, derived from a SHA-256 of the inputs, so the same request gives the same bytes on every machine.
 
-| parameter | stand-in |
-|---|---|
-| `background.prompt` (+ `background.seed`) | vertical two-colour gradient with diagonal stripes, colours and stripe period from SHA-256(prompt, seed); header `pr-ai-background-seed` = the given seed, else a number in [0, 2^31) from SHA-256(request digest) |
-| `shadow.mode` `ai.soft` | blurred black ellipse (55 % opacity) under the subject's base, as wide as the subject |
-| `shadow.mode` `ai.hard` | the subject's silhouette offset down-right by 3 % of its size, 50 % opacity, unblurred |
-| `shadow.mode` `ai.floating` | a smaller, lighter, more blurred ellipse a gap below the subject |
-| `lighting.mode` `ai.auto` | midtone lift `x + x(255-x)/1020` on each channel |
-| `lighting.mode` `ai.preserve-hue-and-saturation` | the same lift on luminance, RGB scaled by the same gain (hue and saturation kept) |
-| `beautify.mode` `ai.auto` / `ai.food` | contrast x9/8 and saturation x5/4; `ai.food` also warms (R+8, B-8) |
-| `textRemoval.mode` | pixels unchanged; header `pr-texts-detected: 0` (the mock detects no text) |
-| `upscale.mode` `ai.fast` / `ai.slow` | the input and its alpha enlarged 2x / 4x (LANCZOS) before layout; the caller enforces the input limits |
-| `expand.mode`, `uncrop.mode` | transparent pixels filled with the alpha-weighted mean colour of the visible image (grey if none): result opaque |
-| `background.blur.mode` `gaussian` / `bokeh` | the original image blurred (Gaussian / box kernel), radius = `background.blur.radius` x longest input side (half up, >= 1 px), kept behind the sharp subject |
-| `imageFromPrompt.*` | gradient background (as for `background.prompt`) with a centred ellipse "subject" whose alpha is known; sizes below |
+Stand-ins, per parameter:
+
+- `background.prompt` (+ `background.seed`): vertical two-colour gradient with diagonal stripes, colours and stripe
+  period from SHA-256(prompt, seed); header `pr-ai-background-seed` = the given seed, else a number in [0, 2^31)
+  from SHA-256(request digest)
+- `shadow.mode` `ai.soft`: blurred black ellipse (55 % opacity) under the subject's base, as wide as the subject
+- `shadow.mode` `ai.hard`: the subject's silhouette offset down-right by 3 % of its size, 50 % opacity, unblurred
+- `shadow.mode` `ai.floating`: a smaller, lighter, more blurred ellipse a gap below the subject
+- `lighting.mode` `ai.auto`: midtone lift `x + x(255-x)/1020` on each channel
+- `lighting.mode` `ai.preserve-hue-and-saturation`: the same lift on luminance, RGB scaled by the same gain (hue and
+  saturation kept)
+- `beautify.mode` `ai.auto` / `ai.food`: contrast x9/8 and saturation x5/4; `ai.food` also warms (R+8, B-8)
+- `textRemoval.mode`: pixels unchanged; header `pr-texts-detected: 0` (the mock detects no text)
+- `upscale.mode` `ai.fast` / `ai.slow`: the input and its alpha enlarged 2x / 4x (LANCZOS) before layout; the caller
+  enforces the input limits
+- `expand.mode`, `uncrop.mode`: transparent pixels filled with the alpha-weighted mean colour of the visible image
+  (grey if none): result opaque
+- `background.blur.mode` `gaussian` / `bokeh`: the original image blurred (Gaussian / box kernel), radius =
+  `background.blur.radius` x longest input side (half up, >= 1 px), kept behind the sharp subject
+- `imageFromPrompt.*`: gradient background (as for `background.prompt`) with a centred ellipse "subject" whose alpha
+  is known; sizes below
+- `shadow.mode` `ai.preset-soft` / `ai.preset-hard` / `ai.auto-with-overrides`: as `ai.soft` / `ai.hard` / `ai.soft`;
+  the `shadow.*Override` fields are accepted and not drawn
+- `lighting.mode` `ai.optimize-portrait`: as `ai.preserve-hue-and-saturation`
+- `beautify.mode` `ai.car`: as `ai.auto`, plus a cooler tint (B+8, R-8)
+- `editWithAI.*`, `describeAnyChange.*`: the input blended 1:4 with the gradient-and-stripes pattern of
+  SHA-256(family, prompt, seed); alpha unchanged
+- `ironing.mode`: a 3x3 median filter on the input (creases smoothed); alpha unchanged
+- `virtualModel.*`, `flatLay.*`, `ghostMannequin.*`: a new input at the `size` preset (`SCENE_SIZES`): the pattern of
+  SHA-256(family, prompt, pose...) with the cut-out subject fitted into its centre 70 %; the subject's alpha follows
+- `outline.color` (+ `.width`, `.blurRadius`): the placed subject's alpha dilated by `width` x the output's longer
+  side (a Gaussian of sigma width/2 thresholded at 2 sigma), filled with the colour under the subject, blurred by
+  `blurRadius` x the longer side
 """
 
 from __future__ import annotations
@@ -42,6 +61,22 @@ IMAGE_FROM_PROMPT_SIZES: dict[str, tuple[int, int]] = {
 text-to-image presets, whose pixel sizes are these; `SQUARE_HD` is also the default."""
 
 UPSCALE_FACTORS = {"ai.fast": 2, "ai.slow": 4}
+
+SCENE_SIZES: dict[str, tuple[int, int]] = {
+    "SQUARE_HD": (1024, 1024),
+    "LANDSCAPE_HD_16_9": (1024, 576),
+    "LANDSCAPE_HD_4_3": (1024, 768),
+    "LANDSCAPE_HD_3_2": (1024, 683),
+    "PORTRAIT_HD_16_9": (576, 1024),
+    "PORTRAIT_HD_4_3": (768, 1024),
+    "PORTRAIT_HD_3_2": (683, 1024),
+}
+"""Pixel sizes of the `*_HD` presets of `virtualModel.size`, `flatLay.size`, `ghostMannequin.size` (undocumented;
+1024 px on the long side like `imageFromPrompt`, an assumption in the spec)."""
+
+SCENE_FAMILIES = ("virtualModel", "flatLay", "ghostMannequin")
+EDIT_FAMILIES = ("editWithAI", "describeAnyChange")
+_SHADOW_LOOKS = {"ai.preset-soft": "ai.soft", "ai.preset-hard": "ai.hard", "ai.auto-with-overrides": "ai.soft"}
 
 
 def _hash(*parts: object) -> bytes:
@@ -73,6 +108,7 @@ def pattern(size: tuple[int, int], *key: object) -> Image.Image:
 
 def shadow(alpha: np.ndarray, mode: str) -> Image.Image:
     """Black RGBA shadow layer for the placed subject alpha (transparent when there is no subject)."""
+    mode = _SHADOW_LOOKS.get(mode, mode)
     height, width = alpha.shape
     layer = Image.new("L", (width, height), 0)
     box = subject_box(alpha)
@@ -105,7 +141,7 @@ def lighting(rgba: Image.Image, mode: str) -> Image.Image:
     """Mild midtone lift; `ai.preserve-hue-and-saturation` scales RGB by the luminance gain instead."""
     arr = np.asarray(rgba).astype(np.int64)
     rgb = arr[:, :, :3]
-    if mode == "ai.preserve-hue-and-saturation":
+    if mode in ("ai.preserve-hue-and-saturation", "ai.optimize-portrait"):
         luma = (299 * rgb[:, :, 0] + 587 * rgb[:, :, 1] + 114 * rgb[:, :, 2]) // 1000
         rgb = rgb * _lift(luma)[:, :, None] // np.maximum(luma, 1)[:, :, None]
     else:
@@ -121,7 +157,57 @@ def beautify(rgba: Image.Image, mode: str) -> Image.Image:
     rgb = luma[:, :, None] + (rgb - luma[:, :, None]) * 5 // 4
     if mode == "ai.food":
         rgb = rgb + np.array([8, 0, -8])
+    elif mode == "ai.car":
+        rgb = rgb + np.array([-8, 0, 8])
     return _with_rgb(arr, rgb)
+
+
+def edit_with_prompt(rgba: Image.Image, family: str, prompt: str, seed: float | int | None) -> Image.Image:
+    """A visible, reproducible "edit": the input blended 1:4 with the prompt's pattern (alpha kept)."""
+    arr = np.asarray(rgba).astype(np.int64)
+    tint = np.asarray(pattern(rgba.size, family, prompt, seed)).astype(np.int64)
+    return _with_rgb(arr, (arr[:, :, :3] * 3 + tint[:, :, :3]) // 4)
+
+
+def iron(rgba: Image.Image) -> Image.Image:
+    """Creases smoothed: a 3x3 median filter on the colour channels (alpha kept)."""
+    smoothed = rgba.convert("RGB").filter(ImageFilter.MedianFilter(3)).convert("RGBA")
+    smoothed.putalpha(rgba.getchannel("A"))
+    return smoothed
+
+
+def scene(rgba: Image.Image, alpha: np.ndarray | None, family: str, size: str, *key: object
+          ) -> tuple[Image.Image, np.ndarray]:
+    """A generated photo at a `*_HD` preset: the key's pattern with the cut-out subject fitted in the centre 70 %
+    (the whole input when there is no alpha); returns the new input and its subject alpha."""
+    width, height = SCENE_SIZES[size]
+    base = pattern((width, height), family, *key)
+    subject = with_alpha(rgba, alpha) if alpha is not None else rgba
+    box = subject_box(np.asarray(subject.getchannel("A")))
+    if box is not None:
+        subject = subject.crop((box.x0, box.y0, box.x1, box.y1))
+    scale = min(width * 7 / 10 / subject.width, height * 7 / 10 / subject.height)
+    fitted = subject.resize((max(1, int(subject.width * scale)), max(1, int(subject.height * scale))),
+                            Image.Resampling.LANCZOS)
+    layer = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    layer.paste(fitted, ((width - fitted.width) // 2, (height - fitted.height) // 2))
+    return Image.alpha_composite(base, layer), np.asarray(layer.getchannel("A"))
+
+
+def outline(alpha: np.ndarray, colour: tuple[int, int, int, int], width: float, blur: float) -> Image.Image:
+    """Coloured outline layer around the placed subject alpha, to go under the subject."""
+    height, w = alpha.shape
+    side = max(height, w)
+    reach = float(width) * side
+    grown = Image.fromarray(alpha, "L")
+    if reach >= 1:
+        blurred = np.asarray(grown.filter(ImageFilter.GaussianBlur(reach / 2)))
+        grown = Image.fromarray(np.where((blurred >= 6) | (alpha > 0), 255, 0).astype(np.uint8), "L")
+    if blur > 0:
+        grown = grown.filter(ImageFilter.GaussianBlur(max(1.0, float(blur) * side)))
+    out = Image.new("RGBA", (w, height), colour[:3] + (0,))
+    out.putalpha(grown.point(lambda v: v * colour[3] // 255))
+    return out
 
 
 def _with_rgb(arr: np.ndarray, rgb: np.ndarray) -> Image.Image:
@@ -159,7 +245,8 @@ def fill_transparent(rgba: Image.Image) -> Image.Image:
         colour = (128, 128, 128)
     else:
         sums = (arr[:, :, :3] * weight[:, :, None]).sum(axis=(0, 1))
-        colour = tuple(int(v) // total for v in sums)
+        red, green, blue = (int(v) // total for v in sums)
+        colour = (red, green, blue)
     base = Image.new("RGBA", rgba.size, colour + (255,))
     return Image.alpha_composite(base, rgba)
 

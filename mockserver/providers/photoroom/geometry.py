@@ -211,7 +211,8 @@ def _axes(
     }
     snapped: set[Side] = set()
     axes: list[_Axis] = []
-    for key, lo, hi in (("h", "left", "right"), ("v", "top", "bottom")):
+    sides: tuple[tuple[str, Side, Side], ...] = (("h", "left", "right"), ("v", "top", "bottom"))
+    for key, lo, hi in sides:
         pad = [padding[lo], padding[hi]]
         align: Align = explicit[key] or "center"  # type: ignore[assignment]
         if explicit[key] is None:
@@ -219,7 +220,7 @@ def _axes(
             for i, side in enumerate((lo, hi)):
                 if cut[i]:
                     pad[i] = ZERO
-                    snapped.add(side)  # type: ignore[arg-type]
+                    snapped.add(side)
             if cut[0] != cut[1]:
                 align = "start" if cut[0] else "end"
         axes.append(_Axis((margin[lo], margin[hi]), (pad[0], pad[1]), align))

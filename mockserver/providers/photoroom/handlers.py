@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from flask import Response, jsonify
-from werkzeug.http import parse_accept_header
+from PIL import Image
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
-from contracts.providers import error_response
+from contracts.check.providers import error_response
 
-from ...core import images
+from ...core import images, workgate
 from ...core.images import ImageProblem
 from ...core.provider import Call
 from . import render
 from .models import parse_key, subject_alpha, uncertainty
 
 EDIT_URL = "https://app.photoroom.com/api-edit"
+_REFERENCE_FILE = re.compile(r"editWithAI\.additionalImages\.[^.]+\.imageFile")
 
 
 def edit(call: Call) -> Any:
@@ -30,12 +33,18 @@ def edit(call: Call) -> Any:
     too_big = _output_too_large(params, backend.limits(operation).get("max_output_pixels"))
     if too_big:
         return error_response("photoroom", "output_size_too_large", operation)
-    image = _input_image(call, "imageFile", "imageUrl", limits)
+    workgate.reserve(_output_pixels(params))
+    # GET takes URLs, POST takes files: a URL field in a POST form is an unsupported attribute, never fetched.
+    by_url = operation == "edit-image-get"
+    image = _input_image(call, "imageFile", "imageUrl", limits, by_url)
     if image is not None:
-        _check_upscale(image, params, backend.limits(operation).get("upscale_max_input_pixels", {}), operation)
-    background = _input_image(call, "background.imageFile", "background.imageUrl", limits)
+        image = _check_upscale(image, params, backend.limits(operation).get("upscale_max_input_pixels", {}))
+    background = _input_image(call, "background.imageFile", "background.imageUrl", limits, by_url)
     # The guidance image only steers the (synthetic) AI background, but it is read and checked like any input.
-    _input_image(call, "background.guidance.imageFile", "background.guidance.imageUrl", limits)
+    _input_image(call, "background.guidance.imageFile", "background.guidance.imageUrl", limits, by_url)
+    for name in call.sent:  # editWithAI reference uploads: unused by the stand-in, checked like any input
+        if _REFERENCE_FILE.fullmatch(name):
+            _input_image(call, name, "", limits, False)
     alpha, score = None, None
     if image is not None:
         pixels = images.to_array(image)
@@ -69,6 +78,7 @@ def remove_background(call: Call) -> Any:
     try:
         image = images.decode(data if isinstance(data, bytes) else b"", limits)
     except ImageProblem as exc:
+        call.explain(str(exc))
         key = "image_too_large" if exc.kind in ("image_too_large", "image_too_many_pixels") else "image_invalid"
         return error_response("photoroom", f"v1.{key}", operation)
     pixels = images.to_array(image)
@@ -83,12 +93,19 @@ def remove_background(call: Call) -> Any:
     except ValueError as exc:
         return _refused(operation, exc, "bg_color")
     backend.charge(call.api_key, operation)
-    return _image_response(out.body, out.content_type, {**out.headers, "x-uncertainty-score": uncertainty(cutout.score)})
+    headers = {**out.headers, "x-uncertainty-score": uncertainty(cutout.score)}
+    return _image_response(out.body, out.content_type, headers)
 
 
 def account(call: Call) -> Any:
     """``GET /v2/account``: images left and the plan."""
     return jsonify(call.backend.account(call.api_key))
+
+
+def account_v1(call: Call) -> Any:
+    """``GET /v1/account`` (legacy): the same allowance, reported as ``credits``."""
+    images = call.backend.account(call.api_key)["images"]
+    return jsonify({"credits": images})
 
 
 def _refused(operation: str, exc: ValueError, colour_field: str) -> Any:
@@ -98,29 +115,49 @@ def _refused(operation: str, exc: ValueError, colour_field: str) -> Any:
     return error_response("photoroom", "validation", operation, message=message)
 
 
-def _input_image(call: Call, file_field: str, url_field: str, limits: images.Limits) -> Any:
+def _input_image(call: Call, file_field: str, url_field: str, limits: images.Limits, by_url: bool) -> Any:
     data = call.sent.get(file_field)
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogateescape")
-    if data is None and call.sent.get(url_field):
+    if data is None and by_url and call.sent.get(url_field):
         data = call.services.fetch(call.sent[url_field], limits.max_bytes or 30_000_000)
     if data is None:
         return None
     return images.decode(data, limits)
 
 
-def _output_too_large(params: dict[str, Any], max_pixels: int | None) -> bool:
+def _output_pixels(params: dict[str, Any]) -> int:
+    """The pixels of an explicit ``outputSize=WxH`` (0 for the sizes that follow the input)."""
     size = params.get("outputSize")
-    if not max_pixels or not isinstance(size, str) or "x" not in size:
-        return False
+    if not isinstance(size, str) or "x" not in size:
+        return 0
     width, _, height = size.partition("x")
-    return width.isdigit() and height.isdigit() and int(width) * int(height) > max_pixels
+    if not (width.isdigit() and height.isdigit()):
+        return 0
+    if len(width) > 9 or len(height) > 9:  # int() refuses thousands of digits; any such size is too large
+        return 10**18
+    return int(width) * int(height)
 
 
-def _check_upscale(image: Any, params: dict[str, Any], caps: dict[str, int], operation: str) -> None:
+def _output_too_large(params: dict[str, Any], max_pixels: int | None) -> bool:
+    return bool(max_pixels) and _output_pixels(params) > max_pixels  # type: ignore[operator]
+
+
+def _check_upscale(image: Any, params: dict[str, Any], caps: dict[str, int]) -> Any:
+    """The input the upscaler gets: as sent when within the model's limit, else per ``upscale.downscaleIfNeeded``
+    (``never``, the default: a 400; ``always``: downscaled to the limit; ``skipUpscaleIfNotNeeded``: downscaled
+    when 4x the result still reaches the original size, else left as is and not upscaled)."""
     mode = params.get("upscale.mode")
-    if mode in caps and image.width * image.height > caps[mode]:
+    if mode not in caps or image.width * image.height <= caps[mode]:
+        return image
+    strategy = params.get("upscale.downscaleIfNeeded") or "never"
+    if strategy == "never":
         raise ImageProblem("validation", f"upscale.mode {mode} accepts at most {caps[mode]} input pixels")
+    size = render.budget_size(image.size, int(caps[mode]))
+    if strategy == "skipUpscaleIfNotNeeded" and (size[0] * 4 < image.width or size[1] * 4 < image.height):
+        params["upscale.mode"] = None
+        return image
+    return image.resize(size, Image.Resampling.LANCZOS)
 
 
 def _export_quality(call: Call) -> dict[str, int]:

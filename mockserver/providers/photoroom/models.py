@@ -16,9 +16,10 @@ import numpy as np
 
 import contracts
 from contracts import HttpResponse
-from contracts.providers import error_response
+from contracts.check.providers import error_response
 
 from ...core.images import Limits, formats_from
+from ...core.keys import owner_key
 from ...core.services import Services
 
 V1 = ("remove-background",)
@@ -78,7 +79,7 @@ class PhotoroomBackend:
 
     # -- accounts ----------------------------------------------------------------------------------------
     def _scope(self, key: Key) -> str:
-        return f"photoroom:{key.account}"
+        return f"photoroom:{owner_key(key.account)}"
 
     def available(self, key: Key) -> float:
         return self.services.counters.get(self._scope(key), "available", float(self.account_defaults["images"]))
@@ -111,8 +112,8 @@ class PhotoroomBackend:
                 retry = str(60 - int(time.time()) % 60)
                 return error_response("photoroom", "rate_limited", operation, headers={"Retry-After": retry})
         if key.sandbox and operation in self.sandbox["operations"]:
-            today = dt.datetime.now(dt.timezone.utc)
-            scope = f"photoroom-sandbox:{key.account}"
+            today = dt.datetime.now(dt.UTC)
+            scope = f"photoroom-sandbox:{owner_key(key.account)}"
             if (counters.get(scope, f"day:{today:%Y-%m-%d}") >= self.sandbox["daily_calls"]
                     or counters.get(scope, f"month:{today:%Y-%m}") >= self.sandbox["monthly_calls"]):
                 return error_response("photoroom", "sandbox_quota_exhausted", operation)
@@ -126,8 +127,8 @@ class PhotoroomBackend:
         key = parse_key(raw_key)
         counters = self.services.counters
         if key.sandbox and operation in self.sandbox["operations"]:
-            today = dt.datetime.now(dt.timezone.utc)
-            scope = f"photoroom-sandbox:{key.account}"
+            today = dt.datetime.now(dt.UTC)
+            scope = f"photoroom-sandbox:{owner_key(key.account)}"
             counters.add(scope, f"day:{today:%Y-%m-%d}", 1)
             counters.add(scope, f"month:{today:%Y-%m}", 1)
             return

@@ -31,7 +31,7 @@ from .export import encode, normalise_format, preserved_metadata
 from .geometry import budget_size, plan, subject_box
 from .watermark import watermark
 
-DEFAULT_QUALITY: Mapping[str, int] = {"jpeg": 80, "webp": 90}
+DEFAULT_QUALITY: Mapping[str, int] = {"jpeg": 80, "webp": 90, "avif": 90}
 
 
 @dataclass
@@ -87,13 +87,20 @@ def edit(
     if params.get("shadow.mode") and mask is not None:
         subject_alpha = np.asarray(place(with_alpha(source, mask), layout, clip=True).getchannel("A"))
         result = Image.alpha_composite(result, generative.shadow(subject_alpha, str(params["shadow.mode"])))
+    if params.get("outline.color") and mask is not None:
+        subject_alpha = np.asarray(place(with_alpha(source, mask), layout, clip=True).getchannel("A"))
+        colour = parse_colour(params["outline.color"])
+        if colour is not None:
+            result = Image.alpha_composite(result, generative.outline(
+                subject_alpha, colour, params.get("outline.width", 0.03), params.get("outline.blurRadius", 0)))
     result = Image.alpha_composite(result, placed)
     if params.get("expand.mode") or params.get("uncrop.mode"):
         result = generative.fill_transparent(result)
     exif, xmp = preserved_metadata(image, params.get("preserveMetadata")) if image is not None else (None, None)
+    icc = image.info.get("icc_profile") if image is not None and params.get("colorSpace") == "original" else None
     body, content_type = _export(
         result, str(params.get("export.format") or "png"), export_quality, sandbox,
-        dpi=params.get("export.dpi"), exif=exif, xmp=xmp,
+        dpi=params.get("export.dpi"), exif=exif, xmp=xmp, icc=icc,
     )
     return Output(body, content_type, headers)
 
@@ -117,9 +124,9 @@ def segment_v1(
     """
     source = to_rgba(image)
     mask = _checked_alpha(alpha, source.size)
-    if _flag(params.get("despill")):
+    if _flag(params.get("despill")) and mask is not None:
         source = despill(source, mask)
-    cut = with_alpha(source, mask)
+    cut = with_alpha(source, mask) if mask is not None else source
     preset = str(params.get("size") or "full")
     if preset not in size_presets:
         raise ValueError(f"unknown size preset: {preset!r}")
@@ -165,6 +172,17 @@ def _prepare(
         source = generative.beautify(source, str(params["beautify.mode"]))
     if params.get("textRemoval.mode"):
         headers["pr-texts-detected"] = "0"
+    if params.get("ironing.mode"):
+        source = generative.iron(source)
+    for family in generative.EDIT_FAMILIES:
+        if params.get(f"{family}.mode") and params.get(f"{family}.prompt"):
+            source = generative.edit_with_prompt(source, family, str(params[f"{family}.prompt"]),
+                                                 params.get(f"{family}.seed"))
+    for family in generative.SCENE_FAMILIES:
+        if params.get(f"{family}.mode"):
+            key = [params.get(f"{family}.{name}") for name in ("prompt", "pose", "quality", "model", "scene")]
+            generated, alpha = generative.scene(source, mask, family, str(params.get(f"{family}.size")), *key)
+            return generated, (alpha if mask is not None else None)
     return source, mask
 
 
@@ -199,6 +217,7 @@ def _export(
     dpi: float | None = None,
     exif: Image.Exif | None = None,
     xmp: bytes | None = None,
+    icc: bytes | None = None,
 ) -> tuple[bytes, str]:
     kind = normalise_format(fmt)
     if kind == "jpeg":
@@ -206,7 +225,7 @@ def _export(
     if sandbox:
         rgba = watermark(rgba)
     image = rgba.convert("RGB") if kind == "jpeg" else clear_transparent(rgba)
-    return encode(image, kind, quality={**DEFAULT_QUALITY, **quality}, dpi=dpi, exif=exif, xmp=xmp)
+    return encode(image, kind, quality={**DEFAULT_QUALITY, **quality}, dpi=dpi, exif=exif, xmp=xmp, icc=icc)
 
 
 def _export_mask(mask: Image.Image, fmt: str, quality: Mapping[str, int], sandbox: bool) -> tuple[bytes, str]:

@@ -7,4 +7,5 @@ URLS = {
     "edit-image-post": handlers.edit,
     "remove-background": handlers.remove_background,
     "account-details-v2": handlers.account,
+    "account-details-v1": handlers.account_v1,
 }

@@ -14,6 +14,7 @@ class Output:
 
     kind: Literal["multipart", "image", "json"]
     format: str
+    quality: int | None = None
 
 
 def negotiate(accept: str | None, default_format: str) -> Output:
@@ -21,15 +22,25 @@ def negotiate(accept: str | None, default_format: str) -> Output:
 
     ``multipart/form-data; <type>`` is not standard syntax: the second item is a media type, not a parameter,
     and an image type there picks the outputs' format. A missing header or ``*/*`` is plain multipart.
+    MIME parameters (``image/jpeg; quality=80``, documented for tuned JPEG output) are read for ``quality``
+    (1..100, lossy formats) and otherwise ignored.
     """
     items = [item.strip().lower() for item in (accept or "").split(";") if item.strip()]
+    params = dict(item.split("=", 1) for item in items if "=" in item)
+    items = [item for item in items if "=" not in item]
+    quality = _quality(params.get("quality"))
     main = items[0] if items else "*/*"
     if main in _IMAGE_FORMATS:
-        return Output("image", _IMAGE_FORMATS[main])
+        return Output("image", _IMAGE_FORMATS[main], quality)
     if main == "application/json":
-        return Output("json", default_format)
+        return Output("json", default_format, quality)
     chosen = next((_IMAGE_FORMATS[item] for item in items[1:] if item in _IMAGE_FORMATS), default_format)
-    return Output("multipart", chosen)
+    return Output("multipart", chosen, quality)
+
+
+def _quality(text: str | None) -> int | None:
+    value = (text or "").strip().strip('"')
+    return int(value) if value.isdigit() and 1 <= int(value) <= 100 else None
 
 
 def extension(fmt: str) -> str:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response
+from werkzeug.datastructures import Headers
 
 from contracts import HttpResponse
-from contracts.providers import error_response
+from contracts.check.providers import error_response
 
 from ...core.images import ImageProblem
 from ...core.provider import Call
@@ -31,10 +32,11 @@ def create_job(call: Call) -> HttpResponse:
     inputs = _inputs(call)
     first = inputs[0] if inputs else None
     try:
-        outcome = backend.run(job, first, output.format)
+        outcome = backend.run(job, first, output.format, output.quality)
         if output.kind == "image" and not outcome.files:
-            outcome.files.append(backend.blank(first, job, output.format))
+            outcome.files.append(backend.blank(first, job, output.format, output.quality))
     except ImageProblem as problem:
+        call.explain(str(problem))
         return backend.image_refusal(problem, job, call.operation)
     price = call.params.get("price") is True
     job_id = backend.sync_id(job, inputs, output, price)
@@ -54,9 +56,10 @@ def create_async_job(call: Call) -> HttpResponse:
     try:
         outcome = backend.run(job, inputs[0] if inputs else None, job.kind.output_format)
     except ImageProblem as problem:
+        call.explain(str(problem))
         return backend.image_refusal(problem, job, call.operation)
     created = backend.create_async(call.api_key or "", job, outcome, call.params.get("price") is True)
-    return HttpResponse(201, {"Content-Type": "application/json"}, render.job_json(backend.async_json(created)))
+    return _json(201, backend.async_json(created))
 
 
 def job_state(call: Call) -> Any:
@@ -73,7 +76,7 @@ def job_json(call: Call) -> HttpResponse:
     found = call.backend.async_job(call.api_key or "", call.path_params["id"], poll=True)
     if found is None:
         return error_response("prodia", "not_found", call.operation)
-    return HttpResponse(200, {"Content-Type": "application/json"}, render.job_json(call.backend.async_json(found)))
+    return _json(200, call.backend.async_json(found))
 
 
 def list_outputs(call: Call) -> HttpResponse:
@@ -81,7 +84,7 @@ def list_outputs(call: Call) -> HttpResponse:
     found = call.backend.async_job(call.api_key or "", call.path_params["id"], poll=False)
     if found is None:
         return error_response("prodia", "not_found", call.operation)
-    return HttpResponse(200, {"Content-Type": "application/json"}, render.job_json(list(found.files)))
+    return _json(200, list(found.files))
 
 
 def get_output(call: Call) -> HttpResponse:
@@ -92,7 +95,7 @@ def get_output(call: Call) -> HttpResponse:
     if found is None or data is None:
         return error_response("prodia", "not_found", call.operation)
     kind = backend.facts.types[found.kind]
-    return HttpResponse(200, {"Content-Type": media_type(kind.output_format)}, data)
+    return HttpResponse(200, Headers({"Content-Type": media_type(kind.output_format)}), data)
 
 
 def _inputs(call: Call) -> list[bytes]:
@@ -103,3 +106,5 @@ def _inputs(call: Call) -> list[bytes]:
     return [part.data for part in files.getlist("input")]
 
 
+def _json(status: int, payload: Any) -> HttpResponse:
+    return HttpResponse(status, Headers({"Content-Type": "application/json"}), render.job_json(payload))

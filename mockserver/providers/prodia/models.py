@@ -18,14 +18,14 @@ import numpy as np
 
 import contracts
 from contracts import HttpResponse
-from contracts.providers import error_response
+from contracts.check.providers import error_response
 
+from ...config import parse_clock
 from ...core import images
 from ...core.images import ImageProblem
 from ...core.services import Services
 from ...jobs import Job, JobState, owner_key
-from . import facts as facts_mod
-from . import standin
+from . import settings, standin
 from .accept import Output
 from .render import encode_image, from_epoch, mask_pixels, output_names, timestamp
 
@@ -39,7 +39,7 @@ class JobRequest:
     """A job as the client sent it, with its canonical type and the config echoed back (defaults filled)."""
 
     sent_type: str
-    kind: facts_mod.JobType
+    kind: settings.JobType
     config: dict[str, Any]
 
     def canonical(self) -> dict[str, Any]:
@@ -59,30 +59,32 @@ class ProdiaBackend:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.facts = facts_mod.load()
+        self.facts = settings.load()
 
     # -- jobs ----------------------------------------------------------------------------------------------
     def job_request(self, sent: dict[str, Any]) -> JobRequest:
         """The job object of a multipart ``job`` part or a JSON body (validated already by the contract)."""
-        job = sent.get("job") if isinstance(sent.get("job"), dict) else sent
+        nested = sent.get("job")
+        job: dict[str, Any] = nested if isinstance(nested, dict) else sent
         kind = self.facts.job_type(job["type"])
         assert kind is not None, "the contract check refuses unknown job types"
         config = {**kind.config_defaults, **(job.get("config") or {})}
         return JobRequest(job["type"], kind, config)
 
-    def async_permitted(self, kind: facts_mod.JobType) -> bool:
+    def async_permitted(self, kind: settings.JobType) -> bool:
         """The spec's permit, or the server's ``--prodia-async-segment`` for the segment types."""
         return kind.async_permitted or (kind.segments and bool(self.services.config.extra.get(ASYNC_FLAG)))
 
-    def run(self, job: JobRequest, image_data: bytes | None, fmt: str) -> Outcome:
+    def run(self, job: JobRequest, image_data: bytes | None, fmt: str, quality: int | None = None) -> Outcome:
         """Compute the outputs: one mask per region/match, or the stand-in scene. Raises ``ImageProblem``."""
         if not job.kind.segments:
-            scene = standin.scene(job.config["prompt"], job.config["resolution"])
-            files = [encode_image(scene.image, fmt)]
+            size = job.config.get("resolution") or f'{job.config.get("width", 1024)}x{job.config.get("height", 1024)}'
+            scene = standin.scene(job.config["prompt"], size)
+            files = [encode_image(scene.image, fmt, quality)]
         else:
             assert job.kind.limits is not None and image_data is not None
             pixels = images.to_array(images.decode(image_data, job.kind.limits))
-            files = [encode_image(mask_pixels(mask, self.facts.foreground, self.facts.background), fmt)
+            files = [encode_image(mask_pixels(mask, self.facts.foreground, self.facts.background), fmt, quality)
                      for mask in self._masks(job, pixels)]
         return Outcome(files, output_names(self.facts.output_name, len(files), fmt))
 
@@ -93,11 +95,11 @@ class ProdiaBackend:
         threshold = float(job.config["confidence_threshold"])
         return [d.mask for d in segmenter.text(pixels, job.config["prompt"]) if d.score >= threshold]
 
-    def blank(self, image_data: bytes | None, job: JobRequest, fmt: str) -> bytes:
+    def blank(self, image_data: bytes | None, job: JobRequest, fmt: str, quality: int | None = None) -> bytes:
         """An all-background mask of the input's size (the raw-image answer when nothing was found)."""
         assert job.kind.limits is not None and image_data is not None
         info = images.check(image_data, job.kind.limits)
-        return encode_image(np.full((info.height, info.width), self.facts.background, np.uint8), fmt)
+        return encode_image(np.full((info.height, info.width), self.facts.background, np.uint8), fmt, quality)
 
     # -- job JSON ------------------------------------------------------------------------------------------
     def sync_id(self, job: JobRequest, inputs: list[bytes], output: Output, price: bool) -> str:
@@ -105,7 +107,7 @@ class ProdiaBackend:
         h = hashlib.sha256(json.dumps(job.canonical(), sort_keys=True).encode())
         for data in inputs:
             h.update(hashlib.sha256(data).digest())
-        h.update(f"{output.kind}:{output.format}:{price}".encode())
+        h.update(f"{output.kind}:{output.format}:{output.quality}:{price}".encode())
         digest = bytearray(h.digest()[:16])
         digest[6] = (digest[6] & 0x0F) | 0x40
         digest[8] = (digest[8] & 0x3F) | 0x80
@@ -131,7 +133,8 @@ class ProdiaBackend:
         return out
 
     def sync_json(self, job: JobRequest, job_id: str, price: bool) -> dict[str, Any]:
-        created = self.facts.sync_created_at
+        frozen = parse_clock(self.services.config.clock)
+        created = from_epoch(frozen) if frozen is not None else dt.datetime.now(dt.UTC)
         finished = created + dt.timedelta(seconds=job.kind.elapsed)
         return self.job_json(job, job_id, created, {"current": "completed", "history": None}, finished, price)
 
@@ -185,7 +188,7 @@ class ProdiaBackend:
     def image_refusal(self, problem: ImageProblem, job: JobRequest, operation: str) -> HttpResponse:
         """The catalog's answer to an unusable input, its placeholders filled from the limits and the image."""
         node = job.kind.input_node
-        values = {**facts_mod.plain(node), **problem.detail}
+        values = {**settings.plain(node), **problem.detail}
         values.setdefault("bytes", values.get("size", ""))
         values.setdefault("width", "?")
         values.setdefault("height", "?")

@@ -10,9 +10,9 @@ import hashlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ...segmenter.scenes import Scene
+    from contracts.generate.scenes import Scene, Shape
 
-_SHAPES = ("ellipse", "rect", "rounded")
+_SHAPES: tuple[Shape, ...] = ("ellipse", "rect", "rounded")
 _COLOURS = ("red", "blue", "green", "orange", "purple", "yellow", "magenta", "teal")
 _CENTRES = ((0.2, 0.45), (0.5, 0.55), (0.8, 0.45))
 _SIZE = (0.2, 0.34)
@@ -23,9 +23,9 @@ def parse_resolution(resolution: str) -> tuple[int, int]:
     return int(width), int(height)
 
 
-def scene(prompt: str, resolution: str) -> "Scene":
+def scene(prompt: str, resolution: str) -> Scene:
     """Three objects of distinct colours picked by the prompt's digest, on a plain light background."""
-    from ...segmenter.scenes import ObjectSpec, make_scene
+    from contracts.generate.scenes import ObjectSpec, make_scene
 
     width, height = parse_resolution(resolution)
     digest = hashlib.sha256(prompt.encode("utf-8")).digest()

@@ -10,14 +10,14 @@ from flask import Response
 
 import contracts
 from contracts import HttpResponse
-from contracts.errors import json_response, stable_hex
-from contracts.providers import error_response
-from contracts.providers.sellerpic import envelope, phrase
+from contracts.check.errors import json_response, stable_hex
+from contracts.check.providers import error_response
+from contracts.check.providers.sellerpic import envelope, phrase
 
 from ...core import images
 from ...core.images import ImageProblem
 from ...core.provider import Call
-from . import masks
+from . import render
 from .models import Item, Refused, SellerpicBackend
 from .settings import PROVIDER
 
@@ -32,9 +32,10 @@ def upload(call: Call) -> HttpResponse:
     try:
         info = images.check(data, limits)
     except ImageProblem as exc:
+        call.explain(str(exc))
         return _refuse(call, _image_error(exc))
     key = backend.upload(_owner(call), data, "jpg" if info.format == "jpeg" else info.format)
-    return _ok(call, {"fileKey": key}, request_id=stable_hex("sellerpic-request", _digest(call), length=32))
+    return _ok(call, {"fileKey": key}, request_id=stable_hex("sellerpic-request", _trace_seed(call), length=32))
 
 
 def upload_url(call: Call) -> HttpResponse:
@@ -57,16 +58,16 @@ def prompt_segmentation(call: Call) -> HttpResponse:
     """``POST /v1/api/generate/promptSegmentation``: a mask of what ``prompt`` names, as a task."""
     prompt = str(call.params["prompt"])
     return _create(call, {"imageKey": call.params["imageKey"], "prompt": prompt},
-                   lambda seg, pixels: masks.prompt_mask(seg, pixels, prompt))
+                   lambda seg, pixels: render.prompt_mask(seg, pixels, prompt))
 
 
 def segment_image(call: Call) -> HttpResponse:
     """``POST /v1/api/generate/segmentImage``: a mask of a category, dilated by ``expandPixels``, as a task."""
     backend: SellerpicBackend = call.backend
     kind, expand = str(call.params["type"]), int(call.params.get("expandPixels") or 0)
-    recipe = backend.settings.segment_types()[kind]
+    recipe = backend.settings.segment_type(kind)
     return _create(call, {"imageKey": call.params["imageKey"], "type": kind, "expandPixels": expand},
-                   lambda seg, pixels: masks.type_mask(seg, pixels, recipe, expand))
+                   lambda seg, pixels: render.type_mask(seg, pixels, recipe, expand))
 
 
 def _create(call: Call, params: dict[str, Any], compute: Any) -> HttpResponse:
@@ -77,10 +78,11 @@ def _create(call: Call, params: dict[str, Any], compute: Any) -> HttpResponse:
     if data is None:
         return _refuse(call, "not_found")
     try:
-        pixels = masks.pixels_of(data, backend.settings.input_limits(call.operation))
+        pixels = render.pixels_of(data, backend.settings.input_limits(call.operation))
     except ImageProblem as exc:
+        call.explain(str(exc))
         return _refuse(call, _image_error(exc))
-    png = masks.encode_png(compute(call.services.segmenter, pixels))
+    png = render.encode_png(compute(call.services.segmenter, pixels))
     try:
         task_id = backend.create_task(owner, call.operation, params, png)
     except Refused as refused:
@@ -106,7 +108,7 @@ def get_download_url(call: Call) -> HttpResponse:
     allowed = backend.settings.download_formats()
     if fmt not in allowed:
         message = phrase("enum", "downloadFormat", "query", {"choices": ", ".join(allowed)})
-        return error_response(PROVIDER, "validation", call.operation, message=message, seed=_digest(call))
+        return error_response(PROVIDER, "validation", call.operation, message=message, seed=_trace_seed(call))
     owner = _owner(call)
     item = backend.result(owner, result_id)
     if item is None:
@@ -128,7 +130,7 @@ def get_file(call: Call) -> Any:
     png = None if url is None else backend.mask(url.result_id)
     if url is None or png is None:
         return error_response(PROVIDER, "download_url_expired", call.operation)
-    body, content_type = masks.export(png, url.format, backend.settings.uhd_max_side() if url.uhd else None)
+    body, content_type = render.export(png, url.format, backend.settings.uhd_max_side() if url.uhd else None)
     return Response(body, status=200, content_type=content_type)
 
 
@@ -141,11 +143,11 @@ def _file_url(call: Call, item: Item, fmt: str, uhd: bool) -> str | None:
 
 
 def _ok(call: Call, data: Any, **extra: Any) -> HttpResponse:
-    return json_response(200, {**envelope(0, SUCCESS_MSG, data, seed=_digest(call)), **extra})
+    return json_response(200, {**envelope(0, SUCCESS_MSG, data, seed=_trace_seed(call)), **extra})
 
 
 def _refuse(call: Call, key: str) -> HttpResponse:
-    return error_response(PROVIDER, key, call.operation, seed=_digest(call))
+    return error_response(PROVIDER, key, call.operation, seed=_trace_seed(call))
 
 
 def _image_error(exc: ImageProblem) -> str:
@@ -161,6 +163,14 @@ def _bytes(value: Any) -> bytes:
     if isinstance(value, str):
         return value.encode("utf-8", "surrogateescape")
     return value if isinstance(value, bytes) else b""
+
+
+def _trace_seed(call: Call) -> str:
+    """The seed of a response's traceId (and request_id): the request's digest and its sequence number on this
+    server (a counter every worker shares). A traceId names one request: two polls of one task differ, while a
+    fresh server answering the same requests in the same order gives the same bytes."""
+    number = call.services.counters.add("sellerpic", "requests", 1)
+    return f"{_digest(call)}:{int(number or 0)}"
 
 
 def _digest(call: Call) -> str:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from ...core.services import Services
 from ...jobs import Job, JobState, owner_key
@@ -113,7 +114,7 @@ class SellerpicBackend:
         return data
 
     def _file_key(self, hex32: str, ext: str) -> str:
-        day = dt.datetime.fromtimestamp(self.now(), dt.timezone.utc)
+        day = dt.datetime.fromtimestamp(self.now(), dt.UTC)
         return f"UPLOAD/{self.settings.account['user_id']}/{day:%Y/%m/%d}/{hex32}.{ext}"
 
     # -- tasks -------------------------------------------------------------------------------------------
@@ -227,7 +228,7 @@ class SellerpicBackend:
 
 def sample_image() -> bytes:
     """The generated packshot behind the docs' sample key (a green bottle on a light background)."""
-    from ...segmenter.scenes import ObjectSpec, make_scene
+    from contracts.generate.scenes import ObjectSpec, make_scene
 
     scene = make_scene("packshot", 400, 300, [ObjectSpec("bottle", "green", (0.5, 0.5), (0.22, 0.7))],
                        name="sellerpic-sample")

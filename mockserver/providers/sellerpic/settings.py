@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import contracts
 
@@ -46,6 +47,12 @@ class Settings:
 
     def segment_types(self) -> Mapping[str, Mapping[str, Any]]:
         return self.spec.raw["components"]["schemas"]["SegmentType"]["x-segmock-masks"]
+
+    def segment_type(self, kind: str) -> Mapping[str, Any]:
+        """The mask recipe of a ``type``: a known category in any case, else a text prompt of the word itself
+        (the enum is undocumented, so no value is refused)."""
+        known = {name.upper(): recipe for name, recipe in self.segment_types().items()}
+        return known.get(kind.strip().upper()) or {"source": "prompt", "prompt": kind.strip().lower()}
 
     # -- accounts, credits, concurrency --------------------------------------------------------------------
     @property

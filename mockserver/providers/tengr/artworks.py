@@ -24,7 +24,7 @@ STATUS = {
 
 def iso(timestamp: float) -> str:
     """``2024-07-29T15:51:28.071Z``, the documented createdAt form (milliseconds, UTC)."""
-    when = dt.datetime.fromtimestamp(timestamp, dt.timezone.utc)
+    when = dt.datetime.fromtimestamp(timestamp, dt.UTC)
     return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
@@ -33,12 +33,13 @@ def artwork(job: Job, *, as_accepted: bool = False) -> dict[str, Any]:
     even when an ``immediate`` progression has already finished the job."""
     state = JobState.QUEUED if as_accepted else job.state
     finished = state.final and job.finished_at is not None
+    duration = round(max(0.0, job.finished_at - job.created_at), 3) if finished and job.finished_at else 0
     results = list((job.result or {}).get("results", [])) if state is JobState.SUCCEEDED else []
     return {
         "id": job.id,
         "artworkType": job.kind,
         "parameters": dict(job.params),
-        "duration": round(max(0.0, job.finished_at - job.created_at), 3) if finished else 0,
+        "duration": duration,
         "results": results,
         "status": STATUS[state],
         "createdAt": iso(job.created_at),
@@ -51,15 +52,22 @@ def encoded(body: Any) -> bytes:
 
 
 def failure_reason(job: Job) -> str | None:
-    """The catalog message of a failed or canceled artwork (mock-only diagnostic; tengr has no such field)."""
+    """The catalog message of a failed or canceled artwork, with the mock's own detail where it has one
+    (mock-only diagnostic; tengr has no such field)."""
     error = job.error
+    detail = error.get("detail") if isinstance(error, dict) else None
     if isinstance(error, dict):
         error = error.get("message") or error.get("key")
     if not isinstance(error, str) or not error:
         return None
-    return settings.catalog_message(error) or error
+    message = settings.catalog_message(error) or error
+    return f"{message}: {detail}" if detail else message
 
 
-def failure(key: str) -> dict[str, str]:
-    """A stored failure: the catalog key and its message."""
-    return {"key": key, "message": settings.catalog_message(key) or key}
+def failure(key: str, detail: str | None = None) -> dict[str, str]:
+    """A stored failure: the catalog key, its message, and why (``detail``: the mock's words, e.g. the host
+    that could not be resolved)."""
+    out = {"key": key, "message": settings.catalog_message(key) or key}
+    if detail:
+        out["detail"] = detail
+    return out

@@ -6,17 +6,30 @@ from typing import Any
 
 from flask import Response
 
-from contracts.providers.tengr import render_key
+from contracts.check.providers.tengr import render_key
 
 from ...core.provider import Call, respond
 from ...jobs import Job
 from . import artworks, settings
+from .models import REMOVE_BACKGROUND
 
 
 def create(call: Call) -> Response:
     """``POST /v2/artworks/segmentation``: 202 with the artwork in ``starting``; the masks are already known."""
     job = call.backend.create(call.api_key, dict(call.params), call.base_url)
     return _json(artworks.artwork(job, as_accepted=True), 202, call.backend.rate_headers(call.api_key, call.admission))
+
+
+def create_remove_background(call: Call) -> Response:
+    """``POST /v2/artworks/remove-background``: the same artwork engine, one cut-out result."""
+    job = call.backend.create(call.api_key, dict(call.params), call.base_url, kind=REMOVE_BACKGROUND)
+    return _json(artworks.artwork(job, as_accepted=True), 202, call.backend.rate_headers(call.api_key, call.admission))
+
+
+def rotate_webhook_secret(call: Call) -> Response:
+    """``POST /v2/organizations/{orgId}/webhook-secret``: a new secret, which signs this key's webhooks from now."""
+    secret = call.backend.rotate_secret(call.api_key, call.path_params["orgId"])
+    return _json({"secret": secret}, 200, call.backend.rate_headers(call.api_key, call.admission))
 
 
 def get(call: Call) -> Response:
@@ -28,6 +41,7 @@ def get(call: Call) -> Response:
     reason = artworks.failure_reason(job) if job.error is not None else None
     if reason:
         headers[settings.failure_header()] = _latin1(reason)
+        call.explain(reason)
     return _json(call.backend.artwork_body(job), 200, headers)
 
 

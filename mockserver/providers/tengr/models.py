@@ -6,25 +6,31 @@ artworks created through another; the rate-limit log sits beside it for the same
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import threading
 import time
 import uuid
 from typing import Any
 
 from contracts import HttpResponse
-from contracts.providers.tengr import render_key
+from contracts.check.providers.tengr import render_key
 
+from ...config import MockConfig
 from ...core import images
 from ...core.fetch import FetchError
 from ...core.images import ImageProblem
+from ...core.provider import explain, fetch_reason
+from ...core.ratelimit import Decision, RateLimiter
 from ...core.services import JobSettings, Services
-from ...config import MockConfig
 from ...environ_keys import Later
 from ...jobs import Job, JobStore, WebhookSpec, owner_key
-from . import artworks, masks, settings
-from .ratelimit import Decision, RateLimiter
+from . import artworks, render, settings
 
 KIND = "segmentation"
+REMOVE_BACKGROUND = "remove_background"
+
+log = logging.getLogger("segmock")
 
 
 def job_settings(config: MockConfig) -> JobSettings:
@@ -73,24 +79,28 @@ class TengrBackend:
         return settings.rate_limit(self.services.config.rate_limits.get(settings.PROVIDER))
 
     # -- artworks ------------------------------------------------------------------------------------------
-    def create(self, api_key: str, params: dict[str, Any], base_url: str) -> Job:
+    def create(self, api_key: str, params: dict[str, Any], base_url: str, kind: str = KIND) -> Job:
         """Fetch, decode and segment now; store the outcome (results, or the failure) for the progression."""
         artwork_id = str(uuid.uuid4())
         result: dict[str, Any] | None = None
         files: dict[str, bytes] = {}
         error: dict[str, str] | None = None
         try:
-            files = self._masks(params)
+            files = self._masks(params) if kind == KIND else self._cutout(params)
             result = {"results": [f"{base_url}/v2/artworks/{artwork_id}/results/{name}" for name in files]}
         except FetchError as exc:
-            error = artworks.failure("image_too_large" if exc.kind == "too_large" else "image_url_unreachable")
+            log.warning("segmock: tengr artwork %s: imageUrl not fetched (%s): %s", artwork_id, exc.kind, exc)
+            error = artworks.failure("image_too_large" if exc.kind == "too_large" else "image_url_unreachable",
+                                     fetch_reason(exc))
         except ImageProblem as exc:
             too_big = exc.kind in ("image_too_large", "image_too_many_pixels")
-            error = artworks.failure("image_too_large" if too_big else "image_invalid")
+            error = artworks.failure("image_too_large" if too_big else "image_invalid", str(exc))
+        if error is not None:
+            explain(f"the artwork will end failed: {error['message']}: {error.get('detail', '')}".rstrip(": "))
         webhook = params.get("webhook")
         return self.jobs.create(
-            settings.PROVIDER, owner=owner_key(api_key), kind=KIND, params=params, result=result, files=files,
-            error=error, webhook=self._webhook(webhook) if webhook else None, job_id=artwork_id,
+            settings.PROVIDER, owner=owner_key(api_key), kind=kind, params=params, result=result, files=files,
+            error=error, webhook=self._webhook(webhook, api_key) if webhook else None, job_id=artwork_id,
         )
 
     def _masks(self, params: dict[str, Any]) -> dict[str, bytes]:
@@ -98,14 +108,42 @@ class TengrBackend:
         data = self.services.fetch(params["imageUrl"], limits.max_bytes or 0)
         pixels = images.to_array(images.decode(data, limits))
         files: dict[str, bytes] = {}
-        for index, mask in enumerate(masks.select(self.services.segmenter, pixels, params)):
-            extension, body = masks.encode(masks.finish(mask, params), params["outputFormat"])
+        for index, mask in enumerate(render.select(self.services.segmenter, pixels, params)):
+            extension, body = render.encode(render.finish(mask, params), params["outputFormat"])
             files[f"{index}.{extension}"] = body
         return files
 
-    def _webhook(self, url: str) -> WebhookSpec:
-        sig = settings.signature()
-        return WebhookSpec(url, self.services.config.webhook_secret, header=sig.header, signature_format=sig.format)
+    def _cutout(self, params: dict[str, Any]) -> dict[str, bytes]:
+        """A remove-background artwork's one result: the salient subject on transparent pixels."""
+        limits = settings.input_limits()
+        decoded = images.decode(self.services.fetch(params["imageUrl"], limits.max_bytes or 0), limits)
+        pixels = images.to_array(decoded)
+        extension, body = render.encode_cutout(pixels, self.services.segmenter.salient(pixels).alpha,
+                                               params["outputFormat"])
+        return {f"0.{extension}": body}
+
+    def _webhook(self, url: str, api_key: str) -> WebhookSpec:
+        sig = settings.signature(self.services.config)
+        return WebhookSpec(url, self.secret(api_key), header=sig.header, signature_format=sig.format)
+
+    # -- webhook secret ------------------------------------------------------------------------------------
+    def secret(self, api_key: str) -> str:
+        """The secret signing this key's webhooks: the last rotated one, else the configured one."""
+        count = int(self.services.counters.get(self._secret_scope(api_key), "rotations", 0))
+        return self._derive(api_key, count) if count else self.services.config.webhook_secret
+
+    def rotate_secret(self, api_key: str, org_id: str) -> str:
+        """A new secret for the key's organisation (any ``org_id`` is the caller's; derived: see the spec)."""
+        count = int(self.services.counters.add(self._secret_scope(api_key), "rotations", 1) or 0)
+        return self._derive(api_key, count)
+
+    @staticmethod
+    def _secret_scope(api_key: str) -> str:
+        return f"tengr-secret:{owner_key(api_key)}"
+
+    def _derive(self, api_key: str, count: int) -> str:
+        text = "\x1f".join((self.services.config.webhook_secret, owner_key(api_key), str(count)))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def get(self, api_key: str, artwork_id: str, later: Later | None = None) -> Job | None:
         """One poll of the caller's own live artwork (None: unknown, foreign or expired alike); ``later``:

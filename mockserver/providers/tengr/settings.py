@@ -45,9 +45,13 @@ class Signature:
     format: str
 
 
-def signature() -> Signature:
+def signature(config: Any = None) -> Signature:
+    """segmock's webhook signature scheme (tengr documents none): the spec's default, or the header and format
+    ``MockConfig.webhook_signature_header`` / ``webhook_signature_format`` choose."""
     node = _webhook_post()["x-segmock-signature"]
-    return Signature(node["header"], node["format"].replace("{hexdigest}", "{}"))
+    header = getattr(config, "webhook_signature_header", None) or node["header"]
+    template = getattr(config, "webhook_signature_format", None) or node["format"]
+    return Signature(header, template.replace("{hexdigest}", "{}"))
 
 
 @dataclass(frozen=True)

@@ -7,4 +7,6 @@ URLS = {
     "get-artwork": handlers.get,
     "list-artworks": handlers.list_artworks,
     "get-artwork-result": handlers.result,
+    "create-remove-background-artwork": handlers.create_remove_background,
+    "rotate-webhook-secret": handlers.rotate_webhook_secret,
 }

@@ -227,8 +227,8 @@ def test_cropped_subject_never_resamples_the_subject(subject, padding, margin, p
         params["horizontalAlignment"] = align
     placed = layout(params, subject=subject)
     assert (placed.dest.width, placed.dest.height) == (subject.width, subject.height)
-    assert 0 <= placed.dest.x0 and placed.dest.x1 <= placed.canvas[0]
-    assert 0 <= placed.dest.y0 and placed.dest.y1 <= placed.canvas[1]
+    assert placed.dest.x0 >= 0 and placed.dest.x1 <= placed.canvas[0]
+    assert placed.dest.y0 >= 0 and placed.dest.y1 <= placed.canvas[1]
 
 
 @settings(max_examples=200, deadline=None)

@@ -10,12 +10,11 @@ import base64
 import io
 import json
 import zlib
+from typing import Any as MockHttp
 
 import numpy as np
 import pytest
 from PIL import Image
-
-from typing import Any as MockHttp
 
 EDIT = "https://image-api.photoroom.com/v2/edit"
 SEGMENT = "https://sdk.photoroom.com/v1/segment"
@@ -178,7 +177,8 @@ def _bomb(width: int, height: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    idat = chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + idat + chunk(b"IEND", b"")
 
 
 def test_oversized_output_is_refused(mock_http: MockHttp) -> None:

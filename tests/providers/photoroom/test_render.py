@@ -222,7 +222,8 @@ def test_sandbox_marks_visible_pixels_but_keeps_transparency():
 
 def test_ai_background_seed_header_is_the_given_seed_or_stable_from_the_request():
     image, alpha = scene()
-    assert edit(image, alpha, {"background.prompt": "x", "background.seed": 42}).headers["pr-ai-background-seed"] == "42"
+    seeded = edit(image, alpha, {"background.prompt": "x", "background.seed": 42})
+    assert seeded.headers["pr-ai-background-seed"] == "42"
     derived = [edit(image, alpha, {"background.prompt": "x"}, request_digest=d).headers for d in ("a", "a", "b")]
     assert derived[0]["pr-ai-background-seed"].isdigit()
     assert derived[0] == derived[1] != derived[2]

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import pytest
 import numpy as np
+import pytest
 from PIL import Image
 
-from contracts.multipart import Part, encode
-from contracts.rawmultipart import boundary_of, split
+from contracts.wire.multipart import Part, encode
+from contracts.wire.rawmultipart import boundary_of, split
 
 JOB_URL = "https://inference.prodia.com/v2/job"
 ASYNC_URL = "https://inference.prodia.com/v2/job/async"

@@ -4,13 +4,22 @@ flow when the server permits async for segment jobs (``--prodia-async-segment``)
 from __future__ import annotations
 
 import pytest
+from prodia_support import (
+    ASYNC_URL,
+    AUTH,
+    IN_PROCESS_ONLY,
+    TOKEN,
+    input_part,
+    iou,
+    job_part,
+    mask_array,
+    post_job,
+    solid,
+)
 
 import contracts
+from contracts.generate.scenes import standard_scenes
 from mockserver.providers.prodia.models import ASYNC_FLAG
-from mockserver.segmenter.scenes import standard_scenes
-from prodia_support import (
-    ASYNC_URL, AUTH, IN_PROCESS_ONLY, TOKEN, input_part, iou, job_part, mask_array, post_job, solid,
-)
 
 SPEC = contracts.spec("prodia").raw
 SCENE = next(s for s in standard_scenes() if s.name == "plain-two")

@@ -7,11 +7,21 @@ import json
 
 import numpy as np
 import pytest
+from prodia_support import (
+    AUTH,
+    IN_PROCESS_ONLY,
+    JOB_URL,
+    Multipart,
+    encoded,
+    input_part,
+    job_part,
+    post_job,
+    read_multipart,
+    segment,
+    solid,
+)
 
 import contracts
-from prodia_support import (
-    IN_PROCESS_ONLY, AUTH, JOB_URL, Multipart, encoded, input_part, job_part, post_job, read_multipart, segment, solid,
-)
 
 SPEC = contracts.spec("prodia").raw
 SAM2 = {"type": "inference.segment.v1"}
@@ -41,7 +51,7 @@ def test_missing_token_is_401_too(mock_http) -> None:
 
 
 @pytest.mark.parametrize("job", [{"type": "inference.nope.v1"}, {"config": {}},
-                                 {"type": "inference.flux-fast.schnell.txt2img.v2", "config": {"prompt": "x"}}])
+                                 {"type": "inference.flux-dev.txt2img.v9", "config": {"prompt": "x"}}])
 def test_unknown_or_missing_job_type_is_429_with_retry_after(mock_http, job: dict) -> None:
     response = segment(mock_http, job, solid(300, 300))
     assert response.status_code == 429

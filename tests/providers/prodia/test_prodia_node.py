@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image
-
-from mockserver.providers.prodia import standin
-from mockserver.segmenter.scenes import standard_scenes
 from prodia_support import TOKEN, iou
+
+from contracts.generate.scenes import standard_scenes
+from mockserver.providers.prodia import standin
 
 JS = Path(__file__).parent / "js"
 NODE = shutil.which("node")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-
-from contracts.multipart import encode
-from mockserver.segmenter.scenes import standard_scenes
 from prodia_support import AUTH, input_part, job_part
+
+from contracts.generate.scenes import standard_scenes
+from contracts.wire.multipart import encode
 
 SCENE = next(s for s in standard_scenes() if s.name == "plain-two")
 

@@ -11,9 +11,9 @@ import httpx
 import numpy as np
 from PIL import Image
 
+from contracts.generate.scenes import ObjectSpec, Scene, make_scene
 from mockserver.core.dispatch import backend_of
 from mockserver.providers import load
-from mockserver.segmenter.scenes import ObjectSpec, Scene, make_scene
 
 API = "https://api.sellerpic.ai/v1/api"
 KEY = "test-key"
@@ -55,7 +55,8 @@ def png_header_only(width: int, height: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    idat = chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + idat + chunk(b"IEND", b"")
 
 
 def multipart(data: bytes, filename: str = "in.png", content_type: str = "image/png") -> tuple[bytes, dict[str, str]]:

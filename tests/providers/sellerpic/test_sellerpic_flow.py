@@ -6,10 +6,28 @@ from typing import Any as MockHttp
 
 import numpy as np
 import pytest
-
-from sellerpic_support import (API, AUTH, clock, download, file_key, finish, iou, item, mask_of, masks_of,
-                               multipart, ok, packshot, png, poll, prompt_task, refused, two_objects, type_task,
-                               upload)
+from sellerpic_support import (
+    API,
+    AUTH,
+    clock,
+    download,
+    file_key,
+    finish,
+    iou,
+    item,
+    mask_of,
+    masks_of,
+    multipart,
+    ok,
+    packshot,
+    png,
+    poll,
+    prompt_task,
+    refused,
+    two_objects,
+    type_task,
+    upload,
+)
 
 
 def test_prompt_segmentation_end_to_end_matches_the_scene(mock_http: MockHttp) -> None:
@@ -75,19 +93,22 @@ def test_an_unknown_file_token_is_403(mock_http: MockHttp) -> None:
     assert response.status_code == 403 and b"AccessDenied" in response.content
 
 
-def test_same_upload_request_gives_the_same_response_bytes(mock_http: MockHttp) -> None:
+def test_same_upload_request_gives_the_same_data_and_its_own_trace_id(mock_http: MockHttp) -> None:
     data = packshot().encode("png")
     body, headers = multipart(data)
     first = mock_http.post(f"{API}/upload", content=body, headers=headers)
     second = mock_http.post(f"{API}/upload", content=body, headers=headers)
-    assert ok(first)["fileKey"] and first.content == second.content
+    assert ok(first)["fileKey"] and ok(first) == ok(second)
     assert first.json()["traceId"].isalnum() and len(first.json()["request_id"]) == 32
+    assert first.json()["traceId"] != second.json()["traceId"]
 
 
-def test_same_status_request_gives_the_same_trace_id(mock_http: MockHttp) -> None:
+def test_each_poll_has_its_own_trace_id(mock_http: MockHttp) -> None:
+    """traceId identifies a request (derived from the request and its sequence number on the server)."""
     task_id = ok(prompt_task(mock_http, file_key(mock_http, packshot(96, 72).encode("png"))))["id"]
     finish(mock_http, task_id)
-    assert poll(mock_http, task_id).content == poll(mock_http, task_id).content
+    one, two = poll(mock_http, task_id).json(), poll(mock_http, task_id).json()
+    assert one["traceId"] != two["traceId"] and one["data"] == two["data"]
 
 
 def test_the_documented_sample_key_needs_no_upload(mock_http: MockHttp) -> None:
@@ -129,7 +150,7 @@ def test_expand_pixels_grows_the_mask_by_that_many_pixels(mock_http: MockHttp) -
 @pytest.mark.parametrize("body", [
     {"type": "PRODUCT", "expandPixels": 101},
     {"type": "PRODUCT", "expandPixels": -1},
-    {"type": "product"},
+    {"type": ""},
     {"expandPixels": 0},
 ])
 def test_segment_by_type_rejects_unknown_types_and_ranges(mock_http: MockHttp, body: dict) -> None:

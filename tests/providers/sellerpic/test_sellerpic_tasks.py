@@ -5,9 +5,21 @@ from __future__ import annotations
 from typing import Any as MockHttp
 
 import pytest
-
-from sellerpic_support import (API, AUTH, backend, download, file_key, finish, item, ok, packshot, poll, prompt_task,
-                               refused, type_task)
+from sellerpic_support import (
+    API,
+    AUTH,
+    backend,
+    download,
+    file_key,
+    finish,
+    item,
+    ok,
+    packshot,
+    poll,
+    prompt_task,
+    refused,
+    type_task,
+)
 
 
 @pytest.fixture
@@ -106,3 +118,10 @@ def test_a_task_the_account_cannot_afford_is_refused(mock_http: MockHttp, key: s
     backend(mock_http).set_cost("promptSegmentation", 1001)
     refused(prompt_task(mock_http, key), 200, 30002)
     assert usage(mock_http)["usage"] == 0
+
+
+@pytest.mark.parametrize("kind", ["product", "Product", "PRODUCT", "sofa"])
+def test_segment_type_is_not_stricter_than_the_docs(mock_http: MockHttp, kind: str) -> None:
+    """The docs give no enum for ``type``: any case of the mock's categories, and any other word, is accepted."""
+    key = file_key(mock_http, packshot(96, 72).encode("png"))
+    assert ok(type_task(mock_http, key, kind))["id"]

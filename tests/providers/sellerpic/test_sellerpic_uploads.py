@@ -7,13 +7,27 @@ no animation, 10 MB, 4096 px), all from the file's header before any pixel is de
 from __future__ import annotations
 
 import tracemalloc
+from collections.abc import Callable
 from typing import Any as MockHttp
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import numpy as np
-
-from sellerpic_support import (API, AUTH, animated, clock, file_key, finish, ok, plain_png, png, png_header_only,
-                               prompt_task, refused, two_objects, upload)
+from sellerpic_support import (
+    API,
+    AUTH,
+    animated,
+    clock,
+    file_key,
+    finish,
+    ok,
+    plain_png,
+    png,
+    png_header_only,
+    prompt_task,
+    refused,
+    two_objects,
+    upload,
+)
 
 T = TypeVar("T")
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from mockserver.segmenter.scenes import ObjectSpec, Scene, make_scene
+from contracts.generate.scenes import ObjectSpec, Scene, make_scene
 
 BASE = "https://api.tengr.ai"
 CREATE = f"{BASE}/v2/artworks/segmentation"
@@ -123,7 +123,7 @@ def _serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[int]:
 
 
 class _Quiet(BaseHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence the default log
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
 
@@ -133,7 +133,7 @@ def receiver(statuses: list[int] | None = None) -> Iterator[Receiver]:
     box: list[Receiver] = []
 
     class Handler(_Quiet):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             status = box[0].answer({k.lower(): v for k, v in self.headers.items()}, body)
             self.send_response(status)
@@ -150,7 +150,7 @@ def file_server(payload: bytes, content_type: str = "image/png") -> Iterator[str
     """Serves ``payload`` at every GET path on loopback (an imageUrl the mock fetches over HTTP)."""
 
     class Handler(_Quiet):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(payload)))

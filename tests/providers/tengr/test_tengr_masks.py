@@ -6,10 +6,20 @@ from typing import Any
 
 import numpy as np
 import pytest
-from tengr_support import (CREATE, artwork_url, auth, data_url, decode_mask, file_server, iou, poll, text_body,
-                           two_objects)
+from tengr_support import (
+    CREATE,
+    artwork_url,
+    auth,
+    data_url,
+    decode_mask,
+    file_server,
+    iou,
+    poll,
+    text_body,
+    two_objects,
+)
 
-from mockserver.segmenter.scenes import Scene
+from contracts.generate.scenes import Scene
 
 
 @pytest.fixture(scope="module")

@@ -19,17 +19,13 @@ def bad_request(*messages: str) -> dict[str, Any]:
     ({"method": "text"}, ["textPrompt should not be empty"]),
     ({"method": "text", "textPrompt": "  "}, ["textPrompt should not be empty"]),
     ({"method": "points"}, ["pointsPositive should not be empty"]),
-    ({"method": "text", "textPrompt": "cat", "pointsMultimask": False},
-     ["pointsMultimask is only allowed when method is points"]),
-    ({"method": "points", "pointsPositive": POINTS, "textConfidence": 0.5},
-     ["textConfidence is only allowed when method is text"]),
     ({"method": "points", "pointsPositive": {"points": [[0.1, 0.1], [0.2, 0.2]], "labels": [1]}},
      ["pointsPositive.labels must contain as many labels as points (2)"]),
     ({"method": "text", "textPrompt": "cat", "maskExpand": 16385}, ["maskExpand must not be greater than 16384"]),
     ({"method": "text", "textPrompt": "cat", "outputFormat": "jpeg"},
      ["outputFormat must be one of the following values: auto, png, webp"]),
-], ids=["text-needs-prompt", "blank-prompt", "points-need-positive", "points-field-in-text-mode",
-        "text-field-in-points-mode", "labels-length", "mask-expand-range", "output-format-enum"])
+], ids=["text-needs-prompt", "blank-prompt", "points-need-positive", "labels-length", "mask-expand-range",
+        "output-format-enum"])
 def test_each_rule_gives_nestjs_400(mock_http, body: dict[str, Any], messages: list[str]) -> None:
     response = mock_http.post(CREATE, json={"imageUrl": IMAGE, **body}, headers=auth())
     assert response.status_code == 400

@@ -1,0 +1,80 @@
+"""Bound the memory of image work in flight, whatever clients send at once.
+
+Every decoded input and every rendered output costs memory in proportion to its pixels (decoded planes,
+the segmenter's float maps, the composited and encoded output). Before that work starts, the request
+reserves its estimate from this process's share of the server's budget (``MockConfig.work_memory_bytes``
+split across ``MockConfig.workers``) and holds it until its answer is built; a request that does not fit
+waits for others to finish. One request larger than the whole share runs alone. A request's later
+reservations (a second image, its output) are added without waiting: waiting while holding could deadlock,
+and the overshoot is bounded by one request's own work. A weighted semaphore is
+all this needs; ``threading`` has none, hence this small class.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import threading
+from collections.abc import Iterator
+
+# Peak bytes of image work per pixel, measured by benchmarks/bench_hostile.py (Photoroom /v2/edit on a
+# 7000x7000 input, the costliest path: ~25 bytes per input pixel); rounded up.
+BYTES_PER_PIXEL = 32
+
+
+class WorkGate:
+    """A weighted semaphore over estimated bytes."""
+
+    def __init__(self, budget_bytes: int) -> None:
+        self.budget = max(1, budget_bytes)
+        self._used = 0
+        self._peak = 0
+        self._cond = threading.Condition()
+
+    def acquire(self, amount: int, wait: bool = True) -> int:
+        """Wait until ``amount`` bytes fit (or nothing else runs); returns what was taken."""
+        amount = max(0, min(amount, self.budget))
+        with self._cond:
+            while wait and self._used and self._used + amount > self.budget:
+                self._cond.wait()
+            self._used += amount
+            self._peak = max(self._peak, self._used)
+        return amount
+
+    def release(self, amount: int) -> None:
+        with self._cond:
+            self._used -= amount
+            self._cond.notify_all()
+
+    @property
+    def in_use(self) -> int:
+        return self._used
+
+    @property
+    def peak(self) -> int:
+        """The most bytes ever held at once (for benchmarks and tests)."""
+        return self._peak
+
+    @contextlib.contextmanager
+    def request(self) -> Iterator[None]:
+        """Scope of one request: what it reserves is released when it ends."""
+        token = _held.set((self, []))
+        try:
+            yield
+        finally:
+            _, taken = _held.get()
+            _held.reset(token)
+            for amount in taken:
+                self.release(amount)
+
+
+_held: contextvars.ContextVar[tuple[WorkGate, list[int]] | None] = contextvars.ContextVar("segmock_work", default=None)
+
+
+def reserve(pixels: int) -> None:
+    """Reserve the memory of ``pixels`` of image work for the current request (no-op outside a request)."""
+    current = _held.get()
+    if current is None or pixels <= 0:
+        return
+    gate, taken = current
+    taken.append(gate.acquire(pixels * BYTES_PER_PIXEL, wait=not taken))

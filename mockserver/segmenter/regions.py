@@ -40,8 +40,8 @@ _REGION_FRACTION = 0.0008
 _MERGE_DELTA_E = 12.0
 # Past the reach of a selection's soft field (one dilation step and a 0.7-sigma blur of radius 3), doubled.
 _FIELD_MARGIN = 8
-# A background area holding the frame's centre is the subject filling the frame when it covers at least this
-# share of the grid and (almost) misses one side of the frame: at most this share of that side.
+# A background area holding most of the frame's central fifth is the subject filling the frame when it covers
+# at least this share of the grid and (almost) misses one side of the frame: at most this share of that side.
 _FILLER_SHARE = 0.25
 _FILLER_SIDE = 0.05
 
@@ -474,18 +474,29 @@ def _with_frame_filler(raw: np.ndarray) -> np.ndarray:
 
     A product shot close up (a notebook, a box) covers the centre and three sides of the frame, so the
     border's colour is the subject's own. The real backdrop reaches every side; an area read as background
-    that holds the frame's centre, is large and (almost) misses one side is the subject instead.
+    that holds most of the frame's central fifth (a speck found there does not hide it), is large and (almost)
+    misses one side is the subject instead.
     """
     h, w = raw.shape
-    background, _ = label(~raw, 4)
-    centre = background[h // 2, w // 2]
-    if centre == 0:
+    background, n = label(~raw, 4)
+    middle = background[2 * h // 5 : h - 2 * h // 5, 2 * w // 5 : w - 2 * w // 5]
+    counts = np.bincount(middle.reshape(-1), minlength=n + 1)
+    counts[0] = 0
+    centre = int(np.argmax(counts))
+    if counts[centre] * 2 < middle.size:
         return raw
     area = background == centre
-    sides = (area[0].mean(), area[-1].mean(), area[:, 0].mean(), area[:, -1].mean())
-    if min(sides) > _FILLER_SIDE or area.mean() < _FILLER_SHARE:
+    sides = [(lambda a: a[0]), (lambda a: a[-1]), (lambda a: a[:, 0]), (lambda a: a[:, -1])]
+    reach = [float(side(area).mean()) for side in sides]
+    missed = int(np.argmin(reach))
+    if reach[missed] > _FILLER_SIDE or area.mean() < _FILLER_SHARE:
         return raw
-    return raw | area
+    # What the background model found along the missed side, short of the opposite one, is the real
+    # backdrop (the odd colour out on the frame), not part of the subject.
+    pieces, _ = label(raw, 8)
+    opposite = missed ^ 1
+    backdrop = np.setdiff1d(sides[missed](pieces), sides[opposite](pieces))
+    return (raw & ~np.isin(pieces, backdrop[backdrop > 0])) | area
 
 
 def _erode8(mask: np.ndarray) -> np.ndarray:

@@ -50,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
             rate_limits=rate_limit_overrides(args.rate_limit or ()),
             journal_size=args.journal_size,
             journal_thumbnails=not args.no_thumbnails,
-            log_format=request_log_format("human" if args.access_log and args.log_format == "auto" else args.log_format),
+            log_format=request_log_format(
+            "human" if args.access_log and args.log_format == "auto" else args.log_format),
             extra={PRODIA_ASYNC_SEGMENT: True} if args.prodia_async_segment else {},
             work_memory_bytes=int(args.work_memory_mb * 2**20),
             workers=max(1, args.workers),

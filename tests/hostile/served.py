@@ -22,14 +22,6 @@ class Served(CliServer):
         super().__init__("serve", "--workers", str(workers), "--log-format", "off", "--state-dir", str(state_dir),
                          *args, env={"XDG_RUNTIME_DIR": None, "HOME": str(state_dir)})
 
-    @staticmethod
-    def _start(state_dir: Path, port: int, log: Any, args: tuple[str, ...], workers: int) -> subprocess.Popen[str]:
-        return subprocess.Popen(
-            [sys.executable, "-m", "mockserver.cli", "serve", "--port", str(port), "--workers", str(workers),
-             "--log-format", "off", "--state-dir", str(state_dir), *args],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, text=True, start_new_session=True,
-            env={**{k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"}, "HOME": str(state_dir)})
-
     def up(self) -> bool:
         try:
             return httpx.get(self.url + "/__segmock/health", timeout=5).status_code == 200

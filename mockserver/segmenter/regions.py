@@ -44,6 +44,8 @@ _FIELD_MARGIN = 8
 # at least this share of the grid and (almost) misses one side of the frame: at most this share of that side.
 _FILLER_SHARE = 0.25
 _FILLER_SIDE = 0.05
+# The frame's sides (top, bottom, left, right) as indices: a side's opposite is its index ^ 1.
+_SIDES = (np.s_[0], np.s_[-1], np.s_[:, 0], np.s_[:, -1])
 
 
 @dataclass(frozen=True)
@@ -486,8 +488,7 @@ def _with_frame_filler(raw: np.ndarray) -> np.ndarray:
     if counts[centre] * 2 < middle.size:
         return raw
     area = background == centre
-    sides = [(lambda a: a[0]), (lambda a: a[-1]), (lambda a: a[:, 0]), (lambda a: a[:, -1])]
-    reach = [float(side(area).mean()) for side in sides]
+    reach = [float(area[side].mean()) for side in _SIDES]
     missed = int(np.argmin(reach))
     if reach[missed] > _FILLER_SIDE or area.mean() < _FILLER_SHARE:
         return raw
@@ -495,7 +496,7 @@ def _with_frame_filler(raw: np.ndarray) -> np.ndarray:
     # backdrop (the odd colour out on the frame), not part of the subject.
     pieces, _ = label(raw, 8)
     opposite = missed ^ 1
-    backdrop = np.setdiff1d(sides[missed](pieces), sides[opposite](pieces))
+    backdrop = np.setdiff1d(pieces[_SIDES[missed]], pieces[_SIDES[opposite]])
     return (raw & ~np.isin(pieces, backdrop[backdrop > 0])) | area
 
 

@@ -147,7 +147,8 @@ def _pipeline(provider: ProviderDef, operation: str, svc: Services, request: Any
     except ImageProblem as exc:
         explain(str(exc))
         return respond(_catalog_answer(name, operation, exc.kind, "image_invalid", str(exc)))
-    except FetchError as exc:
+    except FetchError as exc:  # the provider's answer says little; the journal and the log say why
+        log.warning("segmock: %s %s: imageUrl not fetched (%s): %s", name, operation, exc.kind, exc)
         explain(fetch_reason(exc))
         return respond(_catalog_answer(name, operation, "image_url_unreachable", "image_invalid", str(exc)))
     except Exception:  # a bug in the mock: answer in the provider's 5xx shape and say so in the log

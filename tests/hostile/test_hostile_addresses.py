@@ -440,7 +440,7 @@ def test_the_fetch_policy_refuses_before_any_lookup_or_connection(network: Netwo
 
 # -- the production server ----------------------------------------------------------------------------------------
 def test_segmock_serve_refuses_every_spelling(serve_process: Any, listener: Listener, images: ImageServer) -> None:
-    """``segmock serve`` itself (gunicorn): the webhook rule, the fetch policy and a redirect hop, end to end."""
+    """``segmock serve`` itself: the webhook rule, the fetch policy and a redirect hop, end to end."""
     server = serve_process("--provider", "tengr", "--provider", "photoroom")
     with httpx.Client(base_url=server.url, timeout=30) as http:
         for n, host in enumerate(HOSTILE):

@@ -21,7 +21,7 @@ import httpx
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "hostile"))
+sys.path[:0] = [str(ROOT / "tests" / "hostile"), str(ROOT / "tests")]
 from served import PeakSampler, Served  # noqa: E402
 
 KEY = {"x-api-key": "bench"}

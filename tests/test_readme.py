@@ -118,11 +118,9 @@ def env() -> dict[str, str]:
 
 
 def project(where: Path) -> Path:
-    """A directory shaped like a user's checkout of this README: the example images in ``tests/data``."""
-    data = where / "tests" / "data"
-    data.mkdir(parents=True, exist_ok=True)
-    for name in ("shoe.jpg", "packshot.jpg", "a.png"):
-        shutil.copy(ROOT / "tests" / "data" / name, data / name)
+    """A directory shaped like a checkout of this repository as far as the README reads it: ``tests/data``
+    (the example images, the vendored published specs)."""
+    shutil.copytree(ROOT / "tests" / "data", where / "tests" / "data", dirs_exist_ok=True)
     return where
 
 

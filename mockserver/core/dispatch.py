@@ -119,7 +119,7 @@ def _pipeline(provider: ProviderDef, operation: str, svc: Services, request: Any
         api_key = provider.credential(request)
         admission: Any = None
         errors = errors_only(violations)
-        if operation not in provider.public:
+        if not provider.public(operation):
             auth = [v for v in errors if v.rule == "auth"]
             if auth or not api_key:
                 return respond(render_error(name, auth or [_auth(name, operation)], operation))
@@ -147,7 +147,8 @@ def _pipeline(provider: ProviderDef, operation: str, svc: Services, request: Any
     except ImageProblem as exc:
         explain(str(exc))
         return respond(_catalog_answer(name, operation, exc.kind, "image_invalid", str(exc)))
-    except FetchError as exc:
+    except FetchError as exc:  # the provider's answer says little; the journal and the log say why
+        log.warning("segmock: %s %s: imageUrl not fetched (%s): %s", name, operation, exc.kind, exc)
         explain(fetch_reason(exc))
         return respond(_catalog_answer(name, operation, "image_url_unreachable", "image_invalid", str(exc)))
     except Exception:  # a bug in the mock: answer in the provider's 5xx shape and say so in the log

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import os
 from typing import Any
 
@@ -104,6 +105,11 @@ def response_text(content_type: str, body: bytes) -> str | None:
     mimetype = content_type.split(";", 1)[0].strip().lower()
     if not body or not (mimetype.startswith("text/") or mimetype.endswith("json")):
         return None
+    if mimetype.endswith("json"):  # an answer may echo what was sent (tengr's parameters): blank its secrets
+        try:
+            body = json.dumps(REDACTOR.redact_json(json.loads(body)), ensure_ascii=False).encode()
+        except ValueError:
+            pass
     text = body[: MAX_TEXT * 4].decode("utf-8", "replace")
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"
 

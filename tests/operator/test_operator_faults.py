@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
-from conftest import KEY
+from operator_support import KEY
 
 import contracts
 from mockserver.operator.answers import fault_answer
@@ -73,6 +74,10 @@ def test_latency_delays_the_answer_past_a_short_client_timeout(live: Any, http: 
     with pytest.raises(httpx.ReadTimeout):
         http.get(ACCOUNT, headers=KEY, timeout=0.3)
     assert http.get(ACCOUNT, headers=KEY).status_code == 200
+    deadline = time.monotonic() + 10  # the abandoned request is journaled when its delay ends: not in the next test
+    while "latency" not in [e.fault for e in live.requests()] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [e.fault for e in live.requests()].count("latency") == 1
 
 
 def test_reset_aborts_the_connection(live: Any, http: httpx.Client) -> None:

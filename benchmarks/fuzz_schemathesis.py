@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests" / "hostile"), str(ROOT / "tests")]
 from served import PeakSampler, Served  # noqa: E402
 
+import contracts  # noqa: E402
+
 AUTH = {"photoroom": "x-api-key: schemathesis-key"}
 BEARER = "Authorization: Bearer schemathesis-key"
 # Only the key Schemathesis sends is valid, so its invalid-key probes must be refused.
@@ -32,8 +34,6 @@ SERVER_ARGS = ("--api-key", "schemathesis-key", "--rate-limit", "tengr.limit=100
 
 def excluded(provider: str) -> list[str]:
     """Checks that do not apply to the provider; each spec says why (``x-segmock-schemathesis``)."""
-    import contracts
-
     block = contracts.spec(provider).raw.get("x-segmock-schemathesis") or {}
     return sorted(block.get("exclude-checks") or {})
 
@@ -45,6 +45,8 @@ def command(url: str, provider: str, seed: int, max_examples: int, *extra: str) 
            str(max_examples), "--suppress-health-check", "all", "--request-timeout", "60", *extra]
     for check in excluded(provider):
         out += ["--exclude-checks", check]
+    for operation in sorted(contracts.spec(provider).unmocked):  # documented, answered 501 "not mocked" on purpose
+        out += ["--exclude-operation-id", operation]
     return out
 
 

@@ -3,7 +3,7 @@
 A stand-in Photoroom upstream (threaded werkzeug on loopback, in this process: like a remote provider, it
 takes no core from the proxy) answers a small JSON GET, a 1 MB multipart upload and an 8 MB binary
 download. Each case runs in alternating rounds: a block of requests with one keep-alive ``httpx.Client``
-going direct, then a block through the recording proxy (real gunicorn process, cassette and report
+going direct, then a block through the recording proxy (a real `segmock record` process, cassette and report
 written). Every block starts once the proxy's processes are idle (the recorder has caught up), so neither
 side pays for the other's leftovers; the figures are medians over all rounds. On Linux it also prints the
 CPU the proxy's worker and its recorder spent per proxied request (from /proc). Run:
@@ -87,8 +87,8 @@ def timed(client: httpx.Client, n: int, call) -> list[float]:
 
 
 class ProxyCpu:
-    """CPU time of the proxy's processes from /proc: the recorder (the first child: it starts before the
-    server forks its worker) and the worker(s). Empty where there is no /proc."""
+    """CPU time of the proxy's processes from /proc: the server (``segmock record`` itself) and the recorder
+    (its first child). Empty where there is no /proc."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
@@ -104,14 +104,14 @@ class ProxyCpu:
         return sorted(pids, key=lambda p: int(self._stat(p)[19]))  # by start time
 
     def sample(self) -> dict[str, float]:
-        """Milliseconds of CPU so far: ``recorder`` and ``worker``."""
+        """Milliseconds of CPU so far: ``recorder`` and ``worker`` (the server answering the client)."""
         try:
-            recorder, *workers = self._children()
-            ms = {p: (int(f[11]) + int(f[12])) * 1000 / self.tick for p in [recorder, *workers]
+            recorder = self._children()[0]
+            ms = {p: (int(f[11]) + int(f[12])) * 1000 / self.tick for p in [recorder, self.pid]
                   for f in [self._stat(p)]}
         except (OSError, ValueError, IndexError):
             return {}
-        return {"recorder": ms[recorder], "worker": sum(ms[w] for w in workers)}
+        return {"recorder": ms[recorder], "worker": ms[self.pid]}
 
     def settle(self, limit: float = 60.0) -> None:
         """Wait until the proxy's processes stop using CPU (the recorder has caught up)."""

@@ -5,9 +5,10 @@ launches, probed with ``http.client`` so the probe's own set-up is not counted; 
 processes used until then, which a busy machine distorts less), then a keep-alive ``httpx.Client``
 sending the JSON operation (tengr ``GET /v2/artworks/{id}``; Photoroom ``GET /v2/account`` when the tengr
 provider is absent) ``--n`` times after ``--warmup`` requests; for segmock also Photoroom ``POST /v1/segment``
-with a 512×512 PNG. Prism (``@stoplight/prism-cli@5.14.2`` serving ``specs/tengr.yaml``) and WireMock
-(``wiremock@3.13.2`` from npm, its bundled standalone jar on Java 17) run when installed in
-``benchmarks/.tools/`` (``--install-anchors`` installs them with npm). Run:
+with a 512×512 PNG, and ``--n-slow`` fresh-connection requests while 200 connections hold half-sent heads and 50
+dribble bodies (slow clients must starve nobody). Prism (``@stoplight/prism-cli@5.14.2`` serving
+``specs/tengr.yaml``) and WireMock (``wiremock@3.13.2`` from npm, its bundled standalone jar on Java 17) run
+when installed in ``benchmarks/.tools/`` (``--install-anchors`` installs them with npm). Run:
 
     .venv/bin/python benchmarks/bench_serve.py [--install-anchors] [--n 1000] [--n-image 200] [--workers 1] [--starts 5]
 """
@@ -267,9 +268,9 @@ class _ImageHandler(BaseHTTPRequestHandler):
 
 def tengr_served() -> bool:
     sys.path.insert(0, str(ROOT))
-    from mockserver.providers import implemented
+    from mockserver.providers import available
 
-    return "tengr" in implemented()
+    return "tengr" in available()
 
 
 def up_segmock(args: argparse.Namespace, image: bytes) -> tuple[Running, httpx.Client, dict[str, Any] | None]:
@@ -308,6 +309,36 @@ def up_segmock(args: argparse.Namespace, image: bytes) -> tuple[Running, httpx.C
     path = f"/v2/artworks/{created.json()['id']}"
     artwork = client.get(path, headers=BEARER).json()
     return Running(figures, lambda: client.get(path, headers=BEARER), down), client, artwork
+
+
+def slow_clients_figures(base: str, probes: int, heads: int = 200, bodies: int = 50) -> Figures:
+    """Fresh-connection probes (Photoroom ``GET /v2/account``, as a new client's first call) while ``heads``
+    connections hold half-sent request heads and ``bodies`` dribble an upload a byte at a time: what one
+    stalled client (or a few hundred) costs everyone else."""
+    figures = Figures("segmock", f"GET /v2/account, {heads} half-sent heads + {bodies} dribbling bodies open")
+    port = httpx.URL(base).port
+    opened: list[socket.socket] = []
+    try:
+        for i in range(heads):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            sock.sendall(f"GET /v2/account?slow={i} HTTP/1.1\r\nHost: x\r\nX-Slow: ".encode())
+            opened.append(sock)
+        for _ in range(bodies):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            sock.sendall(b"POST /v1/segment HTTP/1.1\r\nHost: x\r\nx-api-key: k\r\nContent-Type: image/png\r\n"
+                         b"Content-Length: 100000\r\n\r\n\x89PNG")
+            opened.append(sock)
+        began = time.perf_counter()
+        for i in range(probes):
+            for sock in opened[i % 10::10]:
+                sock.sendall(b"a")  # a tenth of them send one more byte before each probe
+            with httpx.Client(base_url=base, timeout=30) as client:
+                _timed(figures, lambda: client.get("/v2/account", headers=PHOTOROOM_KEY))
+        figures.wall_s = time.perf_counter() - began
+    finally:
+        for sock in opened:
+            sock.close()
+    return figures
 
 
 def segment_figures(args: argparse.Namespace, client: httpx.Client, image: bytes) -> Figures:
@@ -364,28 +395,34 @@ def up_wiremock(args: argparse.Namespace, body: dict[str, Any]) -> Running | Fig
 
 
 def constant_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-    """The floor: a WSGI app that answers a constant artwork, for gunicorn's own share of a round trip."""
+    """The floor: a WSGI app that answers a constant artwork, for the server's own share of a round trip."""
     body = b'{"id":"bench-artwork","status":"completed"}'
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]
 
 
 def up_floor(args: argparse.Namespace) -> Running:
-    """gunicorn, configured as ``segmock serve`` runs it (its worker, 8 threads, keep-alive), serving
-    :func:`constant_app`: what any app on this server pays before doing anything."""
-    figures = Figures("floor: segmock's gunicorn worker + constant WSGI app", "same GET, constant body")
+    """segmock's server (:mod:`mockserver.serving`, as ``segmock serve`` runs it) serving :func:`constant_app`:
+    what any app on this server pays before doing anything."""
+    figures = Figures("floor: segmock's server (waitress) + constant WSGI app", "same GET, constant body")
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "--workers", "1", "--worker-class",
-               "mockserver.fastworker.FastWorker", "--threads", "8",
-               "--keep-alive", "30", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--no-control-socket",
-               "bench_serve:constant_app"]
-    return up_anchor(args, figures, command, port, cwd=Path(__file__).resolve().parent)
+    command = [sys.executable, str(Path(__file__).resolve()), "--serve-floor", str(port)]
+    return up_anchor(args, figures, command, port, cwd=ROOT)
+
+
+def serve_floor(port: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    from mockserver.serving import serve
+
+    serve(constant_app, "127.0.0.1", port, on_ready=lambda base: None)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1000, help="timed JSON requests per server (default 1000)")
     parser.add_argument("--n-image", type=int, default=200, help="timed /v1/segment requests (default 200)")
+    parser.add_argument("--n-slow", type=int, default=50,
+                        help="fresh-connection probes while slow clients hold connections open (default 50)")
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--block", type=int, default=100, help="JSON requests per server per turn (default 100)")
     parser.add_argument("--workers", type=int, default=1, help="segmock serve --workers")
@@ -396,11 +433,16 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"npm install {PRISM} {WIREMOCK} into benchmarks/.tools/")
     parser.add_argument("--no-anchors", action="store_true", help="measure segmock only")
     parser.add_argument("--floor", action="store_true",
-                        help="also measure gunicorn serving a constant WSGI app (the server's own share)")
+                        help="also measure segmock's server serving a constant WSGI app (the server's own share)")
+    parser.add_argument("--serve-floor", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if not 1 <= args.n <= 20_000 or not 1 <= args.n_image <= 5_000 or not 1 <= args.starts <= 20 or args.block < 1:
-        parser.error("--n must be 1..20000, --n-image 1..5000, --starts 1..20 and --block at least 1"
-                     " (this benchmark stays bounded)")
+    if args.serve_floor:
+        serve_floor(args.serve_floor)
+        return 0
+    if (not 1 <= args.n <= 20_000 or not 1 <= args.n_image <= 5_000 or not 1 <= args.starts <= 20 or args.block < 1
+            or not 1 <= args.n_slow <= 1_000):
+        parser.error("--n must be 1..20000, --n-image 1..5000, --n-slow 1..1000, --starts 1..20 and --block at"
+                     " least 1 (this benchmark stays bounded)")
     if args.install_anchors:
         install_anchors()
     print("\n".join(machine()))
@@ -421,11 +463,12 @@ def main(argv: list[str] | None = None) -> int:
                     absent.append(anchor)
         measure_interleaved(running, args.n, args.warmup, args.block)
         segment = segment_figures(args, client, image)
+        slow = slow_clients_figures(str(client.base_url).rstrip("/"), args.n_slow)
     finally:
         for server in running:
             server.stop()
     served = [server.figures for server in running]
-    rows = [served[0], segment, *served[1:], *absent]
+    rows = [served[0], segment, slow, *served[1:], *absent]
     print(f"\nkeep-alive httpx.Client per server; JSON: n={args.n} per server after {args.warmup} warm-up, in"
           f" turns of {args.block} (the servers take turns); image: n={args.n_image} alone; start-up: median of"
           f" {args.starts} launches; segmock --workers {args.workers}, request log {args.log_format} to /dev/null\n")

@@ -7,8 +7,8 @@ import json
 from flask import Flask, Response, request
 from werkzeug.exceptions import MethodNotAllowed
 
-from . import providers as provider_registry
 from .config import MockConfig
+from .core import registry as provider_registry
 from .core import unrouted
 from .core.dispatch import blueprint
 from .core.images import set_pixel_ceiling
@@ -18,18 +18,19 @@ from .operator import install as install_operator
 
 
 def create_app(config: MockConfig | None = None) -> Flask:
-    """Build a mock serving ``config.providers`` (all implemented providers when empty)."""
+    """Build a mock serving ``config.providers`` (all available providers when empty)."""
     config = config or MockConfig()
-    names = config.providers or provider_registry.implemented()
+    names = config.providers or provider_registry.available()
+    defs = [provider_registry.load(name) for name in names]
     app = Flask("segmock", static_folder=None)
     app.config["MAX_FORM_MEMORY_SIZE"] = None  # provider limits are enforced per operation
     app.config["MAX_FORM_PARTS"] = 10_000
     set_pixel_ceiling(config.max_image_pixels)
-    svc = Services(config)
+    svc = Services(config, defs)
     app.extensions["segmock"] = svc
     app.extensions["segmock.providers"] = tuple(names)
-    for name in names:
-        app.register_blueprint(blueprint(provider_registry.load(name)))
+    for provider in defs:
+        app.register_blueprint(blueprint(provider))
     install_operator(app)
 
     @app.errorhandler(404)

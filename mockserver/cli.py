@@ -36,8 +36,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
     words = list(sys.argv[1:] if argv is None else argv)
     chosen = words[0] if words and words[0] in COMMANDS else None
-    for name in (chosen,) if chosen else COMMANDS:
-        importlib.import_module(f"{__package__}.commands.{name}").register(sub)
+    for verb in (chosen,) if chosen else COMMANDS:
+        importlib.import_module(f"{__package__}.commands.{COMMANDS[verb]}").register(sub)
     return parser
 
 

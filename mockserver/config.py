@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -31,11 +32,14 @@ class MockConfig:
     (Prodia's ``created_at``/``updated_at``/``expires_at``), frozen for byte-identical answers.
     ``webhook_delivery`` overrides the documented webhook retry policy (``attempts``, ``base_delay``,
     ``timeout`` in seconds), so tests need not wait real backoff delays.
+
+    The config is checked when it is made, not on the first request: ``state_dir`` may be any path-like
+    (a ``str`` too), and an unknown provider, rate-limit key or a journal smaller than 1 raises ``ValueError``.
     """
 
     providers: tuple[str, ...] = ()
     api_keys: tuple[str, ...] = ()
-    state_dir: Path | None = None
+    state_dir: Path | None = None  # a str or any os.PathLike is accepted and made a Path
     job_progression: str | dict[str, str] = "polls:2"
     segmenter: str | None = None
     allow_private_webhooks: bool = False
@@ -49,7 +53,6 @@ class MockConfig:
     max_image_pixels: int = 100_000_000
     work_memory_bytes: int = 2 * 2**30
     workers: int = 1
-    check_responses: bool = False
     journal_size: int = 1000
     journal_thumbnails: bool = True
     log_format: str | None = None
@@ -57,12 +60,29 @@ class MockConfig:
     webhook_delivery: dict[str, float] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.state_dir is not None:
+            self.state_dir = Path(os.fspath(self.state_dir))
+        if isinstance(self.providers, str):
+            self.providers = (self.providers,)
+        self.providers = tuple(self.providers)
+        self.api_keys = (self.api_keys,) if isinstance(self.api_keys, str) else tuple(self.api_keys)
+        self.fetch_allow_hosts = tuple(self.fetch_allow_hosts)
+        self.validate()
+
     def validate(self, *, load_segmenter: bool = False) -> None:
         """Raise ``ValueError`` with one clear sentence for a setting every affected request would trip on
-        (so ``segmock serve`` refuses to start instead of answering 500s). ``load_segmenter`` also imports and
-        builds ``segmenter`` (the CLI does; the app builds it lazily on the first segmentation)."""
+        (so ``segmock serve`` refuses to start instead of answering 500s): unknown providers or rate-limit keys,
+        a progression that does not parse, a journal smaller than 1. ``load_segmenter`` also imports and builds
+        ``segmenter`` (the CLI does; the app builds it lazily on the first segmentation)."""
+        from .core.ratelimit import checked_overrides
+        from .core.registry import available
         from .jobs.progression import Progression
 
+        names = available()
+        unknown = [p for p in self.providers if p not in names]
+        if unknown:
+            raise ValueError(f"unknown provider(s): {', '.join(unknown)}; available: {', '.join(names)}")
         progressions = self.job_progression if isinstance(self.job_progression, dict) else {"": self.job_progression}
         for provider, text in progressions.items():
             try:
@@ -77,6 +97,7 @@ class MockConfig:
         parse_clock(self.clock)
         if self.journal_size < 1:
             raise ValueError(f"journal_size must be at least 1, not {self.journal_size}")
+        checked_overrides(self.rate_limits)
         if self.segmenter and load_segmenter:
             from .segmenter import load_segmenter as load
 

@@ -29,17 +29,19 @@ from .operator.api import MockOperator
 
 
 class LiveServer(MockOperator):
-    """A mock served over real HTTP on loopback by werkzeug's threaded server in a background thread."""
+    """A mock served over real HTTP on loopback by the server ``segmock serve`` runs (:mod:`.serving`), in a
+    background thread."""
 
     def __init__(self, app: Any) -> None:
-        from werkzeug.serving import make_server
+        from .server_hooks import serving_options
+        from .serving import Server, base_url, listen
 
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self._server.daemon_threads = True  # type: ignore[attr-defined]  # make_server(threaded=True) is threading
-        self.port = self._server.server_port
-        self.url = f"http://127.0.0.1:{self.port}"
+        sock = listen("127.0.0.1", 0)
+        self.port = sock.getsockname()[1]
+        self.url = base_url(sock)
         super().__init__(app, self.url)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="segmock-live", daemon=True)
+        self._server = Server(app, sock, serving_options(app))
+        self._thread = threading.Thread(target=self._server.run, name="segmock-live", daemon=True)
 
     def start(self) -> LiveServer:
         self._thread.start()
@@ -47,9 +49,8 @@ class LiveServer(MockOperator):
 
     def stop(self) -> None:
         self.close()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._server.stop()
+        self._thread.join(timeout=15)
 
     def url_for(self, provider: str) -> str:
         """The base URL to give a client of ``provider`` (every provider is served at its real paths)."""

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from cli_support import CliServer
 from hypothesis import HealthCheck, settings
 
 import contracts
@@ -87,56 +88,13 @@ def mock_http(request: pytest.FixtureRequest) -> Iterator[MockHttp]:
     assert mock.off_spec == [], "the mock answered off-spec:\n" + "\n".join(mock.off_spec)
 
 
-class ServeProcess:
-    """``segmock serve`` as a subprocess on a free loopback port (the production server, not a thread)."""
-
-    def __init__(self, *args: str, state_dir: str) -> None:
-        import socket
-        import subprocess
-        import sys
-
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        cmd = [sys.executable, "-m", "mockserver.cli", "serve", "--port", str(self.port), "--state-dir", state_dir,
-               *args]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.banner = self._wait_ready()
-
-    def _wait_ready(self, timeout: float = 20.0) -> str:
-        import time
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"segmock serve exited: {self.proc.stdout.read() if self.proc.stdout else ''}")
-            try:
-                httpx.get(self.url + "/__segmock/none", timeout=0.5)
-                return ""
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise TimeoutError("segmock serve did not start")
-
-    def stop(self) -> str:
-        import signal
-
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            out, _ = self.proc.communicate(timeout=15)
-        except Exception:
-            self.proc.kill()
-            out, _ = self.proc.communicate()
-        return out or ""
-
-
 @pytest.fixture
 def serve_process(tmp_path: Any) -> Iterator[Any]:
     """Start ``segmock serve`` with extra CLI args: ``server = serve_process("--workers", "2")``."""
-    started: list[ServeProcess] = []
+    started: list[CliServer] = []
 
-    def start(*args: str) -> ServeProcess:
-        server = ServeProcess(*args, state_dir=str(tmp_path / f"state{len(started)}"))
+    def start(*args: str) -> CliServer:
+        server = CliServer("serve", *args, "--state-dir", str(tmp_path / f"state{len(started)}"))
         started.append(server)
         return server
 

@@ -24,55 +24,13 @@ from openapi_core.validation.schemas.factories import SchemaValidatorsFactory
 from openapi_schema_validator import OAS30ReadValidator, OAS31Validator
 from werkzeug.datastructures import MultiDict
 
+from contracts.openapi.schemas import Resolver, is_binary, schema_types
 from contracts.wire import jsonbody
 from contracts.wire.exchange import FilePart, parse_form
 
 _INT = re.compile(r"[+-]?\d+")
 _FLOAT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
-Resolver = Callable[[Any], Any]
-
-
-def schema_types(schema: Any, resolve: Resolver) -> list[str]:
-    """The JSON types a schema admits, looking through ``$ref``, ``oneOf``, ``anyOf`` and ``allOf``."""
-    schema = resolve(schema)
-    if not isinstance(schema, dict):
-        return []
-    found: list[str] = []
-    declared = schema.get("type")
-    if isinstance(declared, str):
-        found.append(declared)
-    elif isinstance(declared, list):
-        found.extend(declared)
-    if "const" in schema and not declared:
-        found.append(_json_type(schema["const"]))
-    if "enum" in schema and not declared:
-        found.extend(_json_type(v) for v in schema["enum"])
-    for key in ("oneOf", "anyOf", "allOf"):
-        for sub in schema.get(key, []):
-            found.extend(schema_types(sub, resolve))
-    return list(dict.fromkeys(found))
-
-
-def is_binary(schema: Any, resolve: Resolver) -> bool:
-    schema = resolve(schema)
-    return isinstance(schema, dict) and schema.get("format") in ("binary", "byte")
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if value is None:
-        return "null"
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    return "string"
 
 
 def coerce(value: Any, schema: Any, resolve: Resolver) -> Any:

@@ -37,11 +37,6 @@ def present(sent: dict[str, Any], name: str) -> bool:
 
 # -- conditions -------------------------------------------------------------------------------------------
 
-class Condition(Protocol):
-    def __call__(self, sent: dict[str, Any]) -> bool: ...
-    def describe(self) -> str: ...
-
-
 @dataclass(frozen=True)
 class Equals:
     """``name`` was sent with one of ``values``."""

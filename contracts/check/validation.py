@@ -44,13 +44,14 @@ from contracts.check.forms import (
     FormBody,
     coerce,
     decode_form,
-    schema_types,
 )
 from contracts.check.providers import provider_module
 from contracts.check.violations import Violation
 from contracts.openapi.budget import request_budget
 from contracts.openapi.documents import Operation, Spec
 from contracts.openapi.documents import spec as load_spec
+from contracts.openapi.schemas import is_binary, schema_types
+from contracts.openapi.security import Credential
 from contracts.wire import jsonbody
 from contracts.wire.exchange import FormError, HttpRequest, HttpResponse, as_request, as_response
 
@@ -219,8 +220,9 @@ def _fingerprint(ctx: RequestContext) -> tuple[Any, ...] | None:
                           .encode("utf-8", "surrogateescape"))
             if name not in binary:
                 digest.update(part.data)
-    secret = _security_header(ctx)[0].lower()  # only its presence matters to the contract
-    headers = tuple(sorted((k.lower(), _stable_header(k.lower(), v, secret)) for k, v in req.headers.items()
+    cred = ctx.spec.credential
+    secret = cred.name.lower() if cred is not None else ""
+    headers = tuple(sorted((k.lower(), _stable_header(k.lower(), v, secret, cred)) for k, v in req.headers.items()
                            if k.lower() not in _VOLATILE_HEADERS))
     return (ctx.provider, req.method, req.url.split("://", 1)[-1].partition("/")[2], headers, digest.digest())
 
@@ -232,16 +234,16 @@ def _binary_properties(ctx: RequestContext) -> set[str]:
     for name, prop in (ctx.spec.resolve(body or {}).get("properties") or {}).items():
         prop = ctx.spec.resolve(prop)
         item = ctx.spec.resolve(prop.get("items", {})) if isinstance(prop, dict) else {}
-        if any(isinstance(s, dict) and (s.get("format") == "binary" or "contentMediaType" in s and "type" not in s)
-               for s in (prop, item)):
+        if is_binary(prop) or is_binary(item):
             out.add(name)
     return out
 
 
-def _stable_header(name: str, value: str, secret: str) -> str:
-    """A header's value as far as the verdict goes: a key's presence, a body's media type (no boundary)."""
-    if name == secret:
-        return ""
+def _stable_header(name: str, value: str, secret: str, cred: Credential | None) -> str:
+    """A header's value as far as the verdict goes: whether a key reads as one (not which key), a body's media
+    type (no boundary)."""
+    if name == secret and cred is not None:
+        return "key" if cred.read({cred.name: value}) is not None else "blank"
     if name == "content-type" and "boundary=" in value:
         return value.split(";", 1)[0].strip().lower()
     return value
@@ -288,11 +290,12 @@ def _check_request(ctx: RequestContext) -> list[Violation]:
         # A form the client declared is a body, however empty: the verdict is then "<field> is required",
         # the same whether the request arrives as raw bytes or already parsed by werkzeug (no bytes kept).
         body = FormBody(req.body, fields, files, present=True)
-    elif _is_json(req) and body is not None:
-        try:  # refused here with our reason; openapi-core then reads only bodies that parse
+    unreadable: list[Violation] = []
+    if _is_json(req) and body is not None:
+        try:  # refused here with our reason; openapi-core then checks the rest of the request without the body
             jsonbody.loads(body, request_budget(ctx.provider).max_json_depth)
-        except jsonbody.JsonError as exc:
-            return [*_blank_credentials(ctx), ctx.violation(None, "body", "malformed-body", reason=str(exc))]
+        except ValueError as exc:  # JsonError, and json's own JSONDecodeError for text that is not JSON
+            unreadable, body = [ctx.violation(None, "body", "malformed-body", reason=str(exc))], None
     core = _CoreRequest(
         host_url=op.base_url,
         path=req.path,
@@ -306,6 +309,8 @@ def _check_request(ctx: RequestContext) -> list[Violation]:
     result = openapi(ctx.provider).unmarshal_request(core)
     for error in result.errors:
         out.extend(_request_error(ctx, error))
+    if unreadable:
+        return _dedupe([*[v for v in out if v.rule != "required-body"], *_blank_credentials(ctx), *unreadable])
     out.extend(_non_finite(ctx))
     out.extend(_long_text(ctx))
     out.extend(_blank_credentials(ctx))
@@ -345,18 +350,12 @@ def _long_text(ctx: RequestContext) -> Iterable[Violation]:
 def _blank_credentials(ctx: RequestContext) -> Iterable[Violation]:
     """A key header that is present but blank (``x-api-key:``, ``Authorization: Bearer``) authenticates nobody;
     openapi-core only checks that the header exists."""
-    op = ctx.operation
-    if op is None or not op.node.get("security", ctx.spec.raw.get("security")):
+    op, cred = ctx.operation, ctx.spec.credential
+    if op is None or cred is None or not ctx.spec.requires_key(op):
         return
-    name, where = _security_header(ctx)
-    value = ctx.request.headers.get(name)
-    if value is None:
-        return
-    token = value.strip()
-    if name.lower() == "authorization" and token.lower().startswith("bearer"):
-        token = token[len("bearer"):].strip()
-    if not token:
-        yield ctx.violation(name, where, "auth")
+    headers, query = ctx.request.headers, ctx.request.query if cred.location == "query" else None
+    if cred.present(headers, query) and cred.read(headers, query) is None:
+        yield ctx.violation(cred.name, cred.location, "auth")
 
 
 def _duplicates(ctx: RequestContext, fields: Any, files: Any) -> Iterable[Violation]:
@@ -434,13 +433,8 @@ def _reason(error: BaseException) -> str:
 
 
 def _security_header(ctx: RequestContext) -> tuple[str, str]:
-    schemes = ctx.spec.raw.get("components", {}).get("securitySchemes", {})
-    for scheme in schemes.values():
-        if scheme.get("type") == "apiKey":
-            return scheme["name"], scheme.get("in", "header")
-        if scheme.get("type") == "http":
-            return "Authorization", "header"
-    return "Authorization", "header"
+    cred = ctx.spec.credential
+    return (cred.name, cred.location) if cred is not None else ("Authorization", "header")
 
 
 def _schema_errors(ctx: RequestContext, cause: Any, name: str | None, location: str) -> list[Violation]:

@@ -18,8 +18,8 @@ from jsonschema import Draft202012Validator
 from contracts.check.rules import Equals, ExactlyOne, Exclusive, ForbiddenWhen, Not, RequiredWhen, Sent
 from contracts.check.violations import Violation
 from contracts.generate.drafts import Draft, NewValue, Raw, drop_path, make_true, rules_for, set_path
-from contracts.generate.values import is_binary, schema_types
 from contracts.openapi.fields import Field, _limits_of, security_header
+from contracts.openapi.schemas import is_binary, schema_types
 
 
 @dataclass(frozen=True)

@@ -35,11 +35,12 @@ from hypothesis import strategies as st
 
 from contracts.generate.drafts import Draft, enforce, get_path, protected, repair, set_path
 from contracts.generate.mutations import ExpectedViolation, Mutation, mutations
-from contracts.generate.values import Context, from_schema, is_binary
+from contracts.generate.values import Context, from_schema
 from contracts.generate.values import images as _images
 from contracts.openapi.documents import spec as load_spec
 from contracts.openapi.examples import auth_headers
 from contracts.openapi.fields import Boundary, Field, ImageLimits, boundaries, fields, input_limits, media_types
+from contracts.openapi.schemas import is_binary
 from contracts.wire.exchange import HttpRequest
 
 __all__ = [

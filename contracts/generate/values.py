@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from contracts.openapi.fields import ImageLimits
+from contracts.openapi.schemas import is_binary, schema_types
 
 _SMALL_SIDE = 16
 _SMALL_SPAN = 64
@@ -38,24 +39,6 @@ class Context:
     @property
     def text_wire(self) -> bool:
         return self.location in ("query", "header", "path", "form")
-
-
-def schema_types(schema: dict[str, Any]) -> list[str]:
-    declared = schema.get("type")
-    if isinstance(declared, str):
-        return [declared]
-    if isinstance(declared, list):
-        return list(declared)
-    if "properties" in schema:
-        return ["object"]
-    if "items" in schema:
-        return ["array"]
-    return []
-
-
-def is_binary(schema: Any) -> bool:
-    return isinstance(schema, dict) and (schema.get("format") in ("binary", "byte") or
-                                         ("contentMediaType" in schema and "type" not in schema))
 
 
 def from_schema(schema: Any, ctx: Context, name: str = "") -> st.SearchStrategy[Any]:

@@ -11,6 +11,7 @@ import functools
 from dataclasses import dataclass
 
 from contracts.openapi.documents import spec as load_spec
+from contracts.openapi.schemas import is_binary
 from contracts.wire.jsonbody import MAX_DEPTH
 
 
@@ -57,7 +58,6 @@ def takes_uploads(provider: str, operation: str) -> bool:
         for prop in props.values():
             prop = spec.resolve(prop)
             items = spec.resolve(prop.get("items") or {}) if isinstance(prop, dict) else {}
-            if any(isinstance(s, dict) and (s.get("format") == "binary" or "contentMediaType" in s)
-                   for s in (prop, items)):
+            if is_binary(prop) or is_binary(items):
                 return True
     return False

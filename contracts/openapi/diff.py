@@ -24,6 +24,8 @@ from typing import Any
 
 import yaml
 
+from contracts.openapi.schemas import json_type
+
 from .documents import HTTP_METHODS, Spec, resolve_in
 
 STRICTER = "stricter"
@@ -208,7 +210,7 @@ def admitted(schema: Any, document: dict[str, Any]) -> dict[str, dict[str, Any]]
     values = [schema["const"]] if "const" in schema else schema.get("enum")
     types = schema.get("type")
     if types is None and values is not None:
-        types = sorted({_json_type(v) for v in values})
+        types = sorted({json_type(v) for v in values})
     if types is None:
         if any(k in schema for k in ("properties", "additionalProperties")):
             types = ["object"]
@@ -216,25 +218,11 @@ def admitted(schema: Any, document: dict[str, Any]) -> dict[str, dict[str, Any]]
             return None
     out: dict[str, dict[str, Any]] = {}
     for kind in [types] if isinstance(types, str) else types:
-        rules: dict[str, Any] = {k: schema[k] for k in (*_BOUND_KEYS, "pattern") if k in schema}
+        bounds: dict[str, Any] = {k: schema[k] for k in (*_BOUND_KEYS, "pattern") if k in schema}
         if values is not None:
-            rules["enum"] = frozenset(json.dumps(v) for v in values if _json_type(v) in (kind, _widen(kind)))
-        out[kind] = rules
+            bounds["enum"] = frozenset(json.dumps(v) for v in values if json_type(v) in (kind, _widen(kind)))
+        out[kind] = bounds
     return out
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object" if isinstance(value, dict) else "null"
 
 
 def _widen(kind: str) -> str:

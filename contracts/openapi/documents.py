@@ -20,6 +20,9 @@ from urllib.parse import unquote
 
 import yaml
 
+from . import extensions
+from .security import Credential, credential
+
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 # libyaml parses the specs ten times faster than the pure-Python loader (start-up time).
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -108,6 +111,15 @@ class Spec:
 
     def __repr__(self) -> str:
         return f"Spec({self.name!r}, {len(self.operations)} operations)"
+
+    @functools.cached_property
+    def credential(self) -> Credential | None:
+        """Where the provider's key travels and how to read it (its ``securitySchemes``); None: no auth."""
+        return credential(self.raw)
+
+    def requires_key(self, op: Operation) -> bool:
+        """Whether the operation needs a key (its own ``security``, else the document's)."""
+        return bool(op.node.get("security", self.raw.get("security"))) and self.credential is not None
 
     @property
     def unmocked(self) -> frozenset[str]:
@@ -221,17 +233,20 @@ def cache_dir() -> Path:
 
 
 def load_document(path: Path) -> dict[str, Any]:
-    """A spec file parsed, through a JSON copy named by the file's digest (parsing the YAML is a tenth of
-    ``segmock serve``'s start-up; reading JSON costs nothing). The YAML stays the one source: an edited spec
-    has a new digest, and a document JSON would not carry faithfully is never cached."""
+    """A spec file parsed and its ``x-segmock-*`` keys checked (``SpecError`` otherwise), through a JSON copy
+    named by the file's and the extension schema's digests (parsing the YAML is a tenth of ``segmock serve``'s
+    start-up; reading JSON costs nothing). The YAML stays the one source: an edited spec has a new digest, and
+    a document JSON would not carry faithfully is never cached."""
     data = path.read_bytes()
-    cached = cache_dir() / f"{path.stem}-{hashlib.sha256(data).hexdigest()[:32]}.json"
+    digest = f"{hashlib.sha256(data).hexdigest()[:32]}-{extensions.schema_digest()}"
+    cached = cache_dir() / f"{path.stem}-{digest}.json"
     try:
         found: dict[str, Any] = json.loads(cached.read_bytes())
         return found
     except (OSError, ValueError):
         pass
     raw: dict[str, Any] = yaml.load(data, Loader=_LOADER)
+    extensions.check(raw, path.name)  # once per spec edit: a checked document is what gets cached
     try:
         text = json.dumps(raw, ensure_ascii=False)
         if json.loads(text) == raw:

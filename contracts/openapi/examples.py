@@ -43,12 +43,7 @@ def server_url(op: Operation, spec: Spec) -> str:
 
 def auth_headers(spec: Spec, token: str = "segmock-test-key") -> dict[str, str]:
     """Credentials in the form the spec's security scheme wants."""
-    for scheme in spec.raw.get("components", {}).get("securitySchemes", {}).values():
-        if scheme.get("type") == "apiKey" and scheme.get("in") == "header":
-            return {scheme["name"]: token}
-        if scheme.get("type") == "http":
-            return {"Authorization": f"Bearer {token}"}
-    return {}
+    return spec.credential.header(token) if spec.credential is not None else {}
 
 
 def build(provider: str, operation: str, example: dict[str, Any], *, base_url: str | None = None,

@@ -53,11 +53,6 @@ def media_types(provider: str, operation: str) -> list[str]:
     return list(body.get("content", {}))
 
 
-def body_required(provider: str, operation: str) -> bool:
-    spec = load_spec(provider)
-    return bool(spec.resolve(spec.operations[operation].node.get("requestBody", {})).get("required"))
-
-
 def fields(provider: str, operation: str, media_type: str | None = None) -> list[Field]:
     """Every parameter of the operation, then the properties of its body in ``media_type``.
 
@@ -96,15 +91,10 @@ def _is_json(media_type: str) -> bool:
 def security_header(provider: str, operation: str) -> str | None:
     """The header carrying credentials for this operation, or None when it needs none."""
     spec = load_spec(provider)
-    op = spec.operations[operation]
-    if not op.node.get("security", spec.raw.get("security")):
+    cred = spec.credential
+    if cred is None or cred.location != "header" or not spec.requires_key(spec.operations[operation]):
         return None
-    for scheme in spec.raw.get("components", {}).get("securitySchemes", {}).values():
-        if scheme.get("type") == "apiKey" and scheme.get("in") == "header":
-            return scheme["name"]
-        if scheme.get("type") == "http":
-            return "Authorization"
-    return None
+    return cred.name
 
 
 # -- image limits ------------------------------------------------------------------------------------------
@@ -125,12 +115,12 @@ _GENERATABLE = ("png", "jpeg", "webp")
 
 
 def input_limits(provider: str, operation: str) -> ImageLimits:
-    """Merge every ``x-segmock-*`` limits block that applies to the operation (the strictest value wins)."""
+    """The operation's ``x-segmock-input-limits`` (else the document's), merged with every Prodia job type's
+    ``input`` (the strictest value wins)."""
     spec = load_spec(provider)
     op = spec.operations[operation]
-    own = [b for b in (op.node.get("x-segmock-limits"), op.node.get("x-segmock-input-limits")) if isinstance(b, dict)]
-    shared = spec.raw.get("x-segmock-input-limits")
-    blocks = own or ([shared] if isinstance(shared, dict) else [])
+    own, shared = op.node.get("x-segmock-input-limits"), spec.raw.get("x-segmock-input-limits")
+    blocks = [b for b in (own if own is not None else shared,) if isinstance(b, dict)]
     for job in (spec.raw.get("x-segmock-job-types") or {}).values():
         if isinstance(job, dict) and isinstance(job.get("input"), dict):
             blocks.append(job["input"])
@@ -138,15 +128,14 @@ def input_limits(provider: str, operation: str) -> ImageLimits:
     max_bytes = min_side = max_side = max_pixels = None
     animated = True
     for b in blocks:
-        names = b.get("input_formats") or b.get("formats")
+        names = b.get("formats")
         if names:
             found = {"jpeg" if str(n).lower() in ("jpg", "jpeg") else str(n).lower() for n in names}
             formats = found if formats is None else formats & found
-        max_bytes = _least(max_bytes, b.get("max_image_bytes"), b.get("max_file_bytes"), b.get("maxBytes"),
-                           b.get("max_bytes"))
-        max_side = _least(max_side, b.get("max_side_px"), b.get("max_side"), b.get("max_width"), b.get("max_height"))
-        max_pixels = _least(max_pixels, b.get("maxPixels"), b.get("max_pixels"))
-        for key in ("min_width", "min_height", "min_side"):
+        max_bytes = _least(max_bytes, b.get("max_bytes"))
+        max_side = _least(max_side, b.get("max_side_px"), b.get("max_width"), b.get("max_height"))
+        max_pixels = _least(max_pixels, b.get("max_pixels"))
+        for key in ("min_width", "min_height"):
             if isinstance(b.get(key), int):
                 min_side = max(min_side or 0, b[key])
         if b.get("animated") is False:

@@ -133,7 +133,15 @@ def parse_form(body: bytes, content_type: str) -> tuple[MultiDict, MultiDict]:
         _, form, files = parser.parse(io.BytesIO(body), mimetype, len(body), options)
     except ValueError as exc:
         raise FormError(f"malformed form body: {exc}") from exc
-    return form, _file_parts(files)
+    return _named(form), _file_parts(files)
+
+
+def _named(form: MultiDict) -> MultiDict:
+    """The fields that have a name: werkzeug keys a part whose ``name`` it cannot read as ``None``, and form
+    parsers such as Go's ``ReadForm`` skip a part without a name."""
+    if None not in form:
+        return form
+    return MultiDict([(k, v) for k, v in form.items(multi=True) if isinstance(k, str)])
 
 
 def _in_memory(*_: Any, **__: Any) -> io.BytesIO:
@@ -145,6 +153,8 @@ def _in_memory(*_: Any, **__: Any) -> io.BytesIO:
 def _file_parts(files: Mapping[str, FileStorage] | MultiDict) -> MultiDict:
     out: MultiDict = MultiDict()
     for name, storage in files.items(multi=True) if isinstance(files, MultiDict) else files.items():
+        if not isinstance(name, str):
+            continue
         out.add(name, FilePart(name, storage.filename, storage.mimetype or None, storage.read()))
     return out
 
@@ -177,7 +187,7 @@ def _from_werkzeug(req: Any) -> HttpRequest:
     if mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         out = HttpRequest(req.method, _url_of(req), headers, b"")
         try:
-            form = MultiDict(req.form.items(multi=True))
+            form = _named(MultiDict(req.form.items(multi=True)))
             files = _file_parts(req.files)
         except ValueError as exc:  # werkzeug refuses malformed multipart bodies
             raise FormError(str(exc)) from exc

@@ -53,6 +53,12 @@ def loads(data: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
         value = json.loads(text, parse_constant=_refuse_constant)
     except RecursionError as exc:  # unreachable below max_depth; kept so no input can escape as a crash
         raise JsonError("the JSON nests too deep") from exc
+    except JsonError:
+        raise
+    except json.JSONDecodeError as exc:  # not JSON at all (an empty or truncated body): the client's mistake
+        raise JsonError(f"the body is not JSON: {exc.msg} at character {exc.pos}") from exc
+    except ValueError as exc:
+        raise JsonError(str(exc)) from exc
     if _SURROGATE_ESCAPE.search(text) or _has_surrogate(text):
         _check_text(value)
     return value

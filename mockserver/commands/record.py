@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import tempfile
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from contracts.cassettes.redaction import Redactor
 from mockserver.recorder.malloc import keep_freed_memory
 from mockserver.recorder.proxy import Budget, RecordingProxy
 from mockserver.recorder.recording import RecorderProcess, RecordingSession
-from mockserver.recorder.serving import serve
+from mockserver.serving import Options, serve
 
 from .args import plain, port
 
@@ -40,14 +39,12 @@ def run(args: argparse.Namespace) -> int:
     redactor = Redactor.with_extra(args.redact_header, args.redact_query, args.redact_field)
     workdir = tempfile.TemporaryDirectory(prefix="segmock-record-")
     report = Path(args.report) if args.report else Path(workdir.name) / "report.json"
-    counter = multiprocessing.Value("q", 0)  # created before the fork: shared by (restarted) workers
     spec = contracts.spec(args.provider)
 
     recorder = RecorderProcess(lambda: RecordingSession(args.provider, cassette, redactor, report))
 
-    def factory() -> RecordingProxy:
-        return RecordingProxy(spec, recorder.exchange, args.upstream, Budget(args.max_requests, counter),
-                              on_refused=recorder.refuse, on_close=recorder.flush)
+    proxy = RecordingProxy(spec, recorder.exchange, args.upstream, Budget(args.max_requests),
+                           on_refused=recorder.refuse)
 
     def on_exit() -> None:
         recorder.stop()
@@ -57,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     keep_freed_memory()  # before the fork: the recorder and the workers relay big bodies over and over
     with workdir:
         recorder.start()
-        serve(factory, args.host, args.port, f"segmock record: {args.provider} proxy to {upstream}", on_exit=on_exit)
+        serve(proxy, args.host, args.port, Options(threads=16, ident="segmock record"), on_exit=on_exit,
+              on_ready=lambda base: print(f"segmock record: {args.provider} proxy to {upstream} on {base}", flush=True))
     return 0
 
 

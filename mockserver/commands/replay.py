@@ -7,7 +7,7 @@ import sys
 
 from contracts.cassettes import cassette as cassettes
 from mockserver.recorder.replay import CRITERIA, ReplayApp
-from mockserver.recorder.serving import serve
+from mockserver.serving import Options, serve
 
 from .args import port
 
@@ -16,16 +16,13 @@ def run(args: argparse.Namespace) -> int:
     match_on = tuple(c.strip() for c in args.match.split(",") if c.strip())
     try:
         cassette = cassettes.load(args.cassette)
-        ReplayApp(cassette, match_on)
+        app = ReplayApp(cassette, match_on, log=lambda line: print(line, flush=True))
     except (OSError, ValueError) as exc:
         print(f"segmock replay: {exc}", file=sys.stderr)
         return 2
-
-    def factory() -> ReplayApp:
-        return ReplayApp(cassettes.load(args.cassette), match_on, log=lambda line: print(line, flush=True))
-
-    serve(factory, args.host, args.port,
-          f"segmock replay: {len(cassette.interactions)} interaction(s) from {args.cassette}")
+    banner = f"segmock replay: {len(cassette.interactions)} interaction(s) from {args.cassette}"
+    serve(app, args.host, args.port, Options(ident="segmock replay"),
+          on_ready=lambda base: print(f"{banner} on {base}", flush=True))
     return 0
 
 

@@ -1,4 +1,5 @@
-"""``segmock serve``: the mock on a production WSGI server, every provider at its real paths on one port."""
+"""``segmock serve``: the mock on a production HTTP server (:mod:`mockserver.serving`), every provider at its
+real paths on one port."""
 
 from __future__ import annotations
 
@@ -9,49 +10,58 @@ import stat
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import contracts
 
 from ..config import MockConfig
-from ..providers import implemented
+from ..providers import available
 from ..providers.prodia.models import ASYNC_FLAG as PRODIA_ASYNC_SEGMENT
 from .args import at_least_one, bind_problem, port
 
 
-def run(args: argparse.Namespace) -> int:
-    from ..serve import MockServer
+def mock_app(config: MockConfig) -> Any:
+    """The app, with every provider's openapi-core objects built (before the fork: every worker starts warm)."""
+    from contracts.check.validation import openapi
 
-    providers = tuple(args.provider or implemented())
-    unknown = [p for p in providers if p not in implemented()]
-    if unknown:
-        return _refuse(f"unknown provider(s): {', '.join(unknown)}; available: {', '.join(implemented())}")
+    from ..app import create_app
+
+    app = create_app(config)
+    for name in app.extensions["segmock.providers"]:
+        openapi(name)
+    return app
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..core.workgate import limit_arenas
+    from ..server_hooks import serving_options
+    from ..serving import serve
+
+    providers = tuple(args.provider or available())
     try:
-        rate_limits = rate_limit_overrides(args.rate_limit or ())
-    except ValueError as exc:
-        return _refuse(str(exc))
-    config = MockConfig(
-        providers=providers,
-        api_keys=tuple(args.api_key or ()),
-        state_dir=Path(args.state_dir) if args.state_dir else None,
-        job_progression=args.job_progression,
-        segmenter=args.segmenter,
-        allow_private_webhooks=args.allow_private_webhooks,
-        fetch_allow_hosts=tuple(args.fetch_allow_host or ()),
-        rate_limits=rate_limits,
-        journal_size=args.journal_size,
-        journal_thumbnails=not args.no_thumbnails,
-        log_format=request_log_format(args.log_format),
-        extra={PRODIA_ASYNC_SEGMENT: True} if args.prodia_async_segment else {},
-        work_memory_bytes=int(args.work_memory_mb * 2**20),
-        workers=max(1, args.workers),
-        webhook_signature_header=args.webhook_signature_header,
-        webhook_signature_format=args.webhook_signature_format,
-        clock=args.clock,
-    )
-    try:
+        config = MockConfig(
+            providers=providers,
+            api_keys=tuple(args.api_key or ()),
+            state_dir=Path(args.state_dir) if args.state_dir else None,
+            job_progression=args.job_progression,
+            segmenter=args.segmenter,
+            allow_private_webhooks=args.allow_private_webhooks,
+            fetch_allow_hosts=tuple(args.fetch_allow_host or ()),
+            rate_limits=rate_limit_overrides(args.rate_limit or ()),
+            journal_size=args.journal_size,
+            journal_thumbnails=not args.no_thumbnails,
+            log_format=request_log_format(
+            "human" if args.access_log and args.log_format == "auto" else args.log_format),
+            extra={PRODIA_ASYNC_SEGMENT: True} if args.prodia_async_segment else {},
+            work_memory_bytes=int(args.work_memory_mb * 2**20),
+            workers=max(1, args.workers),
+            webhook_signature_header=args.webhook_signature_header,
+            webhook_signature_format=args.webhook_signature_format,
+            clock=args.clock,
+        )
         config.validate(load_segmenter=True)
     except ValueError as exc:
-        return _refuse(f"--{str(exc).replace('_', '-', 1)}")
+        return _refuse(_in_flags(str(exc)))
     problem = bind_problem(args.host, args.port)
     if problem:
         return _refuse(problem, status=1)
@@ -67,11 +77,21 @@ def run(args: argparse.Namespace) -> int:
         print(f"  inspector  {base}/__segmock/  (journal: {base}/__segmock/requests)", flush=True)
 
     try:
-        MockServer(config, args.host, args.port, args.workers, on_ready=ready, access_log=args.access_log).run()
+        limit_arenas()  # before the workers fork: image buffers freed by one request thread are reused by the next
+        app = mock_app(config)
+        serve(app, args.host, args.port, serving_options(app), workers=args.workers, on_ready=ready)
     finally:
-        if temporary and os.getpid() == owner:  # forked workers leave through here too: only the parent cleans
+        if temporary and os.getpid() == owner:  # only the parent cleans (workers end with os._exit anyway)
             shutil.rmtree(state_dir, ignore_errors=True)
     return 0
+
+
+def _in_flags(message: str) -> str:
+    """A ``MockConfig`` complaint in the words of the command line (``journal_size`` → ``--journal-size``)."""
+    for setting in ("job_progression", "journal_size", "segmenter"):
+        if message.startswith(setting):
+            return "--" + message.replace("_", "-", 1)
+    return message
 
 
 def _refuse(message: str, status: int = 2) -> int:
@@ -105,7 +125,8 @@ def rate_limit_overrides(items: tuple[str, ...] | list[str]) -> dict[str, dict[s
         except ValueError:
             number = None
         if not provider or not key or number is None:
-            raise ValueError(f"--rate-limit wants PROVIDER.KEY=NUMBER (e.g. tengr.limit=1000), not {item!r}")
+            raise ValueError(f"--rate-limit wants PROVIDER.KEY=NUMBER (e.g. photoroom.images_per_minute=10), "
+                             f"not {item!r}")
         out.setdefault(provider, {})[key] = int(number) if number.is_integer() else number
     return out
 
@@ -144,7 +165,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--rate-limit", action="append", metavar="PROVIDER.KEY=N",
                         help="override a key of a provider's x-segmock-rate-limit, e.g. tengr.limit=100000 "
                              "(repeatable)")
-    parser.add_argument("--access-log", action="store_true", help="gunicorn's own access log (one line per request)")
+    parser.add_argument("--access-log", action="store_true",
+                        help="one line per request even when stdout is not a terminal (same as --log-format human)")
     parser.add_argument("--log-format", choices=("auto", "human", "json", "off"), default="auto",
                         help="segmock's request log on stdout, one line per request with time, provider, "
                              "operation and fault (default auto: human on a terminal or a file, off when stdout is "

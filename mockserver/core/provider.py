@@ -1,41 +1,83 @@
 """The shape every provider folder fills in, and the ``Call`` its handlers receive.
 
-A provider folder (``mockserver/providers/<name>/``) holds ``models.py`` (state and logic), ``handlers.py``
-(HTTP layer: read the call, ask the backend, build the response), ``urls.py`` (operationId → handler) and
-``__init__.py`` exposing ``PROVIDER``. Paths and methods come from the spec, never from the folder.
+A provider folder (``mockserver/providers/<name>/``) has the same files in every provider:
+
+- ``__init__.py``: ``PROVIDER``, the folder's :class:`ProviderDef` (the registry reads nothing else);
+- ``settings.py``: what the mock reads from ``specs/<name>.yaml`` (numbers, words, limits), as typed values;
+- ``models.py``: state and rules (the backend object, built once per app from the services);
+- ``handlers.py``: the HTTP layer: read the call, ask the backend, answer in the provider's shapes;
+- ``render.py``: output bodies and images (pure functions, no HTTP, no state);
+- ``urls.py``: ``URLS``, operationId → handler.
+
+Paths, methods, credentials and which operations need none come from the spec, never from the folder.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
+import contracts
 from contracts import HttpResponse, Violation
 from contracts.check.validation import RequestContext
+from contracts.openapi.documents import Spec
 
-from ..environ_keys import Later, after_response
-from .services import Services
+if TYPE_CHECKING:
+    from ..config import MockConfig
+    from .services import JobSettings, Services
 
 Handler = Callable[["Call"], Any]
 
 
-@dataclass
+def _no_limit(operation: str) -> int | None:
+    return None
+
+
+@dataclass(frozen=True)
 class ProviderDef:
     """What the server core needs to know about a provider beyond its spec.
 
-    ``urls`` maps operationIds to handlers. ``backend`` builds the provider's state object from the
-    services. ``max_body`` gives the byte limit of an operation's request body (checked from the
-    ``Content-Length`` header before the body is read). ``public`` lists operations that need no key
-    (e.g. result files behind signed URLs). ``credential`` pulls the key out of a request.
+    ``urls`` maps operationIds to handlers (every operation of the spec needs one). ``backend`` builds the
+    provider's state object from the services. ``jobs`` tells the shared job store what the provider's async
+    jobs need (retention, payloads, webhook policy); None for a provider without async jobs. ``max_body``
+    gives the byte limit of an operation's request body (checked from ``Content-Length`` before the body is
+    read). Credentials and the operations that need none come from the spec's ``securitySchemes``/``security``.
     """
 
     name: str
     urls: Mapping[str, Handler]
     backend: Callable[[Services], Any]
-    max_body: Callable[[str], int | None] = lambda operation: None
-    public: frozenset[str] = frozenset()
-    credential: Callable[[Any], str | None] = lambda request: None
+    jobs: Callable[[MockConfig], JobSettings] | None = None
+    max_body: Callable[[str], int | None] = _no_limit
+
+    @property
+    def spec(self) -> Spec:
+        return contracts.spec(self.name)
+
+    @property
+    def rules(self) -> ModuleType:
+        """The provider's contract module (``contracts/check/providers/<name>.py``): rule table, phrasing,
+        error rendering."""
+        from contracts.check.providers import provider_module
+
+        return provider_module(self.name)
+
+    def public(self, operation: str) -> bool:
+        """Whether the operation needs no key (``security: []`` in the spec, e.g. signed result URLs)."""
+        return operation in self._public
+
+    @functools.cached_property
+    def _public(self) -> frozenset[str]:
+        spec = self.spec
+        return frozenset(name for name, op in spec.operations.items() if not spec.requires_key(op))
+
+    def credential(self, request: Any) -> str | None:
+        """The key a request carries, read as the spec's security scheme says (None: none, or blank)."""
+        cred = self.spec.credential
+        return cred.read(request.headers, request.args, request.cookies) if cred is not None else None
 
 
 @dataclass
@@ -61,11 +103,6 @@ class Call:
     @property
     def path_params(self) -> dict[str, str]:
         return self.ctx.path_params
-
-    @property
-    def after_response(self) -> Later | None:
-        """Where to leave work the answer need not wait for (None: the server keeps no such place)."""
-        return after_response(self.request.environ)
 
     def explain(self, reason: str) -> None:
         """Say why this request failed where the provider's answer cannot (see :func:`explain`)."""

@@ -8,19 +8,28 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import importlib
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import MockConfig
 from .fetch import FetchPolicy, fetch
 from .keys import owner_key
 from .outbound import FETCH_KINDS, PRIVATE_WEBHOOK_KINDS, WEBHOOK_KINDS, AddressPolicy
+from .ratelimit import Decision, RateLimiter, RateRule, rate_rule
 from .shared_sqlite import SharedSqlite
 from .workgate import WorkGate
+
+if TYPE_CHECKING:
+    from .provider import ProviderDef
+
+def rate_scope(provider: str, key: str) -> str:
+    """Where a key's rate-limit window is kept: by the key's hash, never the key itself."""
+    return f"{provider}:{owner_key(key)}"
+
 
 KEYS_HASHED_SINCE = 1  # the counters version from which no scope holds an API key
 RAW_KEY_SCOPES = ("photoroom", "photoroom-sandbox")  # scopes that named accounts by their raw key before it
@@ -75,7 +84,7 @@ class Counters:
 class JobSettings:
     """What a provider with async jobs tells the shared job store, read from its spec.
 
-    A provider package declares ``JOBS``, a function of the ``MockConfig`` returning one of these. Every
+    A provider's ``ProviderDef.jobs`` is a function of the ``MockConfig`` returning one of these. Every
     process builds the same store from them, so whichever worker delivers a webhook builds the same body.
     ``delivery`` is a ``mockserver.jobs.DeliveryPolicy`` (the store has one policy: the first provider's).
     """
@@ -88,8 +97,9 @@ class JobSettings:
 class Services:
     """Per-app services, built lazily so an app that serves only Photoroom never opens a job store."""
 
-    def __init__(self, config: MockConfig) -> None:
+    def __init__(self, config: MockConfig, providers: Sequence[ProviderDef] = ()) -> None:
         self.config = config
+        self.providers = tuple(providers)
         # The one address policy per purpose, used by every connection made for it (see ``core.outbound``).
         self.fetch_policy = FetchPolicy(timeout=config.fetch_timeout, max_redirects=config.fetch_max_redirects,
                                         addresses=AddressPolicy(FETCH_KINDS, tuple(config.fetch_allow_hosts)))
@@ -102,6 +112,7 @@ class Services:
         self.injectors: list[Callable[[str, str, Any], Any]] = []
         self.observers: list[Callable[..., None]] = []
         self.resetters: list[Callable[[], None]] = []
+        self._rate_rules: dict[tuple[Any, ...], RateRule | None] = {}
         # This process's share of the server's memory budget for image work (see ``core.workgate``).
         self.work_gate = WorkGate(config.work_memory_bytes // max(1, config.workers))
 
@@ -115,6 +126,27 @@ class Services:
         from .matched import Matcher
 
         return Matcher()
+
+    @functools.cached_property
+    def rate_limiter(self) -> RateLimiter:
+        """The rolling windows of every provider's rate limit (one table, scopes prefixed by provider)."""
+        return RateLimiter(self.state_dir / "rate-limits.sqlite")
+
+    def rate_rule(self, provider: str) -> RateRule | None:
+        """The provider's ``x-segmock-rate-limit`` with ``MockConfig.rate_limits`` applied."""
+        overrides = self.config.rate_limits.get(provider) or {}
+        key = (provider, tuple(sorted(overrides.items())))  # the config may change between requests (tests)
+        if key not in self._rate_rules:
+            self._rate_rules[key] = rate_rule(provider, overrides)
+        return self._rate_rules[key]
+
+    def rate_hit(self, provider: str, key: str, operation: str) -> tuple[RateRule, Decision] | None:
+        """Count one request of ``key`` (an API key, an account) against the provider's limit; None when the
+        operation is not limited. The caller answers 429 when the decision is not ``allowed``."""
+        rule = self.rate_rule(provider)
+        if rule is None or rule.limit is None or not rule.applies(operation):
+            return None
+        return rule, self.rate_limiter.hit(rate_scope(provider, key), rule.limit, rule.window, time.time())
 
     @functools.cached_property
     def counters(self) -> Counters:
@@ -142,15 +174,8 @@ class Services:
                         addresses=self.webhook_addresses)
 
     def job_settings(self) -> dict[str, JobSettings]:
-        """The ``JOBS`` declarations of the providers this app serves (providers without jobs have none)."""
-        from .. import providers
-
-        out: dict[str, JobSettings] = {}
-        for name in self.config.providers or providers.implemented():
-            declare = getattr(importlib.import_module(f"{providers.__name__}.{name}"), "JOBS", None)
-            if declare is not None:
-                out[name] = declare(self.config)
-        return out
+        """What the served providers with async jobs declare (``ProviderDef.jobs``)."""
+        return {p.name: p.jobs(self.config) for p in self.providers if p.jobs is not None}
 
     def fetch(self, url: str, max_bytes: int) -> bytes:
         return fetch(url, dataclasses.replace(self.fetch_policy, max_bytes=max_bytes))
@@ -158,6 +183,8 @@ class Services:
     def reset(self) -> None:
         """Forget all state (quotas, jobs, journal): what ``segmock_server.reset()`` calls between tests."""
         self.counters.reset()
+        if "rate_limiter" in self.__dict__:
+            self.rate_limiter.reset()
         if "jobs" in self.__dict__:
             self.jobs.reset()
         for backend in self.backends.values():

@@ -1,7 +1,7 @@
 """One SQLite file shared by every server process: per-thread connections that never cross a fork, short
 transactions, and the schema created on first open.
 
-Why SQLite: several gunicorn workers (and two apps on one state directory) must see the same jobs, journal,
+Why SQLite: several worker processes (and two apps on one state directory) must see the same jobs, journal,
 fault rules and counters without a server of their own. WAL lets readers run beside the one writer; a
 read-modify-write runs in ``write()``, whose ``BEGIN IMMEDIATE`` takes the write lock up front so two
 processes never interleave it. Connections are in autocommit mode (``isolation_level=None``): a single

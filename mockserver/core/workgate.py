@@ -6,20 +6,46 @@ reserves its estimate from this process's share of the server's budget (``MockCo
 split across ``MockConfig.workers``) and holds it until its answer is built; a request that does not fit
 waits for others to finish. One request larger than the whole share runs alone. A request's later
 reservations (a second image, its output) are added without waiting: waiting while holding could deadlock,
-and the overshoot is bounded by one request's own work. A weighted semaphore is
-all this needs; ``threading`` has none, hence this small class.
+and the overshoot is bounded by one request's own work. When the last big piece of work ends, the process
+hands its freed memory back to the kernel (glibc keeps it otherwise, in one arena per thread, and the
+resident size of a busy server only grows). A weighted semaphore is all this needs; ``threading`` has none,
+hence this small class.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import ctypes
+import ctypes.util
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 # Peak bytes of image work per pixel, measured by benchmarks/bench_hostile.py (Photoroom /v2/edit on a
-# 7000x7000 input, the costliest path: ~25 bytes per input pixel); rounded up.
-BYTES_PER_PIXEL = 32
+# 7000x7000 input, the costliest path: ~35 bytes per input pixel); rounded up.
+BYTES_PER_PIXEL = 40
+TRIM_AFTER = 64 * 2**20  # freed bytes of image work after which an idle process returns memory to the kernel
+_M_ARENA_MAX = -8
+
+
+def _libc_call(name: str) -> Callable[..., int] | None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+    if not hasattr(libc, "gnu_get_libc_version"):  # only glibc has these, with these meanings
+        return None
+    return getattr(libc, name, None)
+
+
+_malloc_trim = _libc_call("malloc_trim")
+
+
+def limit_arenas(count: int = 2) -> bool:
+    """Cap glibc's malloc arenas for this process (called by ``segmock serve`` before its workers start): a
+    thread per request would otherwise give each its own arena, and image buffers freed in one are kept there."""
+    mallopt = _libc_call("mallopt")
+    return bool(mallopt and mallopt(_M_ARENA_MAX, count))
 
 
 class WorkGate:
@@ -29,6 +55,7 @@ class WorkGate:
         self.budget = max(1, budget_bytes)
         self._used = 0
         self._peak = 0
+        self._freed = 0
         self._cond = threading.Condition()
 
     def acquire(self, amount: int, wait: bool = True) -> int:
@@ -44,7 +71,13 @@ class WorkGate:
     def release(self, amount: int) -> None:
         with self._cond:
             self._used -= amount
+            self._freed += amount
+            trim = self._used == 0 and self._freed >= TRIM_AFTER
+            if trim:
+                self._freed = 0
             self._cond.notify_all()
+        if trim and _malloc_trim is not None:
+            _malloc_trim(0)
 
     @property
     def in_use(self) -> int:
@@ -58,11 +91,11 @@ class WorkGate:
     @contextlib.contextmanager
     def request(self) -> Iterator[None]:
         """Scope of one request: what it reserves is released when it ends."""
-        token = _held.set((self, []))
+        taken: list[int] = []
+        token = _held.set((self, taken))
         try:
             yield
         finally:
-            _, taken = _held.get()
             _held.reset(token)
             for amount in taken:
                 self.release(amount)

@@ -1,7 +1,7 @@
 """The store's clock: real time plus an offset that tests move, shared by every process.
 
 Why in the database: a test that calls ``clock.advance(9 * 86400)`` talks to one process, but the request that
-must then answer 404 may land on another gunicorn worker; both read the same offset.
+must then answer 404 may land on another worker process; both read the same offset.
 """
 
 from __future__ import annotations

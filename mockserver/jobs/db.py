@@ -1,6 +1,6 @@
 """The job engine's SQLite database: one file shared by every server process.
 
-Several gunicorn workers must see the same jobs, poll counts, forced outcomes, clock and webhook outbox; every
+Several worker processes must see the same jobs, poll counts, forced outcomes, clock and webhook outbox; every
 read-modify-write runs in a short ``write()`` transaction so two processes never interleave a poll count or a
 claim (connections and transactions: :mod:`mockserver.core.shared_sqlite`).
 """

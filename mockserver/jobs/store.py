@@ -9,7 +9,6 @@ a blob folder in ``state_dir``, so every server process shares it.
 from __future__ import annotations
 
 import builtins
-import functools
 import json
 import os
 import sqlite3
@@ -25,7 +24,6 @@ from typing import Any
 from contracts.wire import jsonbody
 
 from ..core.outbound import PROVIDER_WEBHOOKS, AddressPolicy
-from ..environ_keys import Later
 from .blobs import BlobStore
 from .clock import Clock
 from .db import Database
@@ -161,20 +159,18 @@ class JobStore:
             self._start_dispatcher_if(True)
         return _job(row)
 
-    def get(self, provider: str, job_id: str, *, owner: str | None, count_poll: bool = True,
-            later: Later | None = None) -> Job | None:
+    def get(self, provider: str, job_id: str, *, owner: str | None, count_poll: bool = True) -> Job | None:
         """The job as a poll sees it, or None if unknown, another provider's, another owner's or expired.
 
         ``owner=None`` skips the owner check (for routes the provider leaves unscoped). Each call with
-        ``count_poll`` counts one read toward ``polls:N``, exactly once even across processes. ``later`` (the
-        server's after-the-answer hook) lets the poll of a job already final be a read, its count written once
-        the answer has left: nothing about the answer depends on it.
+        ``count_poll`` counts one read toward ``polls:N``, exactly once even across processes, before the
+        answer (so a test reading the count right after its poll finds it).
         """
         if count_poll:
-            row = self._poll_final(provider, job_id, owner, later)
+            row = self._poll_final(provider, job_id, owner)
             if row is not None:
                 self._start_dispatcher_if(self._dispatch_idle() and self._has_webhook_work(self._db.connection()))
-                return _job(row, polls=row["polls"] + 1 if later is not None else None)
+                return _job(row)
         with self._db.write() as conn:
             now = self.clock.now(conn)
             row = _live_row(conn, provider, job_id, owner, now)
@@ -185,22 +181,14 @@ class JobStore:
         self._start_dispatcher_if(pending)
         return _job(row)
 
-    def _poll_final(self, provider: str, job_id: str, owner: str | None,
-                    later: Later | None) -> sqlite3.Row | None:
+    def _poll_final(self, provider: str, job_id: str, owner: str | None) -> sqlite3.Row | None:
         """The common poll, of a visible job that is already final: one atomic statement counting the poll
-        and reading the row (nothing else can change), or with ``later`` a read now and the count after the
-        answer. None sends the caller down the general path."""
-        verb = f"SELECT * FROM jobs WHERE {_FINAL_AND_VISIBLE}" if later else \
-            f"UPDATE jobs SET polls = polls + 1 WHERE {_FINAL_AND_VISIBLE} RETURNING *"
+        and reading the row (nothing else can change). None sends the caller down the general path."""
         rows = self._db.connection().execute(
-            verb, (job_id, provider, owner, owner, *_FINAL_STATES, self.clock.wall())
+            f"UPDATE jobs SET polls = polls + 1 WHERE {_FINAL_AND_VISIBLE} RETURNING *",
+            (job_id, provider, owner, owner, *_FINAL_STATES, self.clock.wall())
         ).fetchall()  # all rows: a RETURNING statement holds the write lock until it is stepped to its end
-        if rows and later is not None:
-            later(functools.partial(self._count_poll, job_id))
         return rows[0] if rows else None
-
-    def _count_poll(self, job_id: str) -> None:
-        self._db.connection().execute("UPDATE jobs SET polls = polls + 1 WHERE id = ?", (job_id,))
 
     def _dispatch_idle(self) -> bool:
         """Whether a poll of a final job should look for webhook work another process left behind: not while
@@ -440,7 +428,7 @@ def _reread(conn: sqlite3.Connection, row: sqlite3.Row) -> sqlite3.Row:
     return fresh
 
 
-def _job(row: sqlite3.Row, polls: int | None = None) -> Job:
+def _job(row: sqlite3.Row) -> Job:
     state = JobState(row["state"])
     succeeded = state is JobState.SUCCEEDED
     webhook = json.loads(row["webhook"]) if row["webhook"] is not None else None
@@ -454,7 +442,7 @@ def _job(row: sqlite3.Row, polls: int | None = None) -> Job:
         created_at=row["created_at"],
         finished_at=row["finished_at"],
         expires_at=row["expires_at"],
-        polls=row["polls"] if polls is None else polls,
+        polls=row["polls"],
         result=jsonbody.stored(row["result"]) if succeeded else None,
         error=json.loads(row["error"]) if state in (JobState.FAILED, JobState.CANCELED) else None,
         files=tuple(json.loads(row["files"])) if succeeded else (),

@@ -20,7 +20,6 @@ from typing import Any
 from contracts.wire import jsonbody
 
 from ..core.shared_sqlite import SharedSqlite
-from .inflight import InFlight
 from .pictures import Picture
 
 SCHEMA = """
@@ -124,7 +123,6 @@ class Journal:
         self.db = SharedSqlite(path, SCHEMA, synchronous="OFF", busy_timeout=30.0, row_factory=None)
         self.db.migrate(REDACTED_SINCE, _forget_unredacted)
         self.db.migrate(REASONS_SINCE, _add_reason_columns)
-        self.pending = InFlight(path.with_name(path.name + ".pending"))
 
     def record(self, ex: Exchange) -> int:
         """Insert one entry; the common case (no pictures, nothing to drop) is a single autocommit INSERT."""
@@ -168,7 +166,6 @@ class Journal:
     def entries(self, *, provider: str | None = None, operation: str | None = None, status: int | None = None,
                 limit: int | None = None, after: int | None = None) -> list[dict[str, Any]]:
         """Matching entries, oldest first (``limit`` keeps the most recent ones)."""
-        self.pending.settle()
         where: list[str] = ["seq >= ?"]
         args: list[Any] = [self._window()]
         for column, value in (("provider", provider), ("operation", operation), ("status", status)):
@@ -189,7 +186,6 @@ class Journal:
         return [_entry(row) for row in reversed(rows)]
 
     def entry(self, seq: int) -> dict[str, Any] | None:
-        self.pending.settle()
         rows = self.db.connection().execute(
             f"SELECT {', '.join(COLUMNS)}, input_thumb IS NOT NULL,"
             " (SELECT group_concat(kind) FROM outputs WHERE entry = seq) FROM journal WHERE seq = ? AND seq >= ?",
@@ -206,12 +202,10 @@ class Journal:
         return Picture(row[0], row[1]) if row else None
 
     def count(self) -> int:
-        self.pending.settle()
         return int(self.db.connection().execute("SELECT count(*) FROM journal WHERE seq >= ?",
                                                 (self._window(),)).fetchone()[0])
 
     def clear(self) -> None:
-        self.pending.settle()  # an exchange answered before the clear must not reappear after it
         with self.db.write() as conn:
             conn.execute("DELETE FROM journal")
             conn.execute("DELETE FROM outputs")

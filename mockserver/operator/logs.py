@@ -9,7 +9,6 @@ import time
 from typing import Any
 
 LOGGER = "segmock.requests"
-FORMATS = ("human", "json")
 
 
 def line(fmt: str, *, method: str, path: str, status: int | None, elapsed_ms: float, provider: str | None = None,

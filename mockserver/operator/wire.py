@@ -1,10 +1,13 @@
 """Transport faults: break the HTTP exchange itself (reset, empty reply, truncated body).
 
 A WSGI app cannot normally touch the connection, but both servers segmock runs on hand it over in the
-environ (``gunicorn.socket``, ``werkzeug.socket``). The fault is carried out while the server iterates the
-response body, so the server's own later writes meet a broken pipe, which both servers treat as a client
-that went away (no error log). Without a socket (in-process transports) the body raises instead, so the
-client under test still sees a failed exchange.
+environ (:data:`SOCKET_KEY` from :mod:`mockserver.serving`, ``werkzeug.socket`` from the pytest plugin's
+live server). The fault is carried out while the server iterates the response body, so the server's own
+later writes meet a broken pipe, which both servers treat as a client that went away (no error log). A
+truncated answer announces its full length and sends half: where the server closes such a short answer
+itself (:data:`SHORT_ANSWER_CLOSES`) it does so once the half has gone out; elsewhere the connection is
+shut down. Without a socket (in-process transports) the body raises instead, so the client under test
+still sees a failed exchange.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-SOCKET_KEYS = ("gunicorn.socket", "werkzeug.socket")
+from ..serving import SHORT_ANSWER_CLOSES, SOCKET_KEY
+
+SOCKET_KEYS = (SOCKET_KEY, "werkzeug.socket")
 
 
 class TransportFault(ConnectionResetError):
@@ -65,6 +70,8 @@ def broken_body(environ: dict[str, Any], kind: str, body: bytes) -> Iterator[byt
     sock = connection(environ)
     if kind == "truncated":
         yield body[: len(body) // 2]
+        if environ.get(SHORT_ANSWER_CLOSES):
+            return
     if sock is None:
         raise TransportFault(f"segmock fault: {kind}")
     if kind == "reset":

@@ -68,14 +68,17 @@ def _read_all(fd: int, size: int) -> bytes:
 class Handoff:
     """A one-way channel from proxy workers to the recorder. Create it before the fork.
 
-    Workers call ``send`` (returns at once; a worker thread packs and ships the message in order) and
-    ``flush`` before they exit; the recorder calls ``receive``.
+    The proxy calls ``send`` (returns at once; a thread packs and ships the message in order) and ``flush``
+    before it stops; the recorder calls ``receive``.
     """
 
     def __init__(self, ctx: Any = None) -> None:
         ctx = ctx or multiprocessing.get_context("fork")
         self._queue: Any = ctx.Queue()
-        self._tx, self._rx = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM) if _HAS_MEMFD else (None, None)
+        self._tx: socket.socket | None = None
+        self._rx: socket.socket | None = None
+        if _HAS_MEMFD:
+            self._tx, self._rx = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
         self._pending: queue.SimpleQueue[tuple[Any, Sequence[Body]] | None] | None = None
         self._sender: threading.Thread | None = None
         self._owner = 0
@@ -92,13 +95,11 @@ class Handoff:
         self._queue.put((message, []))
 
     def flush(self, timeout: float = 120.0) -> None:
-        """In a worker about to exit: ship everything it sent, then make sure it reached the pipe."""
+        """Ship everything sent so far onto the queue (the sender thread ends; send nothing after this)."""
         if self._sender is not None and self._owner == os.getpid():
             assert self._pending is not None
             self._pending.put(None)
             self._sender.join(timeout)
-        self._queue.close()
-        self._queue.join_thread()
 
     def receive(self, timeout: float) -> tuple[Any, list[bytes]]:
         """The next message and its bodies as bytes; raises ``queue.Empty`` after ``timeout`` seconds."""

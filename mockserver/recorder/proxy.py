@@ -169,20 +169,16 @@ class RecordingProxy:
 
     def __init__(self, spec: Spec, on_exchange: OnExchange, upstream: str | None = None,
                  budget: Budget | None = None, pool: UpstreamPool | None = None,
-                 on_refused: Callable[[HttpRequest, str], None] | None = None,
-                 on_close: Callable[[], None] | None = None) -> None:
+                 on_refused: Callable[[HttpRequest, str], None] | None = None) -> None:
         self.spec = spec
         self.upstream = upstream.rstrip("/") if upstream else None
         self.on_exchange = on_exchange
         self.on_refused = on_refused or (lambda request, reason: None)
         self.budget = budget or Budget(None)
-        self.on_close = on_close
         self.pool = pool or UpstreamPool()
 
     def close(self) -> None:
-        """Stop: finish what ``on_close`` still has queued, then drop the upstream connections."""
-        if self.on_close:
-            self.on_close()
+        """Stop: drop the upstream connections."""
         self.pool.close()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:

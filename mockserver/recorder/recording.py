@@ -120,12 +120,9 @@ class RecorderProcess:
         message = ("refuse", request.method, request.url, list(request.headers.items()), reason)
         self._handoff.send(message, [[request.body]])
 
-    def flush(self) -> None:
-        """In a worker about to exit: make sure everything it handed over reached the recorder's queue."""
-        self._handoff.flush()
-
     def stop(self, timeout: float = 120.0) -> None:
         """Process what is queued, write the final report, and end the child."""
+        self._handoff.flush()
         self._handoff.put(None)
         self._process.join(timeout)
 

@@ -33,10 +33,11 @@ def body_digest(request: HttpRequest) -> str:
     digest = hashlib.sha256()
     if request.mimetype == "multipart/form-data":
         try:
-            fields, files = request.form_parts()
+            parts: tuple[Any, Any] | None = request.form_parts()
         except FormError:
-            fields = files = None
-        if fields is not None and files is not None:
+            parts = None
+        if parts is not None:
+            fields, files = parts
             for name, value in sorted(fields.items(multi=True)):
                 digest.update(f"f\0{name}\0{value}\0".encode())
             for name, part in sorted(files.items(multi=True), key=lambda kv: kv[0]):

@@ -8,6 +8,8 @@ the same on every machine.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 _SHADOW_DEPTH = 0.35
@@ -41,9 +43,9 @@ def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.array(x)
 
 
-def _weighted_sums(rows: np.ndarray, select: list[int], weights: np.ndarray) -> np.ndarray:
-    """Sum of each selected row times `weights`, a few rows at a time so the products stay small."""
-    return np.concatenate([np.sum(rows[select[i : i + 4]] * weights, axis=1) for i in range(0, len(select), 4)])
+def _weighted_sums(rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Sum of each row times `weights`, a few rows (slices, not copies) at a time so the products stay small."""
+    return np.concatenate([np.sum(rows[i : i + 4] * weights, axis=1) for i in range(0, rows.shape[0], 4)])
 
 
 def _predict(coef: np.ndarray, rows: np.ndarray, select: list[int]) -> np.ndarray:
@@ -99,6 +101,33 @@ def surface_at(coef: np.ndarray, ys: np.ndarray, xs: np.ndarray, h: int, w: int)
     return out
 
 
+@functools.lru_cache(maxsize=8)
+def _design(h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[int]]:
+    """The border band's pixels and the surface's monomials there, per grid size (cached, read-only).
+
+    Every product of two terms is a monomial; summing the weighted monomials once per iteration gives the
+    whole normal matrix (15 sums instead of 36 for the quadratic). Returns the band's flat pixel indices, the
+    monomials
+    (m, n), the surface's own terms (k, n), where each normal-matrix entry's monomial is, and the rows of the
+    surface's own terms among the monomials.
+    """
+    ys, xs = _ring(h, w)
+    terms = _TERMS[2 if ys.size >= 60 else 0]
+    u = (xs + 0.5) / w - 0.5
+    v = (ys + 0.5) / h - 0.5
+    products = sorted({(a1 + a2, b1 + b2) for a1, b1 in terms for a2, b2 in terms})
+    monomials = np.empty((len(products), ys.size))
+    for row, (a, b) in zip(monomials, products):
+        np.multiply(u**a, v**b, out=row)
+    where = np.array([[products.index((a1 + a2, b1 + b2)) for a2, b2 in terms] for a1, b1 in terms])
+    design = [products.index(t) for t in terms]
+    ring = ys * w + xs
+    own = np.ascontiguousarray(monomials[design])
+    for array in (ring, monomials, own, where):
+        array.flags.writeable = False
+    return ring, monomials, own, where, design
+
+
 def fit(img: np.ndarray) -> tuple[np.ndarray, float]:
     """Fit the background colour from the border band; return the surface's coefficients (k, 3) and the noise.
 
@@ -106,20 +135,9 @@ def fit(img: np.ndarray) -> tuple[np.ndarray, float]:
     border, starting from the per-channel median so they cannot drag the first fit.
     """
     _, h, w = img.shape
-    ys, xs = _ring(h, w)
-    colours = img[:, ys, xs].astype(np.float64)
-    terms = _TERMS[2 if ys.size >= 60 else 0]
-    k, n = len(terms), ys.size
-    # Every product of two terms is a monomial; summing the weighted monomials once per iteration gives the
-    # whole normal matrix (15 sums instead of 36 for the quadratic).
-    u = (xs + 0.5) / w - 0.5
-    v = (ys + 0.5) / h - 0.5
-    products = sorted({(a1 + a2, b1 + b2) for a1, b1 in terms for a2, b2 in terms})
-    monomials = np.empty((len(products), n))
-    for row, (a, b) in zip(monomials, products):
-        np.multiply(u**a, v**b, out=row)
-    where = np.array([[products.index((a1 + a2, b1 + b2)) for a2, b2 in terms] for a1, b1 in terms])
-    design = [products.index(t) for t in terms]
+    ring, monomials, terms, where, design = _design(h, w)
+    colours = img.reshape(3, -1)[:, ring].astype(np.float64)
+    k = len(design)
     coef = np.zeros((k, 3))
     coef[0] = np.median(colours, axis=1)
     pred = np.broadcast_to(coef[0][:, None], colours.shape)
@@ -130,8 +148,8 @@ def fit(img: np.ndarray) -> tuple[np.ndarray, float]:
         weights = np.where(t < 1.0, (1.0 - t * t) ** 2, 0.0)
         if weights.sum() < k:
             break
-        normal = _weighted_sums(monomials, list(range(len(products))), weights)[where] + 1e-6 * np.eye(k)
-        rhs = np.stack([_weighted_sums(monomials, design, weights * colours[c]) for c in range(3)], axis=1)
+        normal = _weighted_sums(monomials, weights)[where] + 1e-6 * np.eye(k)
+        rhs = np.stack([_weighted_sums(terms, weights * colours[c]) for c in range(3)], axis=1)
         coef = _solve(normal, rhs)
         pred = _predict(coef, monomials, design)
     resid = np.sqrt(np.sum((colours - pred) ** 2, axis=0))

@@ -265,9 +265,8 @@ class ReferenceSegmenter:
                 return self._disc(flood, row, col), flood, flood
             background = ~analysis.fg
             return background, background, background
-        part = next((r.mask for r in analysis.regions if r.mask[row, col]), analysis.fg)
-        whole = next((o.mask for o in analysis.objects if o.mask[row, col]), part)
-        return self._disc(part, row, col), part, whole | part
+        part, whole = analysis.under(row, col)
+        return self._disc(part, row, col), part, whole
 
     @staticmethod
     def _disc(part: np.ndarray, row: int, col: int) -> np.ndarray:
@@ -275,8 +274,9 @@ class ReferenceSegmenter:
         h, w = part.shape
         ys, xs = np.nonzero(part)
         radius = 0.35 * max(ys.max() - ys.min() + 1, xs.max() - xs.min() + 1)
-        gy, gx = np.mgrid[0:h, 0:w]
-        return part & ((gy - row) ** 2 + (gx - col) ** 2 <= radius * radius)
+        gy = (np.arange(h) - row) ** 2
+        gx = (np.arange(w) - col) ** 2
+        return part & (gy[:, None] + gx[None, :] <= radius * radius)
 
     # -- rendering ----------------------------------------------------------------------------------------------
     @staticmethod

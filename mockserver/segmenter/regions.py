@@ -38,6 +38,14 @@ _BACKGROUND_REGION = 0.005
 _SPECK_FRACTION = 0.001
 _REGION_FRACTION = 0.0008
 _MERGE_DELTA_E = 12.0
+# Past the reach of a selection's soft field (one dilation step and a 0.7-sigma blur of radius 3), doubled.
+_FIELD_MARGIN = 8
+# A background area holding most of the frame's central fifth is the subject filling the frame when it covers
+# at least this share of the grid and (almost) misses one side of the frame: at most this share of that side.
+_FILLER_SHARE = 0.25
+_FILLER_SIDE = 0.05
+# The frame's sides (top, bottom, left, right) as indices: a side's opposite is its index ^ 1.
+_SIDES = (np.s_[0], np.s_[-1], np.s_[:, 0], np.s_[:, -1])
 
 
 @dataclass(frozen=True)
@@ -193,10 +201,10 @@ class Analysis:
         raw = prob >= 0.5
         if self.busy:
             raw = saliency.select(raw)
+        raw = _with_frame_filler(raw)
         fg = fill_holes(remove_specks(raw, max(4, round(_SPECK_FRACTION * n_px))))
         self.fg = fg
-        changed = raw != fg
-        self.salient_field = np.where(changed, blur(fg.astype(np.float32), 1.0), prob) if changed.any() else prob
+        self._raw, self._prob = raw, prob
         if not fg.any():
             self.contrast = 0.0
         elif self.busy or dist is None:
@@ -205,6 +213,13 @@ class Analysis:
         else:
             self.contrast = float(np.median(dist[fg]) / self.threshold)
         self._img, self._bg_coef, self._dist = img, coef, dist
+
+    @cached_property
+    def salient_field(self) -> np.ndarray:
+        """The foreground probability, softened where clean-up changed the foreground (read when rendering)."""
+        raw, prob = self._raw, self._prob
+        changed = raw != self.fg
+        return np.where(changed, blur(self.fg.astype(np.float32), 1.0), prob) if changed.any() else prob
 
     # Colour and region analysis is only needed by prompts, clicks and automatic mode, not by the plain
     # cutout, so it is computed on first use.
@@ -236,37 +251,63 @@ class Analysis:
         found = self._regions(labels, n)
         return [r for r in found if r.area >= _BACKGROUND_REGION * labels.size and r.has_core]
 
-    def _edge_free(self, area: np.ndarray | None = None) -> np.ndarray:
-        """Pixels of ``area`` (the foreground by default) whose Lab gradient is below the edge level: set by the
-        background's texture for the foreground, by the whole image's for the background."""
-        lab, fg = self.lab, self.fg
-        grad = np.zeros(fg.shape, dtype=np.float32)
-        if min(fg.shape) > 1:
+    @cached_property
+    def _gradient(self) -> np.ndarray:
+        """Lab gradient magnitude per pixel (colour edges), shared by every region split of the image."""
+        lab = self.lab
+        grad = np.zeros(self.work_size, dtype=np.float32)
+        if min(self.work_size) > 1:
             for plane in lab:
                 gy, gx = np.gradient(plane)
                 gx *= gx
                 gy *= gy
                 gx += gy
                 grad += gx
-        grad = np.sqrt(grad, out=grad)
+        return np.sqrt(grad, out=grad)
+
+    def _edge_free(self, area: np.ndarray | None = None) -> np.ndarray:
+        """Pixels of ``area`` (the foreground by default) whose Lab gradient is below the edge level: set by the
+        background's texture for the foreground, by the whole image's for the background."""
+        grad, fg = self._gradient, self.fg
         if area is not None:
             return area & (grad < max(6.0, 4.0 * float(np.median(grad))))
         bg_grad = grad[~fg]
         edge = max(6.0, 4.0 * float(np.median(bg_grad))) if bg_grad.size else 6.0
         return fg & (grad < edge)
 
-    def _colour_regions(self, area: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    def _colour_regions(self, area: np.ndarray | None = None, within: np.ndarray | None = None) -> tuple[
+            np.ndarray, int]:
         """Split the foreground (or ``area``) at colour edges, grow regions back over the edges, merge
         look-alikes.
 
-        Intermediate label grids are released as soon as the next one exists (peak memory).
+        ``within`` (one object of the foreground) limits the work to it and its bounding box: regions never
+        cross from one object to another, so its regions are the same as in the whole split. Intermediate
+        label grids are released as soon as the next one exists (peak memory).
         """
         lab = self.lab
         fg = self.fg if area is None else area
-        interior, n = label(self._edge_free(area), 4)
+        free = self._edge_free(area)
+        min_size = max(6, round(_REGION_FRACTION * fg.size))
+        if within is not None:
+            rows = np.flatnonzero(within.any(axis=1))
+            cols = np.flatnonzero(within.any(axis=0))
+            window = (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1))
+            inside = within[window]
+            labels, n = self._split(fg[window] & inside, free[window] & inside,
+                                    np.ascontiguousarray(lab[(slice(None), *window)]), min_size)
+            out = np.zeros(fg.shape, dtype=labels.dtype)
+            out[window] = labels
+            return out, n
+        return self._split(fg, free, lab, min_size)
+
+    @staticmethod
+    def _split(fg: np.ndarray, free: np.ndarray, lab: np.ndarray, min_size: int) -> tuple[np.ndarray, int]:
+        """``_colour_regions`` on a grid (or window): edge-free interiors of at least ``min_size`` pixels,
+        grown over ``fg``, orphans labelled, look-alikes merged."""
+        interior, n = label(free, 4)
         if n:
             areas = np.bincount(interior.reshape(-1), minlength=n + 1)
-            small = areas < max(6, round(_REGION_FRACTION * fg.size))
+            small = areas < min_size
             small[0] = True
             interior[small[interior]] = 0
         grown = _grow(interior, fg, lab, _mean_lab(interior, n, lab))
@@ -286,12 +327,16 @@ class Analysis:
         inside = np.flatnonzero(flat)
         bg_lab = to_lab_planes(surface_at(self._bg_coef, inside // w, inside % w, h, w))
         bg_means = _label_means(flat[inside], n, bg_lab)
+        # Every label's pixels in raster order (as np.nonzero of its mask gives them) from one stable sort.
+        by_label = inside[np.argsort(flat[inside], kind="stable")]
+        ends = np.cumsum(areas[1:])
         found = []
         for i in range(1, n + 1):
-            mask = labels == i
-            ys, xs = np.nonzero(mask)
-            if ys.size == 0:
+            if areas[i] == 0:
                 continue
+            pixels = by_label[ends[i - 1] - areas[i] : ends[i - 1]]
+            ys, xs = pixels // w, pixels % w
+            mask = labels == i
             box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
             box_area = (box[2] - box[0]) * (box[3] - box[1])
             found.append(
@@ -312,6 +357,16 @@ class Analysis:
             Region(r.index + k, r.mask, r.area, r.lab, r.centroid, r.box, r.solidity, r.distinct, r.obj)
             for k, r in enumerate(found)
         ]
+
+    def under(self, row: int, col: int) -> tuple[np.ndarray, np.ndarray]:
+        """(colour region, object) of the foreground under a foreground pixel.
+
+        Only the clicked object is split into colour regions (the same regions as ``regions`` holds, without
+        describing every region of the image): a click costs the object under it, not the whole scene.
+        """
+        whole = self.object_labels == self.object_labels[row, col]
+        labels, _ = self._colour_regions(within=whole)
+        return labels == labels[row, col], whole
 
     def colour_pieces(self, lut: np.ndarray) -> tuple[list[Region], np.ndarray]:
         """Connected areas of the whole image whose pixels answer a colour word, and each pixel's weight.
@@ -377,9 +432,24 @@ class Analysis:
         Where the selection meets the background its edge follows the sub-pixel foreground probability;
         where it meets other regions, the label boundary.
         """
-        fg = self.fg
+        out = np.zeros(self.work_size, dtype=np.float32)
+        rows = np.flatnonzero(selection.any(axis=1))
+        if not rows.size:
+            return out
+        cols = np.flatnonzero(selection.any(axis=0))
+        # The field is 0 beyond a few pixels of the selection (dilation and blur reach 4): only a window with
+        # a margin past that reach is computed; every value in it is the same as on the whole grid.
+        h, w = self.work_size
+        window = (slice(max(0, int(rows[0]) - _FIELD_MARGIN), min(h, int(rows[-1]) + 1 + _FIELD_MARGIN)),
+                  slice(max(0, int(cols[0]) - _FIELD_MARGIN), min(w, int(cols[-1]) + 1 + _FIELD_MARGIN)))
+        out[window] = self._field_in(selection[window], self.fg[window], self.salient_field[window])
+        return out
+
+    @staticmethod
+    def _field_in(selection: np.ndarray, fg: np.ndarray, salient: np.ndarray) -> np.ndarray:
+        """``field_for`` on a window of the grid."""
         out: np.ndarray | None = None
-        for part, inside, sal in ((selection & fg, fg, self.salient_field), (selection & ~fg, ~fg, None)):
+        for part, inside, sal in ((selection & fg, fg, salient), (selection & ~fg, ~fg, None)):
             if not part.any():
                 continue
             f = blur(_dilate4(part).astype(np.float32), 0.7)
@@ -387,18 +457,47 @@ class Analysis:
             np.subtract(np.float32(1.0), edge, out=edge)
             np.minimum(f, edge, out=f)
             if sal is None:
-                np.subtract(np.float32(1.0), self.salient_field, out=edge)
+                np.subtract(np.float32(1.0), salient, out=edge)
                 np.minimum(f, edge, out=f)
             else:
                 np.minimum(f, sal, out=f)
             del edge
             np.maximum(f, np.float32(0.5), out=f, where=part)
             out = f if out is None else np.maximum(out, f, out=out)
-        return out if out is not None else np.zeros(self.work_size, dtype=np.float32)
+        return out if out is not None else np.zeros(selection.shape, dtype=np.float32)
 
     def render(self, field: np.ndarray, soft: bool = False) -> np.ndarray:
         """Full-resolution mask (bool) or alpha (uint8, when `soft`) of a working-grid field."""
         return upsample(field, self.full_size, soft)
+
+
+def _with_frame_filler(raw: np.ndarray) -> np.ndarray:
+    """The foreground plus the subject that fills the frame, if the background model took it for background.
+
+    A product shot close up (a notebook, a box) covers the centre and three sides of the frame, so the
+    border's colour is the subject's own. The real backdrop reaches every side; an area read as background
+    that holds most of the frame's central fifth (a speck found there does not hide it), is large and (almost)
+    misses one side is the subject instead.
+    """
+    h, w = raw.shape
+    background, n = label(~raw, 4)
+    middle = background[2 * h // 5 : h - 2 * h // 5, 2 * w // 5 : w - 2 * w // 5]
+    counts = np.bincount(middle.reshape(-1), minlength=n + 1)
+    counts[0] = 0
+    centre = int(np.argmax(counts))
+    if counts[centre] * 2 < middle.size:
+        return raw
+    area = background == centre
+    reach = [float(area[side].mean()) for side in _SIDES]
+    missed = int(np.argmin(reach))
+    if reach[missed] > _FILLER_SIDE or area.mean() < _FILLER_SHARE:
+        return raw
+    # What the background model found along the missed side, short of the opposite one, is the real
+    # backdrop (the odd colour out on the frame), not part of the subject.
+    pieces, _ = label(raw, 8)
+    opposite = missed ^ 1
+    backdrop = np.setdiff1d(pieces[_SIDES[missed]], pieces[_SIDES[opposite]])
+    return (raw & ~np.isin(pieces, backdrop[backdrop > 0])) | area
 
 
 def _erode8(mask: np.ndarray) -> np.ndarray:

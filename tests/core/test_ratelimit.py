@@ -36,7 +36,7 @@ def test_keys_are_counted_apart(tmp_path: Path) -> None:
 
 
 def test_two_processes_share_one_window(tmp_path: Path) -> None:
-    """Two limiters on one file stand for two gunicorn workers: together they admit exactly the limit."""
+    """Two limiters on one file stand for two worker processes: together they admit exactly the limit."""
     first, second = RateLimiter(tmp_path / "rate.sqlite"), RateLimiter(tmp_path / "rate.sqlite")
     admitted = [(first if i % 2 else second).hit("key", 5, 60, 100.0 + i / 10).allowed for i in range(9)]
     assert admitted.count(True) == 5

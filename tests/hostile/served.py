@@ -1,48 +1,26 @@
 """``segmock serve`` in a subprocess on a free loopback port, and the resident memory of its processes.
 
-Shared by the hostile live suite and ``benchmarks/bench_hostile.py``: the real server (gunicorn arbiter and
-workers), so what is measured is what a user runs.
+Shared by the hostile live suite and ``benchmarks/bench_hostile.py``: the real server (its
+worker processes), so what is measured is what a user runs.
 """
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
+from typing import Any
 
 import httpx
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from cli_support import CliServer
 
 
-class Served:
-    """A running ``segmock serve``; ``rss()`` is the resident memory of the arbiter and its workers."""
+class Served(CliServer):
+    """A running ``segmock serve`` (started by the suite's one helper, on port 0); ``rss()`` is the resident
+    memory of the arbiter and its workers."""
 
     def __init__(self, state_dir: Path, *args: str, workers: int = 2) -> None:
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mockserver.cli", "serve", "--port", str(port), "--workers", str(workers),
-             "--log-format", "off", "--state-dir", str(state_dir), *args],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
-            env={**{k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"}, "HOME": str(state_dir)})
-        deadline = time.monotonic() + 60
-        while not self.up():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("segmock serve did not start:\n" + (self.proc.stderr.read() if self.proc.stderr
-                                                                        else ""))
-            time.sleep(0.05)
+        super().__init__("serve", "--workers", str(workers), "--log-format", "off", "--state-dir", str(state_dir),
+                         *args, env={"XDG_RUNTIME_DIR": None, "HOME": str(state_dir)})
 
     def up(self) -> bool:
         try:
@@ -71,16 +49,9 @@ class Served:
                 pass
         return total
 
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGINT)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=5)
-        if self.proc.stderr:
-            self.proc.stderr.close()
+    def stop(self, sig: int = signal.SIGINT) -> str:
+        """SIGINT (the quick shutdown), and what the server printed."""
+        return super().stop(sig)
 
 
 class PeakSampler:

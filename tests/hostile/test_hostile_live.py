@@ -188,3 +188,24 @@ def test_the_server_stays_within_its_memory(server: Served, peak: PeakSampler) -
     assert peak.peak < SERVER_BUDGET, f"peak RSS {peak.peak / 2**20:.0f} MiB"
 
 
+
+
+def test_unsupported_field_names_are_escaped_in_the_header_that_names_them(server: Served) -> None:
+    case = _edit({"x\x01\u00e9\U0001f600": "1"}, png())
+    response = _send(server, case)
+    assert response.status_code == 200, response.text[:300]
+    assert response.headers["pr-unsupported-attributes"] == "Unsupported attributes: x\\x01\\xe9\\U0001f600"
+
+
+def test_a_chunked_body_over_the_budget_is_refused_while_it_is_read(server: Served) -> None:
+    """No Content-Length to check up front: the budget applies as the body is read (2 MB against 1 MB)."""
+    body = _tengr(textPrompt="cat " * 500_000).encode()
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(body), 65536):
+            yield body[start:start + 65536]
+
+    response = httpx.post(server.url + "/v2/artworks/segmentation", content=chunks(), timeout=60,
+                          headers={**BEARER, "Content-Type": "application/json"})
+    assert response.status_code == 400 and "larger than" in response.text, response.text[:300]
+    assert server.up()

@@ -1,4 +1,4 @@
-"""Four processes on one state directory, as gunicorn ``--workers 4`` share it.
+"""Four processes on one state directory, as ``segmock serve --workers 4`` share it.
 
 The processes run once (spawning is the slow part) and the tests below check what they left behind.
 """

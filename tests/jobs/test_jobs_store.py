@@ -279,22 +279,3 @@ def test_a_finished_job_counts_polls_only_for_its_own_live_reader(tmp_path) -> N
         assert store.get("tengr", job.id, owner="k1") is None
         store.clock.advance(-61)
         assert store.get("tengr", job.id, owner="k1").polls == 3  # the refused reads counted nothing
-
-
-def test_with_an_after_the_answer_hook_a_final_poll_is_a_read_counted_once_the_answer_has_left(tmp_path) -> None:
-    """Under ``segmock serve`` the count of a final job's poll is written after the answer; the poll still
-    reports itself counted, refused reads leave nothing behind, and a job not yet final counts at once."""
-    with JobStore(tmp_path, progression={"tengr": "immediate", "prodia": "polls:2"}, ttl={"tengr": 60}) as store:
-        job = make(store)
-        later: list = []
-        assert store.get("tengr", job.id, owner="k1", later=later.append).polls == 1
-        assert store.peek("tengr", job.id, owner="k1").polls == 0 and len(later) == 1  # not written yet
-        later.pop()()
-        assert store.peek("tengr", job.id, owner="k1").polls == 1
-        assert store.get("tengr", job.id, owner="someone-else", later=later.append) is None
-        store.clock.advance(61)
-        assert store.get("tengr", job.id, owner="k1", later=later.append) is None
-        assert later == []
-        running = make(store, provider="prodia")
-        assert store.get("prodia", running.id, owner="k1", later=later.append).state is JobState.RUNNING
-        assert later == [] and store.peek("prodia", running.id, owner="k1").polls == 1

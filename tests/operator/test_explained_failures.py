@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import packshot
+from operator_support import packshot
 
 from mockserver.app import create_app
 from mockserver.config import MockConfig

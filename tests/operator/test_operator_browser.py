@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import KEY, packshot
+from operator_support import KEY, packshot
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import KEY
+from operator_support import KEY
 
 import contracts
 from mockserver.operator.answers import fault_answer

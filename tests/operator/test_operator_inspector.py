@@ -7,7 +7,7 @@ import io
 import json
 from typing import Any
 
-from conftest import KEY, packshot
+from operator_support import KEY, packshot
 from PIL import Image
 
 from contracts.wire.multipart import Part, encode

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import KEY, packshot
+from operator_support import KEY, packshot
 
 import contracts
 

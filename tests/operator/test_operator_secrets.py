@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from conftest import KEY, packshot
+from operator_support import KEY, packshot
 
 from mockserver.app import create_app
 from mockserver.config import MockConfig

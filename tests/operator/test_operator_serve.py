@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import KEY
+from cli_support import CliServer
+from operator_support import KEY
 
 from mockserver.operator.client import OperatorClient
 from mockserver.operator.logs import LOGGER, line
@@ -25,37 +22,13 @@ from mockserver.operator.logs import LOGGER, line
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    port = free_port()
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, CliServer]]:
     state = tmp_path_factory.mktemp("served-state")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mockserver.cli", "serve", "--port", str(port), "--provider", "photoroom",
-         "--workers", "2", "--log-format", "json", "--state-dir", str(state)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**{k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"}, "PYTHONUNBUFFERED": "1",
-             "HOME": str(state)})
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(url + "/__segmock/health", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("segmock serve did not start:\n" + proc.communicate()[1]) from None
-            time.sleep(0.05)
-    yield url, proc
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=15)
+    server = CliServer("serve", "--provider", "photoroom", "--workers", "2", "--log-format", "json",
+                       "--state-dir", str(state), env={"HOME": str(state), "XDG_RUNTIME_DIR": None})
+    yield server.url, server
+    server.stop(signal.SIGINT)
 
 
 def fresh_connections(url: str) -> httpx.Client:
@@ -88,16 +61,6 @@ def test_every_worker_writes_to_one_journal_and_reads_one_set_of_faults(served: 
     operator.close()
 
 
-def test_no_control_socket_is_left_in_the_users_home(served: tuple[str, Any]) -> None:
-    """gunicorn's control socket would be one path shared by every mock a test run starts."""
-    url, proc = served
-    assert httpx.get(url + "/__segmock/health").status_code == 200
-    home = Path(proc.args[proc.args.index("--state-dir") + 1])
-    for _ in range(20):  # gunicorn would open it from a thread of its own, just after the workers start
-        assert not (home / ".gunicorn").exists()
-        time.sleep(0.05)
-
-
 def test_a_journal_read_right_after_an_answer_finds_it(served: tuple[str, Any]) -> None:
     """The entry is written after the answer leaves; a read through another connection (either worker) made
     the moment the answer arrives still finds it."""
@@ -111,12 +74,11 @@ def test_a_journal_read_right_after_an_answer_finds_it(served: tuple[str, Any]) 
     operator.close()
 
 
-def test_one_json_log_line_per_request(served: tuple[str, subprocess.Popen[str]]) -> None:
-    url, proc = served
+def test_one_json_log_line_per_request(served: tuple[str, CliServer]) -> None:
+    url, server = served
     httpx.get(url + "/v2/account?marker=1", headers=KEY)
     httpx.get(url + "/no/such/path")
-    proc.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
-    out, _ = proc.communicate(timeout=15)
+    out = server.stop(signal.SIGINT)  # the quick shutdown
     records = [json.loads(text) for text in out.splitlines() if text.startswith("{")]
     account = [r for r in records if r["path"] == "/v2/account" and r.get("status") == 200]
     assert account and account[-1]["provider"] == "photoroom"

@@ -1,5 +1,5 @@
 """Every documented numeric limit, generated from the specs' keywords: the limit itself is accepted, one step
-beyond is refused (by the contract for every provider, by the mock for every implemented one).
+beyond is refused (by the contract for every provider, by the mock for every available one).
 
 ``contracts.strategies.boundaries`` reads ``minimum``/``maximum``/``exclusiveMinimum``/``exclusiveMaximum`` of
 every numeric field, nested JSON included; a few documented values are also named explicitly below, so a
@@ -23,7 +23,7 @@ from prop_support import (
 import contracts
 from contracts.generate.strategies import BoundaryRequest, boundary_requests, check
 from contracts.openapi.fields import Boundary, boundaries, media_types
-from mockserver.providers import implemented
+from mockserver.providers import available
 
 CASES = [(p, op, media, b) for p in contracts.providers() for op in contracts.spec(p).operations
          for media in (media_types(p, op) or [None]) for b in boundaries(p, op, media)]
@@ -69,7 +69,7 @@ def test_named_limits_are_generated_from_the_spec(provider: str, operation: str,
 @pytest.mark.parametrize("provider,operation,media,boundary", CASES, ids=[_id(c) for c in CASES])
 def test_limit_and_one_step_beyond(mock: Mock, provider: str, operation: str, media: str | None,
                                    boundary: Boundary) -> None:
-    live = provider in implemented()
+    live = provider in available()
 
     @SETTINGS
     @given(boundary_requests(provider, operation, boundary, media_type=media))

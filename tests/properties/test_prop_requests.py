@@ -1,7 +1,7 @@
 """Generated requests against the mock: valid ones are answered as documented, invalid ones are refused with
 the provider's documented error naming the offending parameter, and nothing ever gets a 5xx.
 
-Runs for every operation of every provider ``mockserver.providers.implemented()`` returns. Operations that
+Runs for every operation of every provider ``mockserver.providers.available()`` returns. Operations that
 address a stored resource (an artwork id, a job id, a storage token, an ``imageKey``) are exercised with ids
 nobody created, so their valid answer is the documented not-found (404, or 403 for SellerPic's storage URLs);
 ``test_prop_flows.py`` creates resources first.

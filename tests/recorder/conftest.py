@@ -10,12 +10,7 @@ import contextlib
 import hashlib
 import io
 import json
-import os
-import queue
 import random
-import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cli_support import CliServer
 from flask import Flask, Response, request
 from PIL import Image
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -134,47 +130,6 @@ def drifting_upstream() -> Iterator[Upstream]:
     hits: list[str] = []
     with LoopbackServer(standin_app(hits, drift=True)) as server:
         yield Upstream(server.url, hits)
-
-
-class CliServer:
-    """``python -m mockserver.cli <verb> ... --port 0`` as a process; ``url`` comes from its banner line."""
-
-    def __init__(self, *args: str) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
-        self.proc = subprocess.Popen([sys.executable, "-m", "mockserver.cli", *args, "--port", "0"], cwd=ROOT,
-                                     env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._pump, daemon=True).start()
-        self.output: list[str] = []
-        self.url = self._wait_for_banner()
-
-    def _pump(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.put(line)
-        self.lines.put("")
-
-    def _wait_for_banner(self) -> str:
-        while True:
-            try:
-                line = self.lines.get(timeout=20)
-            except queue.Empty:
-                self.proc.kill()
-                raise RuntimeError("server did not start:\n" + "".join(self.output)) from None
-            self.output.append(line)
-            if not line:
-                raise RuntimeError("server exited:\n" + "".join(self.output))
-            if " on http://" in line:
-                return line.rsplit(" on ", 1)[1].strip()
-
-    def stop(self) -> str:
-        """SIGTERM (what Ctrl-C in a container sends), wait, and return everything it printed."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=30)
-        while self.output[-1:] != [""]:
-            self.output.append(self.lines.get(timeout=10))
-        return "".join(self.output)
 
 
 @dataclass

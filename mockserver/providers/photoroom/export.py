@@ -25,6 +25,7 @@ from fractions import Fraction
 
 from PIL import Image, PngImagePlugin
 
+from ...core.images import PNG_LEVEL
 from .canvas import flatten
 from .geometry import round_half_up
 
@@ -104,7 +105,7 @@ def encode(
     whole_dpi = round_half_up(Fraction(str(dpi))) if dpi is not None else None
     options: dict[str, object] = {}
     if kind == "png":
-        options.update(compress_level=6, optimize=False)
+        options.update(compress_level=PNG_LEVEL, optimize=False)
         if xmp:
             info = PngImagePlugin.PngInfo()
             info.add_itxt(_XMP_PNG_KEY, xmp.decode("utf-8", "replace"), zip=False)

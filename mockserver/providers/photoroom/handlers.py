@@ -60,7 +60,9 @@ def edit(call: Call) -> Any:
     headers = dict(out.headers)
     unsupported = sorted({w.parameter for w in call.warnings if w.rule == "unsupported" and w.parameter})
     if unsupported:
-        headers["pr-unsupported-attributes"] = "Unsupported attributes: " + ", ".join(unsupported)
+        # Names are the client's: control and non-ASCII characters are escaped so the header stays a header.
+        names = (name.encode("unicode_escape").decode("ascii") for name in unsupported)
+        headers["pr-unsupported-attributes"] = "Unsupported attributes: " + ", ".join(names)
     headers.setdefault("pr-edit-further-url", f"{EDIT_URL}/{digest[:32]}")
     if score is not None:
         headers["x-uncertainty-score"] = score

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,7 +57,6 @@ class PhotoroomBackend:
         raw = contracts.spec("photoroom").raw
         self.billing = raw["x-segmock-billing"]
         self.sandbox = raw["x-segmock-sandbox"]
-        self.rate = raw["x-segmock-rate-limit"]
         self.account_defaults = raw["x-segmock-account"]
 
     # -- limits read from the spec -----------------------------------------------------------------------
@@ -67,13 +65,13 @@ class PhotoroomBackend:
         return contracts.spec("photoroom").operations
 
     def limits(self, operation: str) -> dict[str, Any]:
-        return self.operations[operation].node.get("x-segmock-limits", {})
+        return self.operations[operation].node.get("x-segmock-input-limits", {})
 
     def image_limits(self, operation: str) -> Limits:
         lim = self.limits(operation)
         return Limits(
-            max_bytes=lim.get("max_image_bytes"),
-            formats=formats_from(lim.get("input_formats", ("png", "jpeg", "webp"))),
+            max_bytes=lim.get("max_bytes"),
+            formats=formats_from(lim.get("formats", ("png", "jpeg", "webp"))),
             max_side=lim.get("max_side_px"),
         )
 
@@ -105,12 +103,10 @@ class PhotoroomBackend:
         """Refuse a call the account cannot afford or the rate limit forbids (nothing is consumed)."""
         key = parse_key(raw_key)
         counters = self.services.counters
-        if operation in self.rate["operations"]:
-            minute = int(time.time() // 60)
-            used = counters.add(self._scope(key), f"rate:{minute}", 1)
-            if used is not None and used > self.rate["images_per_minute"]:
-                retry = str(60 - int(time.time()) % 60)
-                return error_response("photoroom", "rate_limited", operation, headers={"Retry-After": retry})
+        counted = self.services.rate_hit("photoroom", key.account, operation)
+        if counted is not None and not counted[1].allowed:
+            rule, decision = counted
+            return error_response("photoroom", "rate_limited", operation, headers=rule.on_refusal(decision))
         if key.sandbox and operation in self.sandbox["operations"]:
             today = dt.datetime.now(dt.UTC)
             scope = f"photoroom-sandbox:{owner_key(key.account)}"
@@ -143,7 +139,7 @@ class PhotoroomBackend:
 def max_body(operation: str) -> int | None:
     """Whole-request cap checked from Content-Length: every image field at its limit, plus form overhead."""
     node = contracts.spec("photoroom").operations[operation].node
-    per_image = node.get("x-segmock-limits", {}).get("max_image_bytes")
+    per_image = node.get("x-segmock-input-limits", {}).get("max_bytes")
     return None if per_image is None else per_image * max(1, _binary_fields(operation)) + 1_000_000
 
 

@@ -99,11 +99,12 @@ def get_output(call: Call) -> HttpResponse:
 
 
 def _inputs(call: Call) -> list[bytes]:
-    """The bytes of every ``input`` part, in order (a JSON body has none)."""
+    """The bytes of every ``input`` part, in order (a JSON body has none). A part sent without a filename is
+    still an input: its text is checked as an image like any other (and refused as one)."""
     if not call.ctx.request.is_form:
         return []
-    _, files = call.ctx.request.form_parts()
-    return [part.data for part in files.getlist("input")]
+    fields, files = call.ctx.request.form_parts()
+    return [part.data for part in files.getlist("input")] + [text.encode() for text in fields.getlist("input")]
 
 
 def _json(status: int, payload: Any) -> HttpResponse:

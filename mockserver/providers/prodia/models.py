@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -167,21 +166,17 @@ class ProdiaBackend:
         return self.services.jobs.file(found.id, name) if name in found.files else None
 
     # -- limits --------------------------------------------------------------------------------------------
-    def limits(self) -> dict[str, Any]:
-        return {**self.facts.rate_limit, **self.services.config.rate_limits.get("prodia", {})}
-
     def admit(self, api_key: str, operation: str) -> HttpResponse | None:
         """429 when the configured request rate or open-async-job limit is exceeded (off by default)."""
-        limits = self.limits()
         owner = owner_key(api_key)
-        if limits.get("requests") is not None:
-            window = int(time.time() // float(limits["window_seconds"]))
-            used = self.services.counters.add(f"prodia:{owner}", f"rate:{window}", 1)
-            if used is not None and used > limits["requests"]:
-                return error_response("prodia", "rate_limited", operation)
-        if operation == "create-async-job" and limits.get("async_jobs") is not None:
+        counted = self.services.rate_hit("prodia", api_key, operation)
+        if counted is not None and not counted[1].allowed:
+            rule, decision = counted
+            return error_response("prodia", "rate_limited", operation, headers=rule.on_refusal(decision))
+        limits = self.services.rate_rule("prodia")
+        if operation == "create-async-job" and limits is not None and limits.async_jobs is not None:
             open_jobs = [j for j in self.services.jobs.list("prodia", owner=owner) if not j.state.final]
-            if len(open_jobs) >= limits["async_jobs"]:
+            if len(open_jobs) >= limits.async_jobs:
                 return error_response("prodia", "async_limit_exceeded", operation)
         return None
 

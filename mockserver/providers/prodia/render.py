@@ -14,6 +14,7 @@ from werkzeug.datastructures import Headers
 from contracts import HttpResponse
 from contracts.wire.multipart import Part, encode
 
+from ...core.images import PNG_LEVEL
 from .accept import Output, extension, media_type
 
 _PIL = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
@@ -40,7 +41,7 @@ def encode_image(pixels: np.ndarray, fmt: str, quality: int | None = None) -> by
     image = Image.fromarray(pixels)
     if fmt == "jpeg" and image.mode not in ("L", "RGB"):
         image = image.convert("RGB")
-    image.save(buf, _PIL[fmt], **({} if fmt == "png" else {"quality": quality or 95}))
+    image.save(buf, _PIL[fmt], **({"compress_level": PNG_LEVEL} if fmt == "png" else {"quality": quality or 95}))
     return buf.getvalue()
 
 

@@ -41,7 +41,6 @@ class Facts:
     background: int
     mask_format: str
     filename_template: str
-    rate_limit: dict[str, Any]
 
     def job_type(self, sent_type: str) -> JobType | None:
         return self.types.get(self.aliases.get(sent_type, sent_type))
@@ -54,12 +53,11 @@ def load() -> Facts:
     """Build the facts from the spec (a ``ValueError`` names a spec node the mock cannot honour)."""
     spec = contracts.spec("prodia")
     raw = spec.raw
-    masks = raw["x-segmock-masks"]
+    masks = raw["x-segmock-mask"]
     types = {name: _job_type(spec, name, node, masks["format"]) for name, node in raw["x-segmock-job-types"].items()}
-    limits = {k: v for k, v in raw["x-segmock-rate-limit"].items() if not k.startswith("x-")}
     return Facts(types, dict(raw["x-segmock-job-type-aliases"]), float(raw["x-segmock-job-expiry"]["seconds"]),
                  int(masks["foreground"]), int(masks["background"]), masks["format"],
-                 raw["x-segmock-output-filename"]["template"], limits)
+                 raw["x-segmock-output-filename"]["template"])
 
 
 def _job_type(spec: Any, name: str, node: dict[str, Any], mask_format: str) -> JobType:

@@ -23,7 +23,7 @@ def prompt_mask(segmenter: Any, pixels: np.ndarray, prompt: str) -> np.ndarray:
 
 
 def type_mask(segmenter: Any, pixels: np.ndarray, recipe: Mapping[str, Any], expand: int) -> np.ndarray:
-    """A category mask as the spec's ``x-segmock-masks`` recipe describes it, dilated by ``expand`` pixels."""
+    """A category mask as the spec's ``x-segmock-mask-recipes`` entry describes it, dilated by ``expand`` pixels."""
     from ...segmenter import expand_mask
 
     if recipe["source"] == "salient":
@@ -42,7 +42,8 @@ def pixels_of(data: bytes, limits: images.Limits) -> np.ndarray:
 
 def encode_png(mask: np.ndarray) -> bytes:
     buf = io.BytesIO()
-    Image.fromarray(np.where(mask, 255, 0).astype(np.uint8), mode="L").save(buf, "PNG", optimize=False)
+    image = Image.fromarray(np.where(mask, 255, 0).astype(np.uint8), mode="L")
+    image.save(buf, "PNG", optimize=False, compress_level=images.PNG_LEVEL)
     return buf.getvalue()
 
 

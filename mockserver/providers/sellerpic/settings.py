@@ -36,7 +36,7 @@ class Settings:
     # -- images ------------------------------------------------------------------------------------------
     def input_limits(self, operation: str) -> Limits:
         lim = self.node(operation)["x-segmock-input-limits"]
-        return Limits(max_bytes=lim.get("max_file_bytes"), formats=formats_from(lim["formats"]),
+        return Limits(max_bytes=lim.get("max_bytes"), formats=formats_from(lim["formats"]),
                       max_side=lim.get("max_side_px"), allow_animated=lim.get("animated", True))
 
     def task_type(self, operation: str) -> str:
@@ -46,7 +46,7 @@ class Settings:
         return tuple(self.raw["x-segmock-sample-keys"]["keys"])
 
     def segment_types(self) -> Mapping[str, Mapping[str, Any]]:
-        return self.spec.raw["components"]["schemas"]["SegmentType"]["x-segmock-masks"]
+        return self.spec.raw["components"]["schemas"]["SegmentType"]["x-segmock-mask-recipes"]
 
     def segment_type(self, kind: str) -> Mapping[str, Any]:
         """The mask recipe of a ``type``: a known category in any case, else a text prompt of the word itself

@@ -1,6 +1,6 @@
 """SellerPic's storage side: uploaded assets, presigned upload URLs and download URLs.
 
-Why SQLite plus files in the state directory: a fileKey uploaded through one gunicorn worker must be usable
+Why SQLite plus files in the state directory: a fileKey uploaded through one worker process must be usable
 through another, and a download URL handed out by one must be the same URL (and expire at the same moment)
 on all of them. Times are the job store's clock, so a test that moves it moves URL expiry too.
 """

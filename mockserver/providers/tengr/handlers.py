@@ -34,7 +34,7 @@ def rotate_webhook_secret(call: Call) -> Response:
 
 def get(call: Call) -> Response:
     """``GET /v2/artworks/{id}``: one poll; 404 once expired, or for another key's artwork."""
-    job = call.backend.get(call.api_key, call.path_params["id"], call.after_response)
+    job = call.backend.get(call.api_key, call.path_params["id"])
     if job is None:
         return respond(render_key("not_found", call.operation))
     headers = call.backend.rate_headers(call.api_key, call.admission)

@@ -21,9 +21,8 @@ from ...core import images
 from ...core.fetch import FetchError
 from ...core.images import ImageProblem
 from ...core.provider import explain, fetch_reason
-from ...core.ratelimit import Decision, RateLimiter
-from ...core.services import JobSettings, Services
-from ...environ_keys import Later
+from ...core.ratelimit import Decision
+from ...core.services import JobSettings, Services, rate_scope
 from ...jobs import Job, JobStore, WebhookSpec, owner_key
 from . import artworks, render, settings
 
@@ -45,7 +44,6 @@ class TengrBackend:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.limiter = RateLimiter(services.state_dir / "tengr-rate.sqlite")
         self._final_bodies: dict[tuple[Any, ...], bytes] = {}
         self._final_lock = threading.Lock()
 
@@ -55,28 +53,29 @@ class TengrBackend:
         return store
 
     # -- guard ---------------------------------------------------------------------------------------------
-    def guard(self, api_key: str | None, operation: str) -> HttpResponse | Decision:
+    def guard(self, api_key: str | None, operation: str) -> HttpResponse | Decision | None:
         """403 for keys the mock treats as out of scope, then 429 beyond the rolling limit (spec check order);
         an admitted request carries its window to :meth:`rate_headers`."""
         key = api_key or ""
         if key.startswith(settings.forbidden_prefix()):
             return render_key("forbidden", operation)
-        rule = self._rule()
-        decision = self.limiter.hit(owner_key(key), rule.limit, rule.window, time.time())
+        counted = self.services.rate_hit(settings.PROVIDER, key, operation)
+        if counted is None:
+            return None
+        rule, decision = counted
         if decision.allowed:
             return decision
-        headers = dict.fromkeys(rule.refusal_headers, str(decision.reset))
-        return render_key("rate_limited", operation, headers=headers)
+        return render_key("rate_limited", operation, headers=rule.on_refusal(decision))
 
     def rate_headers(self, api_key: str | None, admitted: Decision | None = None) -> dict[str, str]:
         """X-RateLimit-* for an admitted request, as @nestjs/throttler sends them: from the window the guard
         counted the request in (the window as it stands when there is none)."""
-        rule = self._rule()
-        decision = admitted or self.limiter.peek(owner_key(api_key or ""), rule.limit, rule.window, time.time())
-        return {name: _header_value(name, decision) for name in rule.success_headers}
-
-    def _rule(self) -> settings.RateLimit:
-        return settings.rate_limit(self.services.config.rate_limits.get(settings.PROVIDER))
+        rule = self.services.rate_rule(settings.PROVIDER)
+        if rule is None or rule.limit is None:
+            return {}
+        scope = rate_scope(settings.PROVIDER, api_key or "")
+        decision = admitted or self.services.rate_limiter.peek(scope, rule.limit, rule.window, time.time())
+        return rule.on_success(decision)
 
     # -- artworks ------------------------------------------------------------------------------------------
     def create(self, api_key: str, params: dict[str, Any], base_url: str, kind: str = KIND) -> Job:
@@ -145,10 +144,9 @@ class TengrBackend:
         text = "\x1f".join((self.services.config.webhook_secret, owner_key(api_key), str(count)))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    def get(self, api_key: str, artwork_id: str, later: Later | None = None) -> Job | None:
-        """One poll of the caller's own live artwork (None: unknown, foreign or expired alike); ``later``:
-        see :meth:`JobStore.get`."""
-        return self.jobs.get(settings.PROVIDER, artwork_id, owner=owner_key(api_key), later=later)
+    def get(self, api_key: str, artwork_id: str) -> Job | None:
+        """One poll of the caller's own live artwork (None: unknown, foreign or expired alike)."""
+        return self.jobs.get(settings.PROVIDER, artwork_id, owner=owner_key(api_key))
 
     def artwork_body(self, job: Job) -> bytes:
         """The artwork JSON of a poll, encoded; a final artwork's once (a client polls it again and again)."""
@@ -175,16 +173,7 @@ class TengrBackend:
         return None if body is None or media_type is None else (body, media_type)
 
     def reset(self) -> None:
-        """Jobs are cleared by the services; the rate-limit log and the encoded artworks are tengr's own."""
-        self.limiter.reset()
+        """Jobs and rate-limit windows are cleared by the services; the encoded artworks are tengr's own."""
         with self._final_lock:
             self._final_bodies.clear()
 
-
-def _header_value(name: str, decision: Decision) -> str:
-    lowered = name.lower()
-    if lowered.endswith("-limit"):
-        return str(decision.limit)
-    if lowered.endswith("-remaining"):
-        return str(decision.remaining)
-    return str(decision.reset)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from ...core.images import PNG_LEVEL
 from . import settings
 
 
@@ -87,7 +88,7 @@ def encode(mask: np.ndarray, output_format: str) -> tuple[str, bytes]:
     if fmt.extension == "webp":
         image.save(buf, format="WEBP", lossless=fmt.lossless, quality=100, method=0 if fmt.lossless else 4)
     else:
-        image.save(buf, format="PNG", optimize=False)
+        image.save(buf, format="PNG", optimize=False, compress_level=PNG_LEVEL)
     return fmt.extension, buf.getvalue()
 
 

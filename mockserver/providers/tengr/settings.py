@@ -54,25 +54,10 @@ def signature(config: Any = None) -> Signature:
     return Signature(header, template.replace("{hexdigest}", "{}"))
 
 
-@dataclass(frozen=True)
-class RateLimit:
-    limit: int
-    window: float
-    success_headers: tuple[str, ...]
-    refusal_headers: tuple[str, ...]
-
-
-def rate_limit(overrides: dict[str, Any] | None) -> RateLimit:
-    """The spec's limit with ``MockConfig.rate_limits["tengr"]`` applied on top."""
-    node = {**raw()["x-segmock-rate-limit"], **(overrides or {})}
-    return RateLimit(int(node["limit"]), float(node["windowSeconds"]), tuple(node["headersOnSuccess"]),
-                     tuple(node["headersOn429"]))
-
-
 def input_limits() -> Limits:
     node = raw()["x-segmock-input-limits"]
-    return Limits(max_bytes=int(node["maxBytes"]), formats=formats_from(node["formats"]),
-                  max_pixels=int(node["maxPixels"]))
+    return Limits(max_bytes=int(node["max_bytes"]), formats=formats_from(node["formats"]),
+                  max_pixels=int(node["max_pixels"]))
 
 
 @dataclass(frozen=True)

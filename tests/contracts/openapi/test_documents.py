@@ -31,6 +31,8 @@ OPERATION_IDS = {
     "prodia": {"create-job", "create-async-job", "get-async-job-state", "get-async-job-json",
                "list-async-job-outputs", "get-async-job-output"},
 }
+# The generic checks run for every spec present, so a scaffolded provider meets them before it is filled in.
+PRESENT = contracts.providers()
 CATALOG_KEYS = {"auth_missing", "auth_invalid", "validation", "rate_limited", "server_error", "image_invalid",
                 "image_too_large"}
 
@@ -39,12 +41,12 @@ def test_every_provider_has_a_spec() -> None:
     assert contracts.providers() == PROVIDERS
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("provider", PRESENT)
 def test_spec_passes_openapi_spec_validator(provider: str) -> None:
     validate(contracts.spec(provider).raw)
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("provider", PRESENT)
 def test_spec_loads_in_openapi_core(provider: str) -> None:
     api = openapi(provider)
     assert api.spec is not None
@@ -56,7 +58,7 @@ def test_operation_ids_are_the_documented_ones(provider: str) -> None:
     assert set(contracts.spec(provider).operations) == OPERATION_IDS[provider]
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("provider", PRESENT)
 def test_assumptions_are_single_checkable_lines(provider: str) -> None:
     assumptions = list(contracts.spec(provider).iter_assumptions())
     assert len(assumptions) >= 5
@@ -65,7 +67,7 @@ def test_assumptions_are_single_checkable_lines(provider: str) -> None:
         assert "\n" not in text.strip(), f"{pointer}: an assumption is one line"
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("provider", PRESENT)
 def test_error_catalog_has_the_common_entries(provider: str) -> None:
     catalog = contracts.spec(provider).errors
     assert set(catalog) >= CATALOG_KEYS, CATALOG_KEYS - set(catalog)

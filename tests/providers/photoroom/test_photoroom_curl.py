@@ -1,4 +1,4 @@
-"""The seed's curl examples, unchanged except for the host, against ``segmock serve`` (gunicorn)."""
+"""The seed's curl examples, unchanged except for the host, against ``segmock serve``."""
 
 from __future__ import annotations
 

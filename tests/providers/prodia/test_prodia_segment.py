@@ -47,7 +47,7 @@ def test_sam2_finds_every_object_with_one_binary_mask_each(mock_http, job_type: 
     assert masks, "SAM 2 returned no mask"
     for mask in masks:
         assert mask.shape == scene.image.shape[:2]
-        assert set(np.unique(mask)) <= {SPEC["x-segmock-masks"]["background"], SPEC["x-segmock-masks"]["foreground"]}
+        assert set(np.unique(mask)) <= {SPEC["x-segmock-mask"]["background"], SPEC["x-segmock-mask"]["foreground"]}
     for obj in scene.objects:
         assert _best_iou(obj.mask, masks) >= 0.9, f"{obj.name} not found by SAM 2"
     assert body.job["type"] == job_type and body.job["config"] == {}

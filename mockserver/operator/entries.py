@@ -10,9 +10,11 @@ import base64
 import binascii
 import json
 import os
+import re
 from typing import Any
 
 from contracts.cassettes.redaction import DEFAULT as REDACTOR
+from contracts.cassettes.redaction import redact_url
 
 from .journal import Exchange
 from .pictures import describe, input_thumbnail, looks_like_image, outputs
@@ -101,17 +103,20 @@ def exchange(provider: str, operation: str, request: Any, ctx: Any, response: An
 
 
 def response_text(content_type: str, body: bytes) -> str | None:
-    """A JSON or text answer as text, cut at ``MAX_TEXT`` (images and other binaries: None)."""
+    """A JSON or text answer as text, redacted like the parameters (an answer may echo them: tengr's artwork
+    carries its webhook URL), cut at ``MAX_TEXT`` (images and other binaries: None)."""
     mimetype = content_type.split(";", 1)[0].strip().lower()
     if not body or not (mimetype.startswith("text/") or mimetype.endswith("json")):
         return None
-    if mimetype.endswith("json"):  # an answer may echo what was sent (tengr's parameters): blank its secrets
-        try:
-            body = json.dumps(REDACTOR.redact_json(json.loads(body)), ensure_ascii=False).encode()
-        except ValueError:
-            pass
-    text = body[: MAX_TEXT * 4].decode("utf-8", "replace")
+    text = body.decode("utf-8", "replace")
+    try:
+        text = json.dumps(REDACTOR.redact_json(json.loads(text)), ensure_ascii=False, separators=(",", ":"))
+    except ValueError:
+        text = _URL.sub(lambda m: redact_url(m.group(0)), text)
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"
+
+
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")
 
 
 def _described(params: Any) -> list[dict[str, Any]]:

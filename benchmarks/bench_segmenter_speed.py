@@ -113,7 +113,8 @@ def run(repeat: int, base: object | None) -> None:
             rss = peak_rss(fn, image)
             rss_ratio = rss / image.nbytes if rss is not None else float("nan")
             worst = max(traced, rss_ratio) if rss is not None else traced
-            line = (f"{mp:5} {name:8} {wall:8.1f} {cpu:8.1f} {cpu / (w * h / 1e6):7.1f} {traced:8.2f}x {rss_ratio:7.2f}x"
+            per_mp = cpu / (w * h / 1e6)
+            line = (f"{mp:5} {name:8} {wall:8.1f} {cpu:8.1f} {per_mp:7.1f} {traced:8.2f}x {rss_ratio:7.2f}x"
                     f"  {verdict(mp, name, cpu, worst)}")
             if base is not None:
                 base_cpu = measure_time(_op(base, name), image, repeat)[1]

@@ -62,7 +62,8 @@ def _ring(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     ring = np.zeros((h, w), dtype=bool)
     ring[:band] = ring[-band:] = True
     ring[:, :band] = ring[:, -band:] = True
-    return np.nonzero(ring)
+    rows, cols = np.nonzero(ring)
+    return rows, cols
 
 
 def _axes(coef: np.ndarray, h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

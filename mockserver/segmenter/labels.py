@@ -30,7 +30,7 @@ class Runs:
     def paint(self, values: np.ndarray, dtype: type = np.int32) -> np.ndarray:
         """An image holding `values[k]` on the pixels of run k and 0 elsewhere (a cumulative sum of steps)."""
         h, w = self.shape
-        steps = np.zeros(h * w + 1, dtype=dtype)
+        steps: np.ndarray = np.zeros(h * w + 1, dtype=dtype)
         base = self.rows * w
         steps[base + self.starts] = values
         steps[base + self.ends] -= values

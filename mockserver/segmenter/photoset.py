@@ -8,6 +8,7 @@ user checking a plugged-in model on their own photos (``evaluate(load_segmenter(
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -161,7 +162,7 @@ def answer(segmenter: Segmenter, case: Case) -> Answers:
     for key, item in (("noun", case.noun), ("colour", case.colour)):
         found: list[Detection] = []
         if item is not None:
-            found, seconds[key] = _timed(lambda item=item: segmenter.text(case.image, item.prompt))
+            found, seconds[key] = _timed(functools.partial(segmenter.text, case.image, item.prompt))
         prompted[key] = [(d.score, d.mask) for d in found]
     click = None
     if case.click is not None and case.click.point is not None:

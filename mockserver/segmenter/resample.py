@@ -70,13 +70,6 @@ def downscale(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return planes
 
 
-def downscale_mask(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Area coverage (float32 0..1) of a full-resolution mask on a smaller grid."""
-    h, w = size
-    grey = Image.fromarray(np.asarray(mask, dtype=np.uint8) * np.uint8(255))
-    return np.asarray(grey.resize((w, h), Image.Resampling.BOX), dtype=np.float32) / 255.0
-
-
 def gaussian_kernel(sigma: float, taps: int | None = None) -> np.ndarray:
     """Normalised 1-D Gaussian; `taps` (odd) truncates it, by default at 3 sigma."""
     if taps is None:

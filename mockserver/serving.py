@@ -31,7 +31,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -222,12 +222,15 @@ def serve(app: WSGIApp, host: str, port: int, options: Options = Options(), *, o
     each worker as it stops.
     """
     sock = listen(host, port)
+    early: list[int] = []  # a stop asked for between the banner and the serving loop's own handlers
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda got, _frame: early.append(got))
     on_ready(base_url(sock))
     try:
         if workers <= 1:
-            _run_worker(app, sock, options)
+            _run_worker(app, sock, options, early)
         else:
-            _Supervisor(app, sock, workers, options).run()
+            _Supervisor(app, sock, workers, options).run(early)
     finally:
         sock.close()
         if on_exit is not None:
@@ -235,12 +238,13 @@ def serve(app: WSGIApp, host: str, port: int, options: Options = Options(), *, o
         sys.stdout.flush()
 
 
-def _run_worker(app: WSGIApp, sock: socket.socket, options: Options) -> None:
+def _run_worker(app: WSGIApp, sock: socket.socket, options: Options, early: Sequence[int] = ()) -> None:
     """Serve in this process until SIGTERM or SIGINT (either stops the loop; requests in flight finish)."""
     server = Server(app, sock, options)
     previous = {signum: signal.signal(signum, lambda *_: server.stop()) for signum in (signal.SIGTERM, signal.SIGINT)}
     try:
-        server.run()
+        if not early:
+            server.run()
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
@@ -258,9 +262,11 @@ class _Supervisor:
         self.stopping: int | None = None
         self.calm_until = 0.0  # a worker that died young: wait before the next fork, so a crash cannot loop
 
-    def run(self) -> None:
+    def run(self, early: Sequence[int] = ()) -> None:
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
+        if early:
+            self.stopping = early[0]
         while self.stopping is None:
             while len(self.children) < self.workers and self.stopping is None:
                 time.sleep(max(0.0, self.calm_until - time.monotonic()))

@@ -9,30 +9,13 @@ from typing import Any as MockHttp
 
 import numpy as np
 import pytest
+from photoroom_support import image_of, packshot
 from PIL import Image, ImageCms
 
 EDIT = "https://image-api.photoroom.com/v2/edit"
 KEY = {"x-api-key": "test-key"}
 ACCOUNT_V1 = "https://image-api.photoroom.com/v1/account"
 RENDER = "https://image-api.photoroom.com/v1/render"
-
-
-def packshot(width: int = 400, height: int = 300) -> tuple[bytes, np.ndarray]:
-    """A red bottle-like object on a light background, and its mask."""
-    yy, xx = np.mgrid[0:height, 0:width]
-    mask = ((xx - width * 0.5) / (width * 0.15)) ** 2 + ((yy - height * 0.55) / (height * 0.35)) ** 2 <= 1
-    pixels = np.empty((height, width, 3), np.uint8)
-    pixels[:] = (238, 238, 235)
-    pixels[mask] = (190, 30, 35)
-    buf = io.BytesIO()
-    Image.fromarray(pixels).save(buf, "PNG")
-    return buf.getvalue(), mask
-
-
-def image_of(response: Any) -> Image.Image:
-    im = Image.open(io.BytesIO(response.content))
-    im.load()
-    return im
 
 
 def post_edit(mock: MockHttp, fields: dict[str, str], image: bytes | None = None) -> Any:

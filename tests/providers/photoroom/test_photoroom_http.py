@@ -14,30 +14,13 @@ from typing import Any as MockHttp
 
 import numpy as np
 import pytest
+from photoroom_support import image_of, packshot
 from PIL import Image
 
 EDIT = "https://image-api.photoroom.com/v2/edit"
 SEGMENT = "https://sdk.photoroom.com/v1/segment"
 ACCOUNT = "https://image-api.photoroom.com/v2/account"
 KEY = {"x-api-key": "test-key"}
-
-
-def packshot(width: int = 400, height: int = 300, fmt: str = "PNG") -> tuple[bytes, np.ndarray]:
-    """A red bottle-like object on a light background, and its ground-truth mask."""
-    yy, xx = np.mgrid[0:height, 0:width]
-    mask = ((xx - width * 0.5) / (width * 0.15)) ** 2 + ((yy - height * 0.55) / (height * 0.35)) ** 2 <= 1
-    pixels = np.empty((height, width, 3), np.uint8)
-    pixels[:] = (238, 238, 235)
-    pixels[mask] = (190, 30, 35)
-    buf = io.BytesIO()
-    Image.fromarray(pixels).save(buf, fmt)
-    return buf.getvalue(), mask
-
-
-def image_of(response) -> Image.Image:
-    im = Image.open(io.BytesIO(response.content))
-    im.load()
-    return im
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:

@@ -8,6 +8,7 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -67,3 +68,11 @@ class CliServer:
         while self.output[-1:] != [""]:
             self.output.append(self.lines.get(timeout=10))
         return "".join(self.output)
+
+
+def free_port() -> int:
+    """A loopback port free right now, for commands that cannot print their address (output sent to a file, a
+    README command run as written); everything that prints a banner uses ``CliServer`` on port 0 instead."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cli_support import free_port
 
 from mockserver.cli import main
 
@@ -68,11 +69,6 @@ def test_record_help_is_plain_text(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "Assumption verdicts" in out and "``" not in out and "**" not in out
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_serve_into_a_file_logs_requests_shows_real_hosts_and_leaves_no_state_behind(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cli_support import free_port
 
 pytest_plugins = ["pytester"]
 
@@ -85,11 +86,6 @@ ALL = blocks(README.read_text(encoding="utf-8"))
 def runnable(language: str) -> list[Block]:
     return [b for b in ALL if b.language == language and b.not_run is None]
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_listening(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:

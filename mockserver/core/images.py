@@ -141,9 +141,9 @@ def decode(data: bytes, limits: Limits | None = None) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            im = Image.open(io.BytesIO(data))
-            im.load()
-            out = ImageOps.exif_transpose(im)
+            out = Image.open(io.BytesIO(data))
+            out.load()
+            ImageOps.exif_transpose(out, in_place=True)  # not in place, an upright image is copied whole
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageProblem("image_too_many_pixels", "The image has too many pixels.") from exc
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
@@ -160,6 +160,21 @@ def to_array(image: Image.Image) -> np.ndarray:
     if image.mode in ("LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         return np.asarray(image.convert("RGBA"))
     return np.asarray(image.convert("RGB"))
+
+
+def to_arrays(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+    """``to_array(image)`` and, for an RGB or RGBA image, the same pixels as HxWx4 (RGBA, or RGB and a padding byte),
+    both from one copy: Pillow keeps RGB as 4-byte pixels, so copying them whole costs what packing 3 bytes does,
+    and an RGBA answer can then be built without converting the input again. The RGB array is a view (not
+    contiguous)."""
+    import numpy as np
+
+    if image.mode not in ("RGB", "RGBA"):
+        return to_array(image), None
+    width, height = image.size
+    raw = image.tobytes("raw", "RGBX" if image.mode == "RGB" else "RGBA")
+    padded = np.frombuffer(raw, np.uint8).reshape(height, width, 4)
+    return (padded[:, :, :3] if image.mode == "RGB" else padded), padded
 
 
 def set_pixel_ceiling(max_pixels: int) -> None:

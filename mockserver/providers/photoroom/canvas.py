@@ -35,10 +35,40 @@ def with_alpha(rgba: Image.Image, alpha: np.ndarray) -> Image.Image:
     return out
 
 
+# Pixels are handled as little-endian 32-bit words (R, G, B, A from the low byte up) on any machine.
+_WORD = np.dtype("<u4")
+_KEEP = np.array([0] + [0xFFFFFFFF] * 255, dtype=_WORD)  # by alpha: the pixel, or (0, 0, 0, 0) when invisible
+_CUT = np.array([0] + [0xFFFFFF | (a << 24) for a in range(1, 256)], dtype=_WORD)  # by alpha: colour, then alpha
+
+
 def clear_transparent(rgba: Image.Image) -> Image.Image:
     """Zero the colour of fully transparent pixels: deterministic, smaller files, nothing hidden in them."""
-    keep = rgba.getchannel("A").point(lambda v: 255 if v else 0)
-    return Image.composite(rgba, Image.new("RGBA", rgba.size, (0, 0, 0, 0)), keep)
+    pixels = np.frombuffer(rgba.tobytes(), np.uint8).reshape(rgba.height, rgba.width, 4)
+    words = _KEEP.take(pixels[:, :, 3])
+    words &= pixels.view(_WORD)[:, :, 0]
+    return _image(words)
+
+
+def cutout(image: Image.Image, alpha: np.ndarray, padded: np.ndarray | None = None) -> Image.Image:
+    """An RGB or RGBA `image` with its alpha replaced by `alpha`, transparent pixels already (0, 0, 0, 0).
+
+    `padded` is the same pixels as HxWx4 (``images.to_arrays``) when the caller has them: then the cutout
+    costs two passes over 32-bit pixels and no conversion of the input.
+    """
+    if padded is None:
+        raw = image.tobytes("raw", "RGBX" if image.mode == "RGB" else "RGBA")
+        padded = np.frombuffer(raw, np.uint8).reshape(image.height, image.width, 4)
+    mask = np.ascontiguousarray(alpha, dtype=np.uint8)
+    words = _CUT.take(mask)
+    words &= padded.view(_WORD)[:, :, 0]
+    words.view(np.uint8).reshape(*mask.shape, 4)[:, :, 3] = mask  # the padding byte of RGB is not read as alpha
+    return _image(words)
+
+
+def _image(words: np.ndarray) -> Image.Image:
+    """An RGBA image over HxW little-endian words, without a copy (read-only: Pillow copies before any change)."""
+    height, width = words.shape
+    return Image.frombuffer("RGBA", (width, height), words, "raw", "RGBA", 0, 1)
 
 
 def place(source: Image.Image, layout: Layout, *, clip: bool = False) -> Image.Image:
@@ -49,8 +79,11 @@ def place(source: Image.Image, layout: Layout, *, clip: bool = False) -> Image.I
     visible outside it anyway, and the resampling filter then cannot smear alpha past `layout.dest`.
     Only the visible part is resampled, so a huge fill never allocates more than the canvas.
     """
-    canvas = Image.new("RGBA", layout.canvas, (0, 0, 0, 0))
     src, dst = layout.source, layout.dest
+    whole = Box(0, 0, *source.size)
+    if layout.canvas == source.size and dst == src and (src == whole or not clip):
+        return source  # drawn where it is, all of it: the same pixels (callers never change an image in place)
+    canvas = Image.new("RGBA", layout.canvas, (0, 0, 0, 0))
     if clip:
         source = source.crop((src.x0, src.y0, src.x1, src.y1))
         src = Box(0, 0, src.width, src.height)

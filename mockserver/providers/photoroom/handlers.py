@@ -45,15 +45,15 @@ def edit(call: Call) -> Any:
     for name in call.sent:  # editWithAI reference uploads: unused by the stand-in, checked like any input
         if _REFERENCE_FILE.fullmatch(name):
             _input_image(call, name, "", limits, False)
-    alpha, score = None, None
+    alpha, score, padded = None, None, None
     if image is not None:
-        pixels = images.to_array(image)
+        pixels, padded = images.to_arrays(image)  # one copy of the input serves the segmenter and the cutout
         alpha, score = subject_alpha(call.services.segmenter, pixels, params)
     digest = _digest(call)
     try:
         out = render.edit(image, alpha, params, background_image=background,
                           export_quality=_export_quality(call), sandbox=parse_key(call.api_key or "").sandbox,
-                          request_digest=digest)
+                          request_digest=digest, padded=padded)
     except ValueError as exc:
         return _refused(operation, exc, "background.color")
     backend.charge(call.api_key, operation)

@@ -16,19 +16,20 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
 from . import generative
-from .canvas import clear_transparent, fit_or_fill, flatten, place, to_rgba, with_alpha
+from .canvas import clear_transparent, cutout, fit_or_fill, flatten, place, to_rgba, with_alpha
 from .colours import parse_colour
 from .despill import despill
 from .export import encode, normalise_format, preserved_metadata
-from .geometry import budget_size, plan, subject_box
+from .geometry import Layout, budget_size, plan, subject_box
 from .watermark import watermark
 
 DEFAULT_QUALITY: Mapping[str, int] = {"jpeg": 80, "webp": 90, "avif": 90}
@@ -52,57 +53,84 @@ def edit(
     export_quality: Mapping[str, int] = DEFAULT_QUALITY,
     sandbox: bool = False,
     request_digest: str = "",
+    padded: np.ndarray | None = None,
 ) -> Output:
     """`/v2/edit` result for a decoded input (None with `imageFromPrompt.prompt`) and its subject alpha.
 
     `alpha` is ignored with `removeBackground=false`: the original pixels stay and the whole input is the
     reference box (so no shadow either). An all-zero alpha ("no subject") gives a fully transparent result
     laid out as if the whole input were the subject. A generated input (`imageFromPrompt`) is cut out with
-    the alpha of its synthetic subject. Raises ValueError on an unreadable colour or format.
+    the alpha of its synthetic subject. `padded` is the input's pixels as ``images.to_arrays`` gives them, when
+    the caller has them. Raises ValueError on an unreadable colour or format.
     """
     headers: dict[str, str] = {}
     remove_background = params.get("removeBackground", True) is not False
+    steps = _input_steps(params, headers)
+    blur = params.get("background.blur.mode")
+    metadata_of = image
     if image is None:
         if not params.get("imageFromPrompt.prompt"):
             raise ValueError("edit needs an input image or imageFromPrompt.prompt")
-        source, generated = generative.image_from_prompt(
+        image, alpha = generative.image_from_prompt(
             str(params["imageFromPrompt.prompt"]),
             params.get("imageFromPrompt.seed"),
             params.get("imageFromPrompt.size"),
         )
-        alpha = generated
+    mask = _checked_alpha(alpha, image.size) if remove_background else None
+    source: Image.Image | None = None
+    if mask is not None and image.mode in ("RGB", "RGBA") and not steps and not blur:
+        # The common cutout: the input's own pixels with the subject's alpha, no RGBA copy of the input first.
+        cut = cutout(image, mask, padded)
     else:
         source = to_rgba(image)
-    mask = _checked_alpha(alpha, source.size) if remove_background else None
-    source, mask = _prepare(source, mask, params, headers)
-    blur = params.get("background.blur.mode")
-    if blur:
-        radius = params.get("background.blur.radius")
-        cut = generative.blur_background(source, mask, str(blur), 0.01 if radius is None else radius)
-    else:
-        cut = with_alpha(source, mask) if mask is not None else source
+        for step in steps:
+            source, mask = step(source, mask)
+        if blur:
+            radius = params.get("background.blur.radius")
+            cut = generative.blur_background(source, mask, str(blur), 0.01 if radius is None else radius)
+        else:
+            cut = with_alpha(source, mask) if mask is not None else source
     layout = plan(params, cut.size, subject_box(mask), segmented=mask is not None)
     placed = place(cut, layout, clip=mask is not None and not blur)
     result = _background(layout.canvas, params, background_image, request_digest, headers)
-    if params.get("shadow.mode") and mask is not None:
-        subject_alpha = np.asarray(place(with_alpha(source, mask), layout, clip=True).getchannel("A"))
-        result = Image.alpha_composite(result, generative.shadow(subject_alpha, str(params["shadow.mode"])))
-    if params.get("outline.color") and mask is not None:
-        subject_alpha = np.asarray(place(with_alpha(source, mask), layout, clip=True).getchannel("A"))
-        colour = parse_colour(params["outline.color"])
-        if colour is not None:
-            result = Image.alpha_composite(result, generative.outline(
-                subject_alpha, colour, params.get("outline.width", 0.03), params.get("outline.blurRadius", 0)))
-    result = Image.alpha_composite(result, placed)
+
+    def subject() -> Image.Image:  # a blurred cut is opaque: then the subject is the input with the mask's alpha
+        return with_alpha(source, mask) if blur and source is not None and mask is not None else cut
+
+    for layer in _subject_layers(params, mask, subject, layout):
+        result = Image.alpha_composite(_transparent(layout.canvas) if result is None else result, layer)
+    # On nothing, the placed input is the result: its invisible colours are cleared when exported.
+    result = placed if result is None else Image.alpha_composite(result, placed)
     if params.get("expand.mode") or params.get("uncrop.mode"):
         result = generative.fill_transparent(result)
-    exif, xmp = preserved_metadata(image, params.get("preserveMetadata")) if image is not None else (None, None)
-    icc = image.info.get("icc_profile") if image is not None and params.get("colorSpace") == "original" else None
+    exif, xmp, icc = None, None, None
+    if metadata_of is not None:  # a generated input has none
+        exif, xmp = preserved_metadata(metadata_of, params.get("preserveMetadata"))
+        icc = metadata_of.info.get("icc_profile") if params.get("colorSpace") == "original" else None
     body, content_type = _export(
         result, str(params.get("export.format") or "png"), export_quality, sandbox,
         dpi=params.get("export.dpi"), exif=exif, xmp=xmp, icc=icc,
+        clean=result is cut and source is None,
     )
     return Output(body, content_type, headers)
+
+
+def _subject_layers(params: Mapping[str, Any], mask: np.ndarray | None, subject: Callable[[], Image.Image],
+                    layout: Layout) -> list[Image.Image]:
+    """The shadow and outline, drawn from the subject's alpha (the mask's) where the subject is placed."""
+    outline = parse_colour(params["outline.color"]) if params.get("outline.color") else None
+    if mask is None or not (params.get("shadow.mode") or outline is not None):
+        return []
+    subject_alpha = np.asarray(place(subject(), layout, clip=True).getchannel("A"))
+    layers = [generative.shadow(subject_alpha, str(params["shadow.mode"]))] if params.get("shadow.mode") else []
+    if outline is not None:
+        layers.append(generative.outline(subject_alpha, outline, params.get("outline.width", 0.03),
+                                         params.get("outline.blurRadius", 0)))
+    return layers
+
+
+def _transparent(size: tuple[int, int]) -> Image.Image:
+    return Image.new("RGBA", size, (0, 0, 0, 0))
 
 
 def segment_v1(
@@ -160,30 +188,43 @@ def _checked_alpha(alpha: np.ndarray | None, size: tuple[int, int]) -> np.ndarra
     return np.ascontiguousarray(mask, dtype=np.uint8)
 
 
-def _prepare(
-    source: Image.Image, mask: np.ndarray | None, params: Mapping[str, Any], headers: dict[str, str]
-) -> tuple[Image.Image, np.ndarray | None]:
-    """AI stand-ins that change the input before positioning."""
+Step = Callable[[Image.Image, np.ndarray | None], tuple[Image.Image, np.ndarray | None]]
+
+
+def _input_steps(params: Mapping[str, Any], headers: dict[str, str]) -> list[Step]:
+    """AI stand-ins that change the input (RGBA) and its mask before positioning, in order; none for most calls."""
+    steps: list[Step] = []
     if params.get("upscale.mode") in generative.UPSCALE_FACTORS:
-        source, mask = generative.upscale(source, mask, str(params["upscale.mode"]))
+        steps.append(lambda source, mask: generative.upscale(source, mask, str(params["upscale.mode"])))
     if params.get("lighting.mode"):
-        source = generative.lighting(source, str(params["lighting.mode"]))
+        steps.append(lambda source, mask: (generative.lighting(source, str(params["lighting.mode"])), mask))
     if params.get("beautify.mode"):
-        source = generative.beautify(source, str(params["beautify.mode"]))
+        steps.append(lambda source, mask: (generative.beautify(source, str(params["beautify.mode"])), mask))
     if params.get("textRemoval.mode"):
         headers["pr-texts-detected"] = "0"
     if params.get("ironing.mode"):
-        source = generative.iron(source)
+        steps.append(lambda source, mask: (generative.iron(source), mask))
     for family in generative.EDIT_FAMILIES:
         if params.get(f"{family}.mode") and params.get(f"{family}.prompt"):
-            source = generative.edit_with_prompt(source, family, str(params[f"{family}.prompt"]),
-                                                 params.get(f"{family}.seed"))
+            steps.append(partial(_edited, family=family, params=params))
     for family in generative.SCENE_FAMILIES:
         if params.get(f"{family}.mode"):
-            key = [params.get(f"{family}.{name}") for name in ("prompt", "pose", "quality", "model", "scene")]
-            generated, alpha = generative.scene(source, mask, family, str(params.get(f"{family}.size")), *key)
-            return generated, (alpha if mask is not None else None)
-    return source, mask
+            steps.append(partial(_scene, family=family, params=params))
+            break  # the first scene replaces the input; later families see nothing of it
+    return steps
+
+
+def _edited(source: Image.Image, mask: np.ndarray | None, *, family: str,
+            params: Mapping[str, Any]) -> tuple[Image.Image, np.ndarray | None]:
+    prompt = str(params[f"{family}.prompt"])
+    return generative.edit_with_prompt(source, family, prompt, params.get(f"{family}.seed")), mask
+
+
+def _scene(source: Image.Image, mask: np.ndarray | None, *, family: str,
+           params: Mapping[str, Any]) -> tuple[Image.Image, np.ndarray | None]:
+    key = [params.get(f"{family}.{name}") for name in ("prompt", "pose", "quality", "model", "scene")]
+    generated, alpha = generative.scene(source, mask, family, str(params.get(f"{family}.size")), *key)
+    return generated, (alpha if mask is not None else None)
 
 
 def _background(
@@ -192,15 +233,15 @@ def _background(
     background_image: Image.Image | None,
     request_digest: str,
     headers: dict[str, str],
-) -> Image.Image:
-    """Everything under the subject: colour, then image or AI pattern; transparent by default."""
-    layer = Image.new("RGBA", size, (0, 0, 0, 0))
+) -> Image.Image | None:
+    """Everything under the subject: colour, then image or AI pattern; None (transparent) by default."""
+    layer = None
     colour = parse_colour(params.get("background.color"))
     if colour is not None:
         layer = Image.new("RGBA", size, colour)
     if background_image is not None:
         fitted = fit_or_fill(background_image, size, str(params.get("background.scaling") or "fill"))
-        layer = Image.alpha_composite(layer, fitted)
+        layer = Image.alpha_composite(_transparent(size) if layer is None else layer, fitted)
     elif params.get("background.prompt"):
         seed = generative.seed_header(params.get("background.seed"), request_digest)
         headers["pr-ai-background-seed"] = seed
@@ -218,13 +259,15 @@ def _export(
     exif: Image.Exif | None = None,
     xmp: bytes | None = None,
     icc: bytes | None = None,
+    clean: bool = False,
 ) -> tuple[bytes, str]:
+    """`rgba` encoded; `clean` says its transparent pixels are already (0, 0, 0, 0) (the mark keeps them so)."""
     kind = normalise_format(fmt)
     if kind == "jpeg":
         rgba = flatten(rgba)
     if sandbox:
         rgba = watermark(rgba)
-    image = rgba.convert("RGB") if kind == "jpeg" else clear_transparent(rgba)
+    image = rgba.convert("RGB") if kind == "jpeg" else rgba if clean else clear_transparent(rgba)
     return encode(image, kind, quality={**DEFAULT_QUALITY, **quality}, dpi=dpi, exif=exif, xmp=xmp, icc=icc)
 
 

@@ -46,7 +46,7 @@ def _sample(pixels: np.ndarray, step: int) -> Image.Image:
     if channels == 4 and whole:
         words = np.ascontiguousarray(pixels.view(np.uint32)[::step, ::step, 0])
         return Image.frombuffer("RGBX", (words.shape[1], words.shape[0]), words, "raw", "RGBX", 0, 1)
-    if channels == 3 and whole:
+    if channels == 3 and pixels.strides[2] == 1:  # also RGB read through 4-byte pixels (``images.to_arrays``)
         return Image.fromarray(np.ascontiguousarray(pixels.view("V3")[::step, ::step]).view(np.uint8))
     return Image.fromarray(np.ascontiguousarray(pixels[::step, ::step, :3]))
 
@@ -134,15 +134,37 @@ def upsample(field: np.ndarray, size: tuple[int, int], soft: bool) -> np.ndarray
     """Bring a working-grid field (0..1, 0.5 = edge) to `size` (h, w).
 
     Returns uint8 alpha (anti-aliased, 255 inside) when `soft`, otherwise a boolean mask. Pillow does the
-    bilinear pass on an 8-bit image; the soft ramp is one 256-entry lookup, the hard mask one comparison,
-    so a 16 MP mask costs a few full-size passes and one copy out of Pillow.
+    bilinear pass on an 8-bit image; the soft ramp is one 256-entry lookup, the hard mask one comparison.
+    A bilinear value lies between its taps, so where every tap is at most the highest level the ramp (or the
+    threshold) sends to 0, the result is 0: Pillow's two passes are run apart, the vertical one only on the
+    columns that can show (the same coefficients, so the same bytes as one full-size resize), and a 16 MP mask
+    of a product costs a fraction of a full-size pass.
     """
     h, w = size
     quantised = np.clip(np.rint(np.asarray(field, dtype=np.float32) * 255.0), 0, 255).astype(np.uint8)
-    scale = max(h / field.shape[0], w / field.shape[1], 1.0)
-    img = Image.fromarray(quantised)
-    if img.size != (w, h):
-        img = img.resize((w, h), Image.Resampling.BILINEAR)
-    if soft:
-        return np.asarray(img.point(_gain_lut(scale))).copy()
-    return np.asarray(img) >= 128
+    fh, fw = quantised.shape
+    lut = _gain_lut(max(h / fh, w / fw, 1.0))
+    hidden = lut.count(0) - 1 if soft else 127  # the highest level that comes out as 0 (ramp) or False (mask)
+    out = np.zeros((h, w), dtype=np.uint8)
+    live = quantised > hidden
+    rows, cols = np.flatnonzero(live.any(axis=1)), np.flatnonzero(live.any(axis=0))
+    if rows.size:
+        x0, x1 = _window(int(cols[0]), int(cols[-1]), fw, w)
+        y0, y1 = _window(int(rows[0]), int(rows[-1]), fh, h)
+        img = Image.fromarray(quantised)
+        if fw != w:
+            img = img.resize((w, fh), Image.Resampling.BILINEAR)
+        img = img.crop((x0, 0, x1, fh))
+        if fh != h:
+            img = img.resize((x1 - x0, h), Image.Resampling.BILINEAR)
+        img = img.crop((0, y0, x1 - x0, y1))
+        out[y0:y1, x0:x1] = np.asarray(img.point(lut) if soft else img)
+    return out if soft else out >= 128
+
+
+def _window(first: int, last: int, cells: int, pixels: int) -> tuple[int, int]:
+    """Output span [p0, p1) on one axis that bilinear taps (1 cell either side) carry cells first..last into."""
+    ratio = pixels / cells
+    if ratio < 1:  # a reduction's taps reach further: all of it
+        return 0, pixels
+    return max(0, int(np.floor((first - 2) * ratio))), min(pixels, int(np.ceil((last + 3) * ratio)))

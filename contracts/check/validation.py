@@ -227,16 +227,21 @@ def _fingerprint(ctx: RequestContext) -> tuple[Any, ...] | None:
     return (ctx.provider, req.method, req.url.split("://", 1)[-1].partition("/")[2], headers, digest.digest())
 
 
-def _binary_properties(ctx: RequestContext) -> set[str]:
+def _binary_properties(ctx: RequestContext) -> frozenset[str]:
     """Form properties whose schema is raw bytes (``format: binary``, or arrays of them)."""
-    body = _body_schema(ctx.spec, ctx.operation, ctx.request.mimetype) if ctx.operation else None
+    return _binary_names(ctx.spec, ctx.operation, ctx.request.mimetype) if ctx.operation else frozenset()
+
+
+@functools.lru_cache(maxsize=256)  # a spec does not change once loaded; the walk was ~170 ref lookups a request
+def _binary_names(spec: Spec, operation: Operation, mimetype: str) -> frozenset[str]:
+    body = _body_schema(spec, operation, mimetype)
     out = set()
-    for name, prop in (ctx.spec.resolve(body or {}).get("properties") or {}).items():
-        prop = ctx.spec.resolve(prop)
-        item = ctx.spec.resolve(prop.get("items", {})) if isinstance(prop, dict) else {}
+    for name, prop in (spec.resolve(body or {}).get("properties") or {}).items():
+        prop = spec.resolve(prop)
+        item = spec.resolve(prop.get("items", {})) if isinstance(prop, dict) else {}
         if is_binary(prop) or is_binary(item):
             out.add(name)
-    return out
+    return frozenset(out)
 
 
 def _stable_header(name: str, value: str, secret: str, cred: Credential | None) -> str:

@@ -12,6 +12,7 @@ from fractions import Fraction
 import numpy as np
 from PIL import Image
 
+from ...core.images import to_arrays
 from .geometry import Box, Layout, round_half_up
 
 _RESAMPLE = Image.Resampling.LANCZOS
@@ -52,16 +53,20 @@ def clear_transparent(rgba: Image.Image) -> Image.Image:
 def cutout(image: Image.Image, alpha: np.ndarray, padded: np.ndarray | None = None) -> Image.Image:
     """An RGB or RGBA `image` with its alpha replaced by `alpha`, transparent pixels already (0, 0, 0, 0).
 
-    `padded` is the same pixels as HxWx4 (``images.to_arrays``) when the caller has them: then the cutout
-    costs two passes over 32-bit pixels and no conversion of the input.
+    `padded` is the same pixels as the writable HxWx4 array ``images.to_arrays`` gives, when the caller has
+    it: the cutout is then built in it (it is used up), a band at a time so each pass stays in cache.
     """
     if padded is None:
-        raw = image.tobytes("raw", "RGBX" if image.mode == "RGB" else "RGBA")
-        padded = np.frombuffer(raw, np.uint8).reshape(image.height, image.width, 4)
+        padded = to_arrays(image)[1]
+    if padded is None:
+        raise ValueError(f"a cutout is made from RGB or RGBA, not {image.mode}")
     mask = np.ascontiguousarray(alpha, dtype=np.uint8)
-    words = _CUT.take(mask)
-    words &= padded.view(_WORD)[:, :, 0]
-    words.view(np.uint8).reshape(*mask.shape, 4)[:, :, 3] = mask  # the padding byte of RGB is not read as alpha
+    words = padded.view(_WORD)[:, :, 0]
+    band = max(1, 2**16 // mask.shape[1])
+    for top in range(0, mask.shape[0], band):
+        part = mask[top : top + band]
+        words[top : top + band] &= _CUT.take(part)
+        padded[top : top + band, :, 3] = part  # the padding byte of RGB is not read as alpha
     return _image(words)
 
 

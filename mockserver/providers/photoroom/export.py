@@ -4,7 +4,7 @@ Fixed encoder settings and no timestamps, so the same pixels always give the sam
 
 | format | settings | DPI goes to | alpha |
 |---|---|---|---|
-| PNG | zlib level 6, no optimise pass | `pHYs` (pixels per metre) | kept (RGBA, or L for masks) |
+| PNG | zlib level 1 (the fastest), no optimise pass | `pHYs` (pixels per metre) | kept (RGBA, or L for masks) |
 | JPEG | given quality, baseline, 4:2:0, no optimise pass | JFIF density (dots per inch) | none: composited on white |
 | WebP | given quality, lossy, method 4 | EXIF XResolution/YResolution, unit inch (WebP has no density field) | kept |
 | AVIF | given quality, speed 6, 4:2:0, one thread (libavif through Pillow) | EXIF, as WebP | kept |

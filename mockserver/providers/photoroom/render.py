@@ -61,7 +61,8 @@ def edit(
     reference box (so no shadow either). An all-zero alpha ("no subject") gives a fully transparent result
     laid out as if the whole input were the subject. A generated input (`imageFromPrompt`) is cut out with
     the alpha of its synthetic subject. `padded` is the input's pixels as ``images.to_arrays`` gives them, when
-    the caller has them. Raises ValueError on an unreadable colour or format.
+    the caller has them: the cutout is built in it (it is used up). Raises ValueError on an unreadable colour or
+    format.
     """
     headers: dict[str, str] = {}
     remove_background = params.get("removeBackground", True) is not False

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from flask import Flask
+from werkzeug.datastructures import Headers
 
 import contracts
 from mockserver.config import MockConfig
@@ -59,6 +60,7 @@ def test_every_unmocked_operation_has_its_catalog_answer() -> None:
 
 # -- the pipeline around a provider folder whose handlers the test writes ---------------------------------------------
 ACCOUNT = "/v2/account"
+JSON = Headers({"Content-Type": "application/json"})
 KEY = {"x-api-key": "sk_test_dispatch"}
 
 
@@ -67,7 +69,7 @@ class Folder:
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
-        self.outcome: Any = contracts.HttpResponse(200, {"Content-Type": "application/json"}, b"{}")
+        self.outcome: Any = contracts.HttpResponse(200, JSON, b"{}")
 
     def handle(self, call: Call) -> Any:
         self.calls.append(call)
@@ -157,7 +159,7 @@ def test_an_injector_answers_instead_and_observers_see_every_exchange(app: Flask
                                                                       caplog: pytest.LogCaptureFixture) -> None:
     svc = app.extensions["segmock"]
     seen: list[tuple[str, int, bool]] = []
-    injected = contracts.HttpResponse(402, {"Content-Type": "application/json"}, b'{"canned": true}')
+    injected = contracts.HttpResponse(402, JSON, b'{"canned": true}')
     svc.injectors.append(lambda provider, operation, request: injected if request.args.get("inject") else None)
     svc.observers.append(lambda provider, operation, req, ctx, response, elapsed, was_injected:
                          seen.append((operation, response.status_code, was_injected)))

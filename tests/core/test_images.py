@@ -120,6 +120,7 @@ def test_decode_turns_the_image_upright_as_its_exif_orientation_says() -> None:
     upright = decode(encoded(wide, "JPEG", exif=exif, quality=95))
     assert upright.size == (20, 40)
     top, bottom = upright.getpixel((10, 2)), upright.getpixel((10, 38))
+    assert isinstance(top, tuple) and isinstance(bottom, tuple)
     assert top[0] > 200 and top[1] < 60 and bottom[1] > 200  # the band on the left is now at the top
     assert decode(encoded(wide, "JPEG", quality=95)).size == (40, 20)
 

@@ -39,7 +39,7 @@ __all__ = ["PNG_LEVEL", "ImageInfo", "ImageProblem", "Limits", "check", "decode"
 def _bomb_guard() -> Iterator[None]:
     """Pillow's decompression-bomb check at the app's pixel ceiling, its warning made an error."""
     if pixel_ceiling():
-        Image.MAX_IMAGE_PIXELS = pixel_ceiling() // 2  # Pillow raises at twice this; the warning is an error here
+        Image.MAX_IMAGE_PIXELS = pixel_ceiling()  # Pillow warns above this (raises at twice); the warning is an error
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         yield

@@ -52,7 +52,7 @@ class Deferred:
         found = getattr(importlib.import_module(self.module), self.name, None)
         if not callable(found):
             raise AttributeError(f"{self.module} has no callable {self.name!r}")
-        return found  # type: ignore[no-any-return]
+        return found
 
 
 class _Module:

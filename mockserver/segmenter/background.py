@@ -14,6 +14,8 @@ import numpy as np
 
 _SHADOW_DEPTH = 0.35
 _SHADOW_WEIGHT = 0.2
+# The reweighting round after which a fit may stop early (see ``fit``).
+_EARLY_STOP = 2
 
 # Exponents (a, b) of the background surface's terms u^a v^b, by degree.
 _TERMS = {0: ((0, 0),), 2: ((0, 0), (1, 0), (0, 1), (2, 0), (0, 2), (1, 1))}
@@ -129,11 +131,13 @@ def _design(h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
     return ring, monomials, own, where, design
 
 
-def fit(img: np.ndarray) -> tuple[np.ndarray, float]:
+def fit(img: np.ndarray, busy: float = np.inf) -> tuple[np.ndarray, float]:
     """Fit the background colour from the border band; return the surface's coefficients (k, 3) and the noise.
 
     A quadratic surface follows gradients and vignetting; Tukey reweighting ignores objects that touch the
-    border, starting from the per-channel median so they cannot drag the first fit.
+    border, starting from the per-channel median so they cannot drag the first fit. Once the noise is at
+    least ``busy`` after the first reweighting (a photo's textured border, far past any flat backdrop's),
+    the fit stops there: nothing downstream reads that surface's fine shape.
     """
     _, h, w = img.shape
     ring, monomials, terms, where, design = _design(h, w)
@@ -142,7 +146,9 @@ def fit(img: np.ndarray) -> tuple[np.ndarray, float]:
     coef = np.zeros((k, 3))
     coef[0] = np.median(colours, axis=1)
     pred = np.broadcast_to(coef[0][:, None], colours.shape)
-    for _ in range(5):
+    for step in range(5):
+        if step == _EARLY_STOP and _noise(colours, pred) >= busy:
+            break
         resid = np.sqrt(np.sum((colours - pred) ** 2, axis=0))
         scale = max(1.4826 * float(np.median(resid)), 1.0)
         t = resid / (4.685 * scale)
@@ -153,10 +159,14 @@ def fit(img: np.ndarray) -> tuple[np.ndarray, float]:
         rhs = np.stack([_weighted_sums(terms, weights * colours[c]) for c in range(3)], axis=1)
         coef = _solve(normal, rhs)
         pred = _predict(coef, monomials, design)
+    return coef, _noise(colours, pred)
+
+
+def _noise(colours: np.ndarray, pred: np.ndarray) -> float:
+    """The border's colour noise around a fit: the median residual of its inliers."""
     resid = np.sqrt(np.sum((colours - pred) ** 2, axis=0))
     inliers = resid <= max(3.0 * float(np.median(resid)), 1e-6)
-    noise = float(np.median(resid[inliers])) if inliers.any() else 0.0
-    return coef, noise
+    return float(np.median(resid[inliers])) if inliers.any() else 0.0
 
 
 def distance(img: np.ndarray, coef: np.ndarray) -> np.ndarray:

@@ -23,9 +23,13 @@ _MIN_THRESHOLD = 28.0
 # where the colour surface no longer models the background and saliency (saliency.py) takes over. It also caps
 # the cut-off: a photo's noise (94-328 measured) would otherwise swallow whole subjects.
 _BUSY_EDGE = 30.0
+# A border this many times noisier than the busy level after two fitting rounds stays busy: the fit stops.
+_EARLY_BUSY = 3.0
 # A click's flood fill: Lab tolerances tried in turn until the area covers at most this share of the frame.
 _FLOOD_TOLERANCES = (20.0, 14.0, 10.0, 7.0, 5.0)
 _FLOOD_SHARE = 0.35
+# On a photo a click's colour region is split on a grid this many times coarser (broad areas, large objects).
+_CLICK_STEP = 2
 # Colour areas: smallest piece (share of the grid), and the smoothed per-pixel weight an area needs (just
 # under a neighbouring name's 0.5) or, to split an area off a huge one, its own names' level.
 _PIECE_FRACTION = 0.002
@@ -120,8 +124,8 @@ def _grow(labels: np.ndarray, allowed: np.ndarray, lab: np.ndarray, means: np.nd
     flat = padded.reshape(-1)
     ys, xs = np.nonzero(allowed & (labels == 0))
     todo = (ys + 1) * (w + 2) + xs + 1
-    colours = lab[:, ys, xs].T
-    table = means.astype(np.float32)
+    colours = lab[:, ys, xs]
+    table = np.ascontiguousarray(means.T, dtype=np.float32)
     offsets = (-(w + 2), w + 2, -1, 1)
     for _ in range(h + w):
         if not todo.size:
@@ -133,18 +137,22 @@ def _grow(labels: np.ndarray, allowed: np.ndarray, lab: np.ndarray, means: np.nd
             near |= flat[todo + offset] > 0
         if not near.any():
             break
-        front, front_colours = todo[near], colours[near]
+        front, front_colours = todo[near], colours[:, near]
         best = np.zeros(front.size, dtype=labels.dtype)
         best_d = np.full(front.size, np.inf, dtype=np.float32)
         for offset in offsets:
             cand = flat[front + offset]
-            diff = front_colours - table[cand]
-            d = np.sqrt(np.sum(diff * diff, axis=1))
+            diff = front_colours - table[:, cand]
+            diff *= diff
+            d = diff[0] + diff[1]
+            d += diff[2]
+            np.sqrt(d, out=d)
             better = (cand > 0) & (d < best_d)
-            best = np.where(better, cand, best)
-            best_d = np.where(better, d, best_d)
+            np.copyto(best, cand, where=better)
+            np.copyto(best_d, d, where=better)
         flat[front] = best
-        todo, colours = todo[~near], colours[~near]
+        far = ~near
+        todo, colours = todo[far], colours[:, far]
     return padded[1:-1, 1:-1].copy()
 
 
@@ -179,7 +187,7 @@ class Analysis:
         self.full_size: tuple[int, int] = (pixels.shape[0], pixels.shape[1])
         self.work_size = working_size(*self.full_size, cap)
         img = blur(downscale(pixels, self.work_size), 0.7)
-        coef, noise = fit(img)
+        coef, noise = fit(img, _EARLY_BUSY * _BUSY_EDGE / 5.0)
         self.noise = noise
         self.threshold = max(5.0 * noise, _MIN_THRESHOLD)
         self.busy = self.threshold > _BUSY_EDGE
@@ -200,7 +208,7 @@ class Analysis:
         n_px = prob.size
         raw = prob >= 0.5
         if self.busy:
-            raw = saliency.select(raw)
+            raw = saliency.extend(saliency.select(raw), prob)
         raw = _with_frame_filler(raw)
         fg = fill_holes(remove_specks(raw, max(4, round(_SPECK_FRACTION * n_px))))
         self.fg = fg
@@ -225,10 +233,22 @@ class Analysis:
     # cutout, so it is computed on first use.
     @cached_property
     def lab(self) -> np.ndarray:
-        """Lab planes (3, h, w); the RGB planes are dropped once converted (nothing else reads them)."""
-        lab = to_lab_planes(self._img, overwrite=True)
-        del self._img
-        return lab
+        """Lab planes (3, h, w) of the working grid."""
+        return to_lab_planes(self._img)
+
+    @cached_property
+    def _coarse(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(Lab planes, edge-free foreground, object labels) on a grid ``_CLICK_STEP`` times coarser.
+
+        Colour is averaged over each block of the RGB grid and then converted, a block is foreground if any of
+        its pixels is, and the edge level is the coarse background's, as ``_edge_free`` sets it on the grid.
+        """
+        lab = to_lab_planes(_block_mean(self._img))
+        fg = _block_any(self.fg)
+        grad = _gradient(lab)
+        bg_grad = grad[~fg]
+        edge = max(6.0, 4.0 * float(np.median(bg_grad))) if bg_grad.size else 6.0
+        return lab, fg & (grad < edge), _block_any(self.object_labels, labels=True)
 
     @cached_property
     def object_labels(self) -> np.ndarray:
@@ -254,16 +274,7 @@ class Analysis:
     @cached_property
     def _gradient(self) -> np.ndarray:
         """Lab gradient magnitude per pixel (colour edges), shared by every region split of the image."""
-        lab = self.lab
-        grad = np.zeros(self.work_size, dtype=np.float32)
-        if min(self.work_size) > 1:
-            for plane in lab:
-                gy, gx = np.gradient(plane)
-                gx *= gx
-                gy *= gy
-                gx += gy
-                grad += gx
-        return np.sqrt(grad, out=grad)
+        return _gradient(self.lab)
 
     def _edge_free(self, area: np.ndarray | None = None) -> np.ndarray:
         """Pixels of ``area`` (the foreground by default) whose Lab gradient is below the edge level: set by the
@@ -365,8 +376,34 @@ class Analysis:
         describing every region of the image): a click costs the object under it, not the whole scene.
         """
         whole = self.object_labels == self.object_labels[row, col]
+        if self.busy:
+            return self._coarse_part(row, col, whole), whole
         labels, _ = self._colour_regions(within=whole)
         return labels == labels[row, col], whole
+
+    def _coarse_part(self, row: int, col: int, whole: np.ndarray) -> np.ndarray:
+        """The colour region under a click on a photo, split on the coarse grid (``_coarse``) and brought back.
+
+        A photo's colour areas are broad and its objects large, so the split costs a quarter of the grid's
+        and the part still follows the object's outline (it is cut from ``whole``) at full grid resolution.
+        """
+        step = _CLICK_STEP
+        lab, free, objects = self._coarse
+        inside = objects == self.object_labels[row, col]
+        rows = np.flatnonzero(inside.any(axis=1))
+        cols = np.flatnonzero(inside.any(axis=0))
+        window = (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1))
+        box = inside[window]
+        min_size = max(6, round(_REGION_FRACTION * inside.size))
+        labels, _ = self._split(box, free[window] & box, np.ascontiguousarray(lab[(slice(None), *window)]),
+                                min_size)
+        h, w = self.work_size
+        full = np.repeat(np.repeat(labels, step, axis=0), step, axis=1)
+        y0, x0 = int(rows[0]) * step, int(cols[0]) * step
+        part = np.zeros((h, w), dtype=bool)
+        crop = full[: h - y0, : w - x0]
+        part[y0 : y0 + crop.shape[0], x0 : x0 + crop.shape[1]] = crop == full[row - y0, col - x0]
+        return part & whole
 
     def colour_pieces(self, lut: np.ndarray) -> tuple[list[Region], np.ndarray]:
         """Connected areas of the whole image whose pixels answer a colour word, and each pixel's weight.
@@ -498,6 +535,50 @@ def _with_frame_filler(raw: np.ndarray) -> np.ndarray:
     opposite = missed ^ 1
     backdrop = np.setdiff1d(pieces[_SIDES[missed]], pieces[_SIDES[opposite]])
     return (raw & ~np.isin(pieces, backdrop[backdrop > 0])) | area
+
+
+def _gradient(lab: np.ndarray) -> np.ndarray:
+    """Lab gradient magnitude (h, w) of Lab planes (3, h, w)."""
+    grad = np.zeros(lab.shape[1:], dtype=np.float32)
+    if min(lab.shape[1:]) > 1:
+        for plane in lab:
+            gy, gx = np.gradient(plane)
+            gx *= gx
+            gy *= gy
+            gx += gy
+            grad += gx
+    return np.sqrt(grad, out=grad)
+
+
+def _blocks(shape: tuple[int, ...]) -> tuple[int, int]:
+    """Size (h, w) of the coarse grid: the last two axes over ``_CLICK_STEP``, rounded up."""
+    return -(-shape[-2] // _CLICK_STEP), -(-shape[-1] // _CLICK_STEP)
+
+
+def _padded(a: np.ndarray) -> np.ndarray:
+    """The last two axes edge-padded to whole blocks."""
+    h, w = _blocks(a.shape)
+    pad = [(0, 0)] * (a.ndim - 2) + [(0, h * _CLICK_STEP - a.shape[-2]), (0, w * _CLICK_STEP - a.shape[-1])]
+    return np.pad(a, pad, mode="edge")
+
+
+def _block_mean(planes: np.ndarray) -> np.ndarray:
+    """Mean of each 2x2 block of float planes (3, h, w), summed in a fixed order (the same on every CPU)."""
+    p = _padded(planes)
+    out = p[:, 0::2, 0::2] + p[:, 1::2, 0::2]
+    out += p[:, 0::2, 1::2]
+    out += p[:, 1::2, 1::2]
+    out *= np.float32(0.25)
+    return out
+
+
+def _block_any(a: np.ndarray, labels: bool = False) -> np.ndarray:
+    """Per 2x2 block, whether any pixel is set; with ``labels``, the largest label of the block."""
+    p = _padded(a)
+    blocks = (p[0::2, 0::2], p[1::2, 0::2], p[0::2, 1::2], p[1::2, 1::2])
+    if labels:
+        return np.maximum(np.maximum(blocks[0], blocks[1]), np.maximum(blocks[2], blocks[3]))
+    return blocks[0] | blocks[1] | blocks[2] | blocks[3]
 
 
 def _erode8(mask: np.ndarray) -> np.ndarray:

@@ -28,6 +28,7 @@ _KEEP_SHARE = 0.3  # a foreground piece is kept if at least this salient relativ
 _MIX = 0.8  # background colour model: this much the frame's sides, the rest the current background
 _MBD_CAP = 48  # longest side of the barrier-distance grid
 _SEED_SHARE = 0.2  # a frame pixel seeds barrier paths if its colour is this common relative to the frame's median
+_LOW = 0.35  # hysteresis: a kept piece extends over the connected pixels at least this likely foreground
 
 
 def colour_bins(img: np.ndarray) -> np.ndarray:
@@ -188,6 +189,20 @@ def select(raw: np.ndarray) -> np.ndarray:
     keep = score >= _KEEP_SHARE * score.max()
     keep[0] = False
     return keep[labels]
+
+
+def extend(kept: np.ndarray, prob: np.ndarray) -> np.ndarray:
+    """The kept foreground extended, hysteresis-style, over the pixels connected to it above a lower level.
+
+    A subject's shaded side or a fringe of fur is less likely foreground than its lit core but joined to it;
+    a background zone at that level stays out unless it touches a kept piece.
+    """
+    loose, n = label(prob >= _LOW, 8)
+    if n == 0:
+        return kept
+    hit = np.bincount(loose[kept], minlength=n + 1) > 0
+    hit[0] = False
+    return kept | hit[loose]
 
 
 def _resize(plane: np.ndarray, size: tuple[int, int], resample: Image.Resampling) -> np.ndarray:

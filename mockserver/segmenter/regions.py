@@ -440,24 +440,35 @@ class Analysis:
 
     def flood(self, row: int, col: int) -> np.ndarray:
         """The area of like colour around a pixel (4-connected), as large as it can be without spreading over
-        a big share of the frame: the tolerance shrinks until the area fits."""
-        smooth = self.smooth_lab
+        a big share of the frame: the tolerance shrinks until the area fits. On a photo it is found on the
+        coarse grid (``_coarse``) and brought back."""
+        step = _CLICK_STEP if self.busy else 1
+        smooth = self._coarse_smooth if self.busy else self.smooth_lab
+        row, col = row // step, col // step
         seed = smooth[:, row, col]
         diff = smooth - seed[:, None, None]
         dist = np.sqrt(np.sum(diff * diff, axis=0))
-        region = np.zeros(dist.shape, dtype=bool)
-        region[row, col] = True
+        found = np.zeros(dist.shape, dtype=bool)
+        found[row, col] = True
         for tolerance in _FLOOD_TOLERANCES:
             labels, _ = label(dist < tolerance, 4)
-            found = labels == labels[row, col]
-            if found.mean() <= _FLOOD_SHARE:
-                return fill_holes(found)
-        return region
+            area = labels == labels[row, col]
+            if area.mean() <= _FLOOD_SHARE:
+                found = fill_holes(area)
+                break
+        if step > 1:
+            found = np.repeat(np.repeat(found, step, axis=0), step, axis=1)[: self.work_size[0], : self.work_size[1]]
+        return found
 
     @cached_property
     def smooth_lab(self) -> np.ndarray:
         """Lab planes blurred once more, so texture does not stop a flood fill."""
         return blur(self.lab, 1.5)
+
+    @cached_property
+    def _coarse_smooth(self) -> np.ndarray:
+        """The coarse grid's Lab planes blurred as ``smooth_lab`` (the same reach in working-grid pixels)."""
+        return blur(self._coarse[0], 1.5 / _CLICK_STEP)
 
     @property
     def scale(self) -> float:

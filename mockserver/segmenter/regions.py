@@ -28,7 +28,8 @@ _EARLY_BUSY = 3.0
 # A click's flood fill: Lab tolerances tried in turn until the area covers at most this share of the frame.
 _FLOOD_TOLERANCES = (20.0, 14.0, 10.0, 7.0, 5.0)
 _FLOOD_SHARE = 0.35
-# On a photo a click's colour region is split on a grid this many times coarser (broad areas, large objects).
+# On a photo a click's colour region is split on a grid this many times coarser (broad areas, large objects;
+# the block helpers below work on 2x2 blocks).
 _CLICK_STEP = 2
 # Colour areas: smallest piece (share of the grid), and the smoothed per-pixel weight an area needs (just
 # under a neighbouring name's 0.5) or, to split an area off a huge one, its own names' level.
@@ -237,8 +238,8 @@ class Analysis:
         return to_lab_planes(self._img)
 
     @cached_property
-    def _coarse(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(Lab planes, edge-free foreground, object labels) on a grid ``_CLICK_STEP`` times coarser.
+    def _coarse(self) -> tuple[np.ndarray, np.ndarray]:
+        """(Lab planes, edge-free foreground) on a grid ``_CLICK_STEP`` times coarser.
 
         Colour is averaged over each block of the RGB grid and then converted, a block is foreground if any of
         its pixels is, and the edge level is the coarse background's, as ``_edge_free`` sets it on the grid.
@@ -248,7 +249,7 @@ class Analysis:
         grad = _gradient(lab)
         bg_grad = grad[~fg]
         edge = max(6.0, 4.0 * float(np.median(bg_grad))) if bg_grad.size else 6.0
-        return lab, fg & (grad < edge), _block_any(self.object_labels, labels=True)
+        return lab, fg & (grad < edge)
 
     @cached_property
     def object_labels(self) -> np.ndarray:
@@ -388,8 +389,8 @@ class Analysis:
         and the part still follows the object's outline (it is cut from ``whole``) at full grid resolution.
         """
         step = _CLICK_STEP
-        lab, free, objects = self._coarse
-        inside = objects == self.object_labels[row, col]
+        lab, free = self._coarse
+        inside = _block_any(whole)
         rows = np.flatnonzero(inside.any(axis=1))
         cols = np.flatnonzero(inside.any(axis=0))
         window = (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1))
@@ -583,13 +584,10 @@ def _block_mean(planes: np.ndarray) -> np.ndarray:
     return out
 
 
-def _block_any(a: np.ndarray, labels: bool = False) -> np.ndarray:
-    """Per 2x2 block, whether any pixel is set; with ``labels``, the largest label of the block."""
-    p = _padded(a)
-    blocks = (p[0::2, 0::2], p[1::2, 0::2], p[0::2, 1::2], p[1::2, 1::2])
-    if labels:
-        return np.maximum(np.maximum(blocks[0], blocks[1]), np.maximum(blocks[2], blocks[3]))
-    return blocks[0] | blocks[1] | blocks[2] | blocks[3]
+def _block_any(mask: np.ndarray) -> np.ndarray:
+    """Per 2x2 block, whether any pixel of a mask is set."""
+    p = _padded(mask)
+    return p[0::2, 0::2] | p[1::2, 0::2] | p[0::2, 1::2] | p[1::2, 1::2]
 
 
 def _erode8(mask: np.ndarray) -> np.ndarray:

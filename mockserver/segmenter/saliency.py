@@ -232,13 +232,16 @@ def barrier_distance(lab: np.ndarray, seeds: np.ndarray | None = None, passes: i
         for _axis in range(2):
             value, high, low, best = state
             n = value.shape[0]
+            # One set of line buffers for the whole sweep (the steps are many and short: allocation counts).
+            up, down, spread = (np.empty(value.shape[1:], dtype=np.float32) for _ in range(3))
+            better = np.empty(value.shape[1:], dtype=bool)
             for order in (range(1, n), range(n - 2, -1, -1)):
                 step = 1 if order.step > 0 else -1
                 for i in order:
-                    up = np.maximum(high[i - step], value[i])
-                    down = np.minimum(low[i - step], value[i])
-                    spread = up - down
-                    better = spread < best[i]
+                    np.maximum(high[i - step], value[i], out=up)
+                    np.minimum(low[i - step], value[i], out=down)
+                    np.subtract(up, down, out=spread)
+                    np.less(spread, best[i], out=better)
                     np.copyto(best[i], spread, where=better)
                     np.copyto(high[i], up, where=better)
                     np.copyto(low[i], down, where=better)

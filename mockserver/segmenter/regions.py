@@ -28,9 +28,8 @@ _EARLY_BUSY = 3.0
 # A click's flood fill: Lab tolerances tried in turn until the area covers at most this share of the frame.
 _FLOOD_TOLERANCES = (20.0, 14.0, 10.0, 7.0, 5.0)
 _FLOOD_SHARE = 0.35
-# On a photo a click's colour region is split on a grid this many times coarser (broad areas, large objects;
-# the block helpers below work on 2x2 blocks).
-_CLICK_STEP = 2
+# On a photo a click's colour region is split on a grid this many times coarser (broad areas, large objects).
+_CLICK_STEP = 3
 # Colour areas: smallest piece (share of the grid), and the smoothed per-pixel weight an area needs (just
 # under a neighbouring name's 0.5) or, to split an area off a huge one, its own names' level.
 _PIECE_FRACTION = 0.002
@@ -580,19 +579,27 @@ def _padded(a: np.ndarray) -> np.ndarray:
 
 
 def _block_mean(planes: np.ndarray) -> np.ndarray:
-    """Mean of each 2x2 block of float planes (3, h, w), summed in a fixed order (the same on every CPU)."""
+    """Mean of each block of float planes (3, h, w), summed in a fixed order (the same on every CPU)."""
     p = _padded(planes)
-    out = p[:, 0::2, 0::2] + p[:, 1::2, 0::2]
-    out += p[:, 0::2, 1::2]
-    out += p[:, 1::2, 1::2]
-    out *= np.float32(0.25)
+    k = _CLICK_STEP
+    out = p[:, 0::k, 0::k].copy()
+    for dy in range(k):
+        for dx in range(k):
+            if dy or dx:
+                out += p[:, dy::k, dx::k]
+    out *= np.float32(1.0 / (k * k))
     return out
 
 
 def _block_any(mask: np.ndarray) -> np.ndarray:
-    """Per 2x2 block, whether any pixel of a mask is set."""
+    """Per block, whether any pixel of a mask is set."""
     p = _padded(mask)
-    return p[0::2, 0::2] | p[1::2, 0::2] | p[0::2, 1::2] | p[1::2, 1::2]
+    k = _CLICK_STEP
+    out = p[0::k, 0::k].copy()
+    for dy in range(k):
+        for dx in range(k):
+            out |= p[dy::k, dx::k]
+    return out
 
 
 def _erode8(mask: np.ndarray) -> np.ndarray:

@@ -120,8 +120,15 @@ def _design(h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
     v = (ys + 0.5) / h - 0.5
     products = sorted({(a1 + a2, b1 + b2) for a1, b1 in terms for a2, b2 in terms})
     monomials = np.empty((len(products), ys.size))
+    # Powers by repeated products: exact IEEE multiplications on every machine (numpy's pow for exponents
+    # above 2 may be a vectorised library routine that rounds differently per CPU), and far cheaper.
+    top = max(max(p) for p in products)
+    us, vs = [np.ones_like(u)], [np.ones_like(v)]
+    for _ in range(top):
+        us.append(us[-1] * u)
+        vs.append(vs[-1] * v)
     for row, (a, b) in zip(monomials, products):
-        np.multiply(u**a, v**b, out=row)
+        np.multiply(us[a], vs[b], out=row)
     where = np.array([[products.index((a1 + a2, b1 + b2)) for a2, b2 in terms] for a1, b1 in terms])
     design = [products.index(t) for t in terms]
     ring = ys * w + xs

@@ -108,6 +108,8 @@ def _adjacent_pairs(labels: np.ndarray) -> np.ndarray:
 
 def _label_means(flat: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
     """Mean (n + 1, 3) of `values` (3, m) per label in `flat` (m,); 0 where a label has no pixel."""
+    # bincount converts labels to intp on every call, and with weights that is several times its own cost.
+    flat = flat.astype(np.intp, copy=False)
     counts = np.maximum(np.bincount(flat, minlength=n + 1), 1).astype(np.float64)
     return np.stack([np.bincount(flat, values[c], minlength=n + 1) / counts for c in range(3)], 1)
 

@@ -175,7 +175,7 @@ def select(raw: np.ndarray) -> np.ndarray:
     if n == 0:
         return raw
     h, w = raw.shape
-    flat = labels.reshape(-1)
+    flat = labels.reshape(-1).astype(np.intp)
     area = np.bincount(flat, minlength=n + 1).astype(np.float64)
     edge = np.zeros((h, w), dtype=bool)
     edge[0] = edge[-1] = True

@@ -212,12 +212,19 @@ class Analysis:
             self.bins = saliency.colour_bins(img)
             prob = saliency.probability(img, self.bins)
             self.threshold = _BUSY_EDGE
-        n_px = prob.size
+        speck = max(4, round(_SPECK_FRACTION * prob.size))
         raw = prob >= 0.5
+        smallest = 0
         if self.busy:
-            raw = saliency.extend(saliency.select(raw), prob)
-        raw = _with_frame_filler(raw)
-        fg = fill_holes(remove_specks(raw, max(4, round(_SPECK_FRACTION * n_px))))
+            raw, smallest = saliency.extend(saliency.select(raw), prob)
+        filled, background = _with_frame_filler(raw)
+        if background is not None and smallest >= speck:
+            # No speck to remove and the filler left the pieces alone: its labelling of the background gives
+            # the holes (what fill_holes would find, without labelling it again).
+            fg = raw | _holes(background)
+        else:
+            raw = filled
+            fg = fill_holes(remove_specks(raw, speck))
         self.fg = fg
         self._raw, self._prob = raw, prob
         if not fg.any():
@@ -240,8 +247,13 @@ class Analysis:
     # cutout, so it is computed on first use.
     @cached_property
     def lab(self) -> np.ndarray:
-        """Lab planes (3, h, w) of the working grid."""
-        return to_lab_planes(self._img)
+        """Lab planes (3, h, w); the RGB planes are converted in place, except on a photo, where the coarse
+        grid of clicks (``_coarse``) is built from them (a grid's worth of memory, bounded by the cap)."""
+        if self.busy:
+            return to_lab_planes(self._img)
+        lab = to_lab_planes(self._img, overwrite=True)
+        del self._img
+        return lab
 
     @cached_property
     def _coarse(self) -> tuple[np.ndarray, np.ndarray]:
@@ -526,13 +538,22 @@ class Analysis:
         return upsample(field, self.full_size, soft)
 
 
-def _with_frame_filler(raw: np.ndarray) -> np.ndarray:
+def _holes(background: np.ndarray) -> np.ndarray:
+    """Pixels of 4-connected background pieces (labelled) that do not reach the frame."""
+    outside = np.zeros(int(background.max()) + 1, dtype=bool)
+    for side in _SIDES:
+        outside[background[side]] = True
+    return ~outside[background]
+
+
+def _with_frame_filler(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """The foreground plus the subject that fills the frame, if the background model took it for background.
 
     A product shot close up (a notebook, a box) covers the centre and three sides of the frame, so the
     border's colour is the subject's own. The real backdrop reaches every side; an area read as background
     that holds most of the frame's central fifth (a speck found there does not hide it), is large and (almost)
-    misses one side is the subject instead.
+    misses one side is the subject instead. Returns the foreground and, when it is unchanged, the labelled
+    background (4-connected pieces of ``~raw``).
     """
     h, w = raw.shape
     background, n = label(~raw, 4)
@@ -541,18 +562,18 @@ def _with_frame_filler(raw: np.ndarray) -> np.ndarray:
     counts[0] = 0
     centre = int(np.argmax(counts))
     if counts[centre] * 2 < middle.size:
-        return raw
+        return raw, background
     area = background == centre
     reach = [float(area[side].mean()) for side in _SIDES]
     missed = int(np.argmin(reach))
     if reach[missed] > _FILLER_SIDE or area.mean() < _FILLER_SHARE:
-        return raw
+        return raw, background
     # What the background model found along the missed side, short of the opposite one, is the real
     # backdrop (the odd colour out on the frame), not part of the subject.
     pieces, _ = label(raw, 8)
     opposite = missed ^ 1
     backdrop = np.setdiff1d(pieces[_SIDES[missed]], pieces[_SIDES[opposite]])
-    return (raw & ~np.isin(pieces, backdrop[backdrop > 0])) | area
+    return (raw & ~np.isin(pieces, backdrop[backdrop > 0])) | area, None
 
 
 def _gradient(lab: np.ndarray) -> np.ndarray:

@@ -191,18 +191,21 @@ def select(raw: np.ndarray) -> np.ndarray:
     return keep[labels]
 
 
-def extend(kept: np.ndarray, prob: np.ndarray) -> np.ndarray:
-    """The kept foreground extended, hysteresis-style, over the pixels connected to it above a lower level.
+def extend(kept: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, int]:
+    """The kept foreground extended, hysteresis-style, over the pixels connected to it above a lower level,
+    and the area of its smallest piece (so a speck clean-up can be skipped without labelling it again).
 
     A subject's shaded side or a fringe of fur is less likely foreground than its lit core but joined to it;
-    a background zone at that level stays out unless it touches a kept piece.
+    a background zone at that level stays out unless it touches a kept piece. The kept pixels lie in the
+    lower level's pieces, so the result is exactly the pieces they touch.
     """
     loose, n = label(prob >= _LOW, 8)
-    if n == 0:
-        return kept
     hit = np.bincount(loose[kept], minlength=n + 1) > 0
     hit[0] = False
-    return kept | hit[loose]
+    if not hit.any():
+        return kept, 0
+    areas = np.bincount(loose.reshape(-1).astype(np.intp), minlength=n + 1)
+    return hit[loose], int(areas[hit].min())
 
 
 def _resize(plane: np.ndarray, size: tuple[int, int], resample: Image.Resampling) -> np.ndarray:

@@ -65,6 +65,7 @@ class Region:
     solidity: float
     distinct: float
     obj: int
+    core: bool
 
     @property
     def quality(self) -> float:
@@ -75,7 +76,7 @@ class Region:
     @property
     def has_core(self) -> bool:
         """Whether a 3x3 block fits inside: a sliver without one vanishes when rendered at full resolution."""
-        return bool(_erode8(self.mask).any())
+        return self.core
 
     @property
     def salience(self) -> float:
@@ -357,6 +358,7 @@ class Analysis:
         inside = np.flatnonzero(flat)
         bg_lab = to_lab_planes(surface_at(self._bg_coef, inside // w, inside % w, h, w))
         bg_means = _label_means(flat[inside], n, bg_lab)
+        cores = _cores(labels, n)
         # Every label's pixels in raster order (as np.nonzero of its mask gives them) from one stable sort.
         by_label = inside[np.argsort(flat[inside], kind="stable")]
         ends = np.cumsum(areas[1:])
@@ -380,11 +382,12 @@ class Analysis:
                     solidity=float(areas[i] / box_area),
                     distinct=float(min(1.0, _length(means[i] - bg_means[i]) / 60.0)),
                     obj=int(self.object_labels[ys[0], xs[0]]),
+                    core=bool(cores[i]),
                 )
             )
         found.sort(key=lambda r: (-r.area, r.box[1], r.box[0]))
         return [
-            Region(r.index + k, r.mask, r.area, r.lab, r.centroid, r.box, r.solidity, r.distinct, r.obj)
+            Region(r.index + k, r.mask, r.area, r.lab, r.centroid, r.box, r.solidity, r.distinct, r.obj, r.core)
             for k, r in enumerate(found)
         ]
 
@@ -625,14 +628,19 @@ def _block_any(mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def _erode8(mask: np.ndarray) -> np.ndarray:
-    """Pixels whose whole 3x3 neighbourhood is in the mask."""
-    out = mask.copy()
-    out[0] = out[-1] = False
-    out[:, 0] = out[:, -1] = False
+def _cores(labels: np.ndarray, n: int) -> np.ndarray:
+    """Per label 0..n, whether a whole 3x3 block of its pixels fits inside (every label at once)."""
+    h, w = labels.shape
+    out = np.zeros(n + 1, dtype=bool)
+    if h < 3 or w < 3:
+        return out
+    centre = labels[1:-1, 1:-1]
+    same = centre > 0
     for dy in (-1, 0, 1):
         for dx in (-1, 0, 1):
-            out[1:-1, 1:-1] &= mask[1 + dy : mask.shape[0] - 1 + dy, 1 + dx : mask.shape[1] - 1 + dx]
+            if dy or dx:
+                same &= labels[1 + dy : h - 1 + dy, 1 + dx : w - 1 + dx] == centre
+    out[centre[same]] = True
     return out
 
 

@@ -143,7 +143,7 @@ def fit(img: np.ndarray, busy: float = np.inf) -> tuple[np.ndarray, float]:
 
     A quadratic surface follows gradients and vignetting; Tukey reweighting ignores objects that touch the
     border, starting from the per-channel median so they cannot drag the first fit. Once the noise is at
-    least ``busy`` after the first reweighting (a photo's textured border, far past any flat backdrop's),
+    least ``busy`` after two reweighting rounds (a photo's textured border, far past any flat backdrop's),
     the fit stops there: nothing downstream reads that surface's fine shape.
     """
     _, h, w = img.shape

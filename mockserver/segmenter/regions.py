@@ -406,8 +406,8 @@ class Analysis:
     def _coarse_part(self, row: int, col: int, whole: np.ndarray) -> np.ndarray:
         """The colour region under a click on a photo, split on the coarse grid (``_coarse``) and brought back.
 
-        A photo's colour areas are broad and its objects large, so the split costs a quarter of the grid's
-        and the part still follows the object's outline (it is cut from ``whole``) at full grid resolution.
+        A photo's colour areas are broad and its objects large, so the split costs a ninth of the grid's and
+        the part still follows the object's outline (it is cut from ``whole``) at full grid resolution.
         """
         step = _CLICK_STEP
         lab, free = self._coarse

@@ -10,6 +10,8 @@ import numpy as np
 from PIL import Image
 
 _STRIDE_OVERSAMPLE = 4
+# A mask is upsampled on its own window when that window covers at most this share of the frame.
+_WINDOW_SHARE = 0.6
 
 
 def validate(image: np.ndarray) -> np.ndarray:
@@ -141,8 +143,52 @@ def upsample(field: np.ndarray, size: tuple[int, int], soft: bool) -> np.ndarray
     quantised = np.clip(np.rint(np.asarray(field, dtype=np.float32) * 255.0), 0, 255).astype(np.uint8)
     scale = max(h / field.shape[0], w / field.shape[1], 1.0)
     img = Image.fromarray(quantised)
+    window = _window(quantised, size)
+    if window is not None:
+        return _upsample_window(img, size, window, soft, scale)
     if img.size != (w, h):
         img = img.resize((w, h), Image.Resampling.BILINEAR)
     if soft:
         return np.asarray(img.point(_gain_lut(scale))).copy()
     return np.asarray(img) >= 128
+
+
+def _window(quantised: np.ndarray, size: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    """Output rows and columns (y0, y1, x0, x1) outside which an upscaled field is 0, when that saves work.
+
+    Bilinear upscaling reads the source pixels within one pixel of an output pixel's centre, so past the
+    field's non-zero box plus that reach the output is 0 (and 0 maps to 0 through the gain). None when the
+    box covers most of the frame or the field is not upscaled.
+    """
+    gh, gw = quantised.shape
+    h, w = size
+    if h < gh or w < gw or (h, w) == (gh, gw):
+        return None
+    rows = np.flatnonzero(quantised.any(axis=1))
+    if not rows.size:
+        return 0, 0, 0, 0
+    cols = np.flatnonzero(quantised.any(axis=0))
+    sy, sx = h / gh, w / gw
+    y0, y1 = max(0, int((rows[0] - 1) * sy)), min(h, int(np.ceil((rows[-1] + 2) * sy)) + 1)
+    x0, x1 = max(0, int((cols[0] - 1) * sx)), min(w, int(np.ceil((cols[-1] + 2) * sx)) + 1)
+    if (y1 - y0) * (x1 - x0) > _WINDOW_SHARE * h * w:
+        return None
+    return y0, y1, x0, x1
+
+
+def _upsample_window(img: Image.Image, size: tuple[int, int], window: tuple[int, int, int, int], soft: bool,
+                     scale: float) -> np.ndarray:
+    """``upsample`` computed on an output window only (Pillow's resize of a source box), zero elsewhere."""
+    h, w = size
+    y0, y1, x0, x1 = window
+    out = np.zeros((h, w), dtype=np.uint8 if soft else bool)
+    if y1 <= y0 or x1 <= x0:
+        return out
+    gw, gh = img.size
+    part = img.resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR,
+                      box=(x0 * gw / w, y0 * gh / h, x1 * gw / w, y1 * gh / h))
+    if soft:
+        out[y0:y1, x0:x1] = np.asarray(part.point(_gain_lut(scale)))
+    else:
+        out[y0:y1, x0:x1] = np.asarray(part) >= 128
+    return out

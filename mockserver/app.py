@@ -11,7 +11,7 @@ from .config import MockConfig
 from .core import registry as provider_registry
 from .core import unrouted
 from .core.dispatch import blueprint
-from .core.images import set_pixel_ceiling
+from .core.imagelimits import set_pixel_ceiling
 from .core.provider import respond
 from .core.services import Services
 from .operator import install as install_operator

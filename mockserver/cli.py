@@ -28,11 +28,19 @@ def version() -> str:
         return "unknown (not installed)"
 
 
+class _Version(argparse.Action):
+    """``--version``, read from the installed metadata only when asked for (it costs start-up otherwise)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(f"segmock {version()}")
+        parser.exit(0)
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser; given ``argv`` naming a command, only that command's module is imported (each one pulls in
     its own dependencies, and ``segmock serve`` should not wait for the recorder's)."""
     parser = Parser(prog="segmock", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"segmock {version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
     words = list(sys.argv[1:] if argv is None else argv)
     chosen = words[0] if words and words[0] in COMMANDS else None

@@ -16,7 +16,6 @@ import contracts
 
 from ..config import MockConfig
 from ..providers import available
-from ..providers.prodia.models import ASYNC_FLAG as PRODIA_ASYNC_SEGMENT
 from .args import at_least_one, bind_problem, port
 
 
@@ -52,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             journal_thumbnails=not args.no_thumbnails,
             log_format=request_log_format(
             "human" if args.access_log and args.log_format == "auto" else args.log_format),
-            extra={PRODIA_ASYNC_SEGMENT: True} if args.prodia_async_segment else {},
+            extra=_prodia_async_segment() if args.prodia_async_segment else {},
             work_memory_bytes=int(args.work_memory_mb * 2**20),
             workers=max(1, args.workers),
             webhook_signature_header=args.webhook_signature_header,
@@ -84,6 +83,13 @@ def run(args: argparse.Namespace) -> int:
         if temporary and os.getpid() == owner:  # only the parent cleans (workers end with os._exit anyway)
             shutil.rmtree(state_dir, ignore_errors=True)
     return 0
+
+
+def _prodia_async_segment() -> dict[str, object]:
+    """The ``MockConfig.extra`` of ``--prodia-async-segment`` (Prodia's folder is imported only when asked for)."""
+    from ..providers.prodia.models import ASYNC_FLAG
+
+    return {ASYNC_FLAG: True}
 
 
 def _in_flags(message: str) -> str:

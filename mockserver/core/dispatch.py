@@ -25,7 +25,7 @@ from contracts.openapi.budget import request_budget, takes_uploads
 from contracts.wire.exchange import FormError
 
 from .fetch import FetchError
-from .images import ImageProblem
+from .imagelimits import ImageProblem
 from .provider import Call, ProviderDef, explain, fetch_reason, respond
 from .services import Services
 

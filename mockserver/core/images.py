@@ -6,83 +6,43 @@ Every check that can be made from the header is made before a pixel is decoded, 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import warnings
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from PIL import Image, ImageFile, ImageOps
 
 from . import workgate
+from .imagelimits import (
+    PNG_LEVEL,
+    ImageInfo,
+    ImageProblem,
+    Limits,
+    formats_from,
+    pixel_ceiling,
+    set_pixel_ceiling,
+    sniff,
+)
 
 if TYPE_CHECKING:
     import numpy as np
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
-_MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "png"),
-    (b"\xff\xd8\xff", "jpeg"),
-    (b"GIF87a", "gif"),
-    (b"GIF89a", "gif"),
-    (b"BM", "bmp"),
-    (b"II*\x00", "tiff"),
-    (b"MM\x00*", "tiff"),
-)
+__all__ = ["PNG_LEVEL", "ImageInfo", "ImageProblem", "Limits", "check", "decode", "formats_from", "probe",
+           "set_pixel_ceiling", "sniff", "to_array", "to_arrays"]
 
 
-PNG_LEVEL = 1
-"""zlib level of every PNG the mock answers with: Pillow's fastest compressing level. Nobody needs small mock
-PNGs; level 6 (Pillow's default) made the encode ~60% of a 1 MP Photoroom answer. Output stays deterministic."""
-
-
-def sniff(data: bytes) -> str | None:
-    """The image format named by the file's magic bytes (``png``, ``jpeg``, ``webp``, ``heic`` …), or None."""
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    if len(data) >= 12 and data[4:8] == b"ftyp" and data[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"heis"):
-        return "heic"
-    for magic, name in _MAGIC:
-        if data.startswith(magic):
-            return name
-    return None
-
-
-class ImageProblem(ValueError):
-    """Why an upload was refused; ``kind`` names the provider error-catalog entry to answer with."""
-
-    def __init__(self, kind: str, message: str, **detail: object) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.detail = detail
-
-
-@dataclass(frozen=True)
-class ImageInfo:
-    format: str
-    width: int
-    height: int
-    animated: bool
-    mode: str
-
-    @property
-    def pixels(self) -> int:
-        return self.width * self.height
-
-
-@dataclass(frozen=True)
-class Limits:
-    """A provider's input limits (read from its spec by the provider; never restated here)."""
-
-    max_bytes: int | None = None
-    formats: tuple[str, ...] = ("png", "jpeg", "webp")
-    max_side: int | None = None
-    max_width: int | None = None
-    max_height: int | None = None
-    min_side: int | None = None
-    max_pixels: int | None = None
-    allow_animated: bool = True
+@contextlib.contextmanager
+def _bomb_guard() -> Iterator[None]:
+    """Pillow's decompression-bomb check at the app's pixel ceiling, its warning made an error."""
+    if pixel_ceiling():
+        Image.MAX_IMAGE_PIXELS = pixel_ceiling()  # Pillow warns above this (raises at twice); the warning is an error
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        yield
 
 
 def probe(data: bytes) -> ImageInfo:
@@ -95,12 +55,10 @@ def probe(data: bytes) -> ImageInfo:
     if kind == "heic":
         return ImageInfo("heic", 0, 0, False, "")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as im:
-                frames = getattr(im, "n_frames", 1)
-                return ImageInfo(kind, im.width, im.height, bool(getattr(im, "is_animated", False)) or frames > 1,
-                                 im.mode)
+        with _bomb_guard(), Image.open(io.BytesIO(data)) as im:
+            frames = getattr(im, "n_frames", 1)
+            return ImageInfo(kind, im.width, im.height, bool(getattr(im, "is_animated", False)) or frames > 1,
+                             im.mode)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageProblem("image_too_many_pixels", "The image has too many pixels.", reason=str(exc)) from exc
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
@@ -139,8 +97,7 @@ def decode(data: bytes, limits: Limits | None = None) -> Image.Image:
         raise ImageProblem("unsupported_format", "HEIC images cannot be decoded by the mock.", format="heic")
     workgate.reserve(info.pixels)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with _bomb_guard():
             out = Image.open(io.BytesIO(data))
             out.load()
             ImageOps.exif_transpose(out, in_place=True)  # not in place, an upright image is copied whole
@@ -191,12 +148,3 @@ def to_arrays(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
 _SMALL_PIXELS = 2**20 + 2**19
 """Up to ~1.5 MP, two plain copies of an RGB input cost less than reading RGB through 4-byte pixels later."""
 
-
-def set_pixel_ceiling(max_pixels: int) -> None:
-    """Make Pillow refuse any image larger than ``max_pixels`` (a bomb guard on every decode path)."""
-    Image.MAX_IMAGE_PIXELS = max_pixels // 2  # Pillow raises at twice this; warnings are made errors above
-
-
-def formats_from(names: Iterable[str]) -> tuple[str, ...]:
-    """Normalise format names as specs write them (``jpg`` → ``jpeg``)."""
-    return tuple(dict.fromkeys("jpeg" if n.lower() in ("jpg", "jpeg") else n.lower() for n in names))

@@ -9,12 +9,16 @@ A provider folder (``mockserver/providers/<name>/``) has the same files in every
 - ``render.py``: output bodies and images (pure functions, no HTTP, no state);
 - ``urls.py``: ``URLS``, operationId → handler.
 
+``__init__.py`` and ``urls.py`` name ``models`` and ``handlers`` through :func:`on_first_call`, so loading a
+folder imports neither: a server answering JSON calls starts without the imaging libraries the handlers use.
+
 Paths, methods, credentials and which operations need none come from the spec, never from the folder.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -30,6 +34,39 @@ if TYPE_CHECKING:
     from .services import JobSettings, Services
 
 Handler = Callable[["Call"], Any]
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """``module.name``, imported when first called (Flask's lazily loaded views), then called directly."""
+
+    module: str
+    name: str
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.target(*args, **kwargs)
+
+    @functools.cached_property
+    def target(self) -> Callable[..., Any]:
+        """The callable itself (``AttributeError`` naming it when the module has no such name)."""
+        found = getattr(importlib.import_module(self.module), self.name, None)
+        if not callable(found):
+            raise AttributeError(f"{self.module} has no callable {self.name!r}")
+        return found
+
+
+class _Module:
+    def __init__(self, module: str) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Deferred:
+        return Deferred(self._module, name)
+
+
+def on_first_call(module: str) -> Any:
+    """A stand-in for ``module`` whose attributes are :class:`Deferred` callables: ``on_first_call(__package__ +
+    ".handlers").edit`` imports the handlers on the first request that needs one."""
+    return _Module(module)
 
 
 def _no_limit(operation: str) -> int | None:

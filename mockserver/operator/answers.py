@@ -24,7 +24,6 @@ from werkzeug.datastructures import Headers
 import contracts
 from contracts.check.providers import error_response
 
-from ..core.canned import decode_mask
 from .faults import FaultError, FaultRule
 
 CONVENTIONAL = {
@@ -114,6 +113,8 @@ def canned_rule(data: dict[str, Any], served: tuple[str, ...]) -> FaultRule:
         if not takes_an_image(contracts.spec(str(provider)), contracts.spec(str(provider)).operations[str(operation)]):
             raise FaultError(f"{provider} {operation} takes no image, so no mask of it: queue a mask for an "
                              "operation that segments an input (its image, imageUrl, imageKey or input field)")
+        from ..core.canned import decode_mask  # numpy and Pillow: imported by the first mask queued
+
         try:
             decode_mask(base64.b64decode(str(data["mask_base64"]), validate=True))
         except (ValueError, binascii.Error) as exc:

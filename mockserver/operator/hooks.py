@@ -18,7 +18,6 @@ from typing import Any
 
 from flask import Response, g, request
 
-from ..core import canned
 from ..core.provider import REASON
 from ..core.services import Services
 from . import logs
@@ -68,6 +67,8 @@ class Operator:
         if rule.kind in ("latency", "truncated"):
             return None  # the provider answers; ``after_request`` cuts a truncated body
         if rule.kind == "mask":
+            from ..core import canned  # numpy and Pillow: imported by the first canned mask, not at start-up
+
             canned.use(canned.decode_mask(base64.b64decode(rule.mask or "")))
             return None  # the provider answers, around the canned mask
         if rule.kind == "answer":

@@ -14,6 +14,8 @@ import numpy as np
 
 _SHADOW_DEPTH = 0.35
 _SHADOW_WEIGHT = 0.2
+# The reweighting round after which a fit may stop early (see ``fit``).
+_EARLY_STOP = 2
 
 # Exponents (a, b) of the background surface's terms u^a v^b, by degree.
 _TERMS = {0: ((0, 0),), 2: ((0, 0), (1, 0), (0, 1), (2, 0), (0, 2), (1, 1))}
@@ -118,8 +120,15 @@ def _design(h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
     v = (ys + 0.5) / h - 0.5
     products = sorted({(a1 + a2, b1 + b2) for a1, b1 in terms for a2, b2 in terms})
     monomials = np.empty((len(products), ys.size))
+    # Powers by repeated products: exact IEEE multiplications on every machine (numpy's pow for exponents
+    # above 2 may be a vectorised library routine that rounds differently per CPU), and far cheaper.
+    top = max(max(p) for p in products)
+    us, vs = [np.ones_like(u)], [np.ones_like(v)]
+    for _ in range(top):
+        us.append(us[-1] * u)
+        vs.append(vs[-1] * v)
     for row, (a, b) in zip(monomials, products):
-        np.multiply(u**a, v**b, out=row)
+        np.multiply(us[a], vs[b], out=row)
     where = np.array([[products.index((a1 + a2, b1 + b2)) for a2, b2 in terms] for a1, b1 in terms])
     design = [products.index(t) for t in terms]
     ring = ys * w + xs
@@ -129,11 +138,13 @@ def _design(h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
     return ring, monomials, own, where, design
 
 
-def fit(img: np.ndarray) -> tuple[np.ndarray, float]:
+def fit(img: np.ndarray, busy: float = np.inf) -> tuple[np.ndarray, float]:
     """Fit the background colour from the border band; return the surface's coefficients (k, 3) and the noise.
 
     A quadratic surface follows gradients and vignetting; Tukey reweighting ignores objects that touch the
-    border, starting from the per-channel median so they cannot drag the first fit.
+    border, starting from the per-channel median so they cannot drag the first fit. Once the noise is at
+    least ``busy`` after two reweighting rounds (a photo's textured border, far past any flat backdrop's),
+    the fit stops there: nothing downstream reads that surface's fine shape.
     """
     _, h, w = img.shape
     ring, monomials, terms, where, design = _design(h, w)
@@ -142,7 +153,9 @@ def fit(img: np.ndarray) -> tuple[np.ndarray, float]:
     coef = np.zeros((k, 3))
     coef[0] = np.median(colours, axis=1)
     pred = np.broadcast_to(coef[0][:, None], colours.shape)
-    for _ in range(5):
+    for step in range(5):
+        if step == _EARLY_STOP and _noise(colours, pred) >= busy:
+            break
         resid = np.sqrt(np.sum((colours - pred) ** 2, axis=0))
         scale = max(1.4826 * float(np.median(resid)), 1.0)
         t = resid / (4.685 * scale)
@@ -153,10 +166,14 @@ def fit(img: np.ndarray) -> tuple[np.ndarray, float]:
         rhs = np.stack([_weighted_sums(terms, weights * colours[c]) for c in range(3)], axis=1)
         coef = _solve(normal, rhs)
         pred = _predict(coef, monomials, design)
+    return coef, _noise(colours, pred)
+
+
+def _noise(colours: np.ndarray, pred: np.ndarray) -> float:
+    """The border's colour noise around a fit: the median residual of its inliers."""
     resid = np.sqrt(np.sum((colours - pred) ** 2, axis=0))
     inliers = resid <= max(3.0 * float(np.median(resid)), 1e-6)
-    noise = float(np.median(resid[inliers])) if inliers.any() else 0.0
-    return coef, noise
+    return float(np.median(resid[inliers])) if inliers.any() else 0.0
 
 
 def distance(img: np.ndarray, coef: np.ndarray) -> np.ndarray:

@@ -42,10 +42,9 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     h, w = mask.shape
     padded = np.zeros((h, w + 2), dtype=np.int8)
     padded[:, 1:-1] = mask
-    diff = np.diff(padded, axis=1)
-    rows_s, starts = np.nonzero(diff == 1)
-    _, ends = np.nonzero(diff == -1)
-    return rows_s, starts, ends
+    # A row's changes alternate start (+1), end (-1), so one scan finds both, in raster order.
+    rows, cols = np.nonzero(np.diff(padded, axis=1))
+    return rows[0::2], cols[0::2], cols[1::2]
 
 
 def _overlaps(rows: np.ndarray, starts: np.ndarray, ends: np.ndarray, width: int, reach: int) -> tuple[

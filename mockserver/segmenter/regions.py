@@ -23,9 +23,13 @@ _MIN_THRESHOLD = 28.0
 # where the colour surface no longer models the background and saliency (saliency.py) takes over. It also caps
 # the cut-off: a photo's noise (94-328 measured) would otherwise swallow whole subjects.
 _BUSY_EDGE = 30.0
+# A border this many times noisier than the busy level after two fitting rounds stays busy: the fit stops.
+_EARLY_BUSY = 3.0
 # A click's flood fill: Lab tolerances tried in turn until the area covers at most this share of the frame.
 _FLOOD_TOLERANCES = (20.0, 14.0, 10.0, 7.0, 5.0)
 _FLOOD_SHARE = 0.35
+# On a photo a click's colour region is split on a grid this many times coarser (broad areas, large objects).
+_CLICK_STEP = 3
 # Colour areas: smallest piece (share of the grid), and the smoothed per-pixel weight an area needs (just
 # under a neighbouring name's 0.5) or, to split an area off a huge one, its own names' level.
 _PIECE_FRACTION = 0.002
@@ -61,6 +65,7 @@ class Region:
     solidity: float
     distinct: float
     obj: int
+    core: bool
 
     @property
     def quality(self) -> float:
@@ -71,7 +76,7 @@ class Region:
     @property
     def has_core(self) -> bool:
         """Whether a 3x3 block fits inside: a sliver without one vanishes when rendered at full resolution."""
-        return bool(_erode8(self.mask).any())
+        return self.core
 
     @property
     def salience(self) -> float:
@@ -94,11 +99,18 @@ def _adjacent_pairs(labels: np.ndarray) -> np.ndarray:
         sel = (a != b) & (a > 0) & (b > 0)
         pairs.append(np.stack([np.minimum(a[sel], b[sel]), np.maximum(a[sel], b[sel])], axis=1))
     allp = np.concatenate(pairs)
-    return np.unique(allp, axis=0) if allp.size else allp.reshape(0, 2)
+    if not allp.size:
+        return allp.reshape(0, 2)
+    # Sorted unique rows through one integer key per pair (the order np.unique(axis=0) gives, far cheaper).
+    span = int(allp.max()) + 1
+    keys = np.unique(allp[:, 0].astype(np.int64) * span + allp[:, 1])
+    return np.stack([keys // span, keys % span], axis=1).astype(allp.dtype)
 
 
 def _label_means(flat: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
     """Mean (n + 1, 3) of `values` (3, m) per label in `flat` (m,); 0 where a label has no pixel."""
+    # bincount converts labels to intp on every call, and with weights that is several times its own cost.
+    flat = flat.astype(np.intp, copy=False)
     counts = np.maximum(np.bincount(flat, minlength=n + 1), 1).astype(np.float64)
     return np.stack([np.bincount(flat, values[c], minlength=n + 1) / counts for c in range(3)], 1)
 
@@ -120,8 +132,8 @@ def _grow(labels: np.ndarray, allowed: np.ndarray, lab: np.ndarray, means: np.nd
     flat = padded.reshape(-1)
     ys, xs = np.nonzero(allowed & (labels == 0))
     todo = (ys + 1) * (w + 2) + xs + 1
-    colours = lab[:, ys, xs].T
-    table = means.astype(np.float32)
+    colours = lab[:, ys, xs]
+    table = np.ascontiguousarray(means.T, dtype=np.float32)
     offsets = (-(w + 2), w + 2, -1, 1)
     for _ in range(h + w):
         if not todo.size:
@@ -133,39 +145,43 @@ def _grow(labels: np.ndarray, allowed: np.ndarray, lab: np.ndarray, means: np.nd
             near |= flat[todo + offset] > 0
         if not near.any():
             break
-        front, front_colours = todo[near], colours[near]
+        front, front_colours = todo[near], colours[:, near]
         best = np.zeros(front.size, dtype=labels.dtype)
         best_d = np.full(front.size, np.inf, dtype=np.float32)
         for offset in offsets:
             cand = flat[front + offset]
-            diff = front_colours - table[cand]
-            d = np.sqrt(np.sum(diff * diff, axis=1))
+            diff = front_colours - table[:, cand]
+            diff *= diff
+            d = diff[0] + diff[1]
+            d += diff[2]
+            np.sqrt(d, out=d)
             better = (cand > 0) & (d < best_d)
-            best = np.where(better, cand, best)
-            best_d = np.where(better, d, best_d)
+            np.copyto(best, cand, where=better)
+            np.copyto(best_d, d, where=better)
         flat[front] = best
-        todo, colours = todo[~near], colours[~near]
+        far = ~near
+        todo, colours = todo[far], colours[:, far]
     return padded[1:-1, 1:-1].copy()
 
 
 def _merge_similar(labels: np.ndarray, n: int, lab: np.ndarray) -> np.ndarray:
     """Union touching regions whose mean colours are within `_MERGE_DELTA_E` (one object split by an edge)."""
     means = _mean_lab(labels, n, lab)
-    parent = np.arange(n + 1)
-    for a, b in _adjacent_pairs(labels).tolist():
-        if _length(means[a] - means[b]) < _MERGE_DELTA_E:
-            ra, rb = a, b
-            while parent[ra] != ra:
-                ra = parent[ra]
-            while parent[rb] != rb:
-                rb = parent[rb]
-            parent[max(ra, rb)] = min(ra, rb)
+    pairs = _adjacent_pairs(labels)
+    # Every pair's colour distance at once (the same sums, in the same order, as ``_length`` of each).
+    diff = means[pairs[:, 0]] - means[pairs[:, 1]]
+    diff *= diff
+    close = np.sqrt(diff[:, 0] + diff[:, 1] + diff[:, 2]) < _MERGE_DELTA_E
+    parent = list(range(n + 1))
+    for a, b in pairs[close].tolist():
+        while parent[a] != a:
+            a = parent[a]
+        while parent[b] != b:
+            b = parent[b]
+        parent[max(a, b)] = min(a, b)
     for i in range(n + 1):
-        r = i
-        while parent[r] != r:
-            r = parent[r]
-        parent[i] = r
-    return parent.astype(np.int32)[labels]
+        parent[i] = parent[parent[i]]
+    return np.array(parent, dtype=np.int32)[labels]
 
 
 class Analysis:
@@ -179,7 +195,7 @@ class Analysis:
         self.full_size: tuple[int, int] = (pixels.shape[0], pixels.shape[1])
         self.work_size = working_size(*self.full_size, cap)
         img = blur(downscale(pixels, self.work_size), 0.7)
-        coef, noise = fit(img)
+        coef, noise = fit(img, _EARLY_BUSY * _BUSY_EDGE / 5.0)
         self.noise = noise
         self.threshold = max(5.0 * noise, _MIN_THRESHOLD)
         self.busy = self.threshold > _BUSY_EDGE
@@ -197,12 +213,19 @@ class Analysis:
             self.bins = saliency.colour_bins(img)
             prob = saliency.probability(img, self.bins)
             self.threshold = _BUSY_EDGE
-        n_px = prob.size
+        speck = max(4, round(_SPECK_FRACTION * prob.size))
         raw = prob >= 0.5
+        smallest = 0
         if self.busy:
-            raw = saliency.select(raw)
-        raw = _with_frame_filler(raw)
-        fg = fill_holes(remove_specks(raw, max(4, round(_SPECK_FRACTION * n_px))))
+            raw, smallest = saliency.extend(saliency.select(raw), prob)
+        filled, background = _with_frame_filler(raw)
+        if background is not None and smallest >= speck:
+            # No speck to remove and the filler left the pieces alone: its labelling of the background gives
+            # the holes (what fill_holes would find, without labelling it again).
+            fg = raw | _holes(background)
+        else:
+            raw = filled
+            fg = fill_holes(remove_specks(raw, speck))
         self.fg = fg
         self._raw, self._prob = raw, prob
         if not fg.any():
@@ -225,10 +248,27 @@ class Analysis:
     # cutout, so it is computed on first use.
     @cached_property
     def lab(self) -> np.ndarray:
-        """Lab planes (3, h, w); the RGB planes are dropped once converted (nothing else reads them)."""
+        """Lab planes (3, h, w); the RGB planes are converted in place, except on a photo, where the coarse
+        grid of clicks (``_coarse``) is built from them (a grid's worth of memory, bounded by the cap)."""
+        if self.busy:
+            return to_lab_planes(self._img)
         lab = to_lab_planes(self._img, overwrite=True)
         del self._img
         return lab
+
+    @cached_property
+    def _coarse(self) -> tuple[np.ndarray, np.ndarray]:
+        """(Lab planes, edge-free foreground) on a grid ``_CLICK_STEP`` times coarser.
+
+        Colour is averaged over each block of the RGB grid and then converted, a block is foreground if any of
+        its pixels is, and the edge level is the coarse background's, as ``_edge_free`` sets it on the grid.
+        """
+        lab = to_lab_planes(_block_mean(self._img))
+        fg = _block_any(self.fg)
+        grad = _gradient(lab)
+        bg_grad = grad[~fg]
+        edge = max(6.0, 4.0 * float(np.median(bg_grad))) if bg_grad.size else 6.0
+        return lab, fg & (grad < edge)
 
     @cached_property
     def object_labels(self) -> np.ndarray:
@@ -254,16 +294,7 @@ class Analysis:
     @cached_property
     def _gradient(self) -> np.ndarray:
         """Lab gradient magnitude per pixel (colour edges), shared by every region split of the image."""
-        lab = self.lab
-        grad = np.zeros(self.work_size, dtype=np.float32)
-        if min(self.work_size) > 1:
-            for plane in lab:
-                gy, gx = np.gradient(plane)
-                gx *= gx
-                gy *= gy
-                gx += gy
-                grad += gx
-        return np.sqrt(grad, out=grad)
+        return _gradient(self.lab)
 
     def _edge_free(self, area: np.ndarray | None = None) -> np.ndarray:
         """Pixels of ``area`` (the foreground by default) whose Lab gradient is below the edge level: set by the
@@ -327,6 +358,7 @@ class Analysis:
         inside = np.flatnonzero(flat)
         bg_lab = to_lab_planes(surface_at(self._bg_coef, inside // w, inside % w, h, w))
         bg_means = _label_means(flat[inside], n, bg_lab)
+        cores = _cores(labels, n)
         # Every label's pixels in raster order (as np.nonzero of its mask gives them) from one stable sort.
         by_label = inside[np.argsort(flat[inside], kind="stable")]
         ends = np.cumsum(areas[1:])
@@ -350,11 +382,12 @@ class Analysis:
                     solidity=float(areas[i] / box_area),
                     distinct=float(min(1.0, _length(means[i] - bg_means[i]) / 60.0)),
                     obj=int(self.object_labels[ys[0], xs[0]]),
+                    core=bool(cores[i]),
                 )
             )
         found.sort(key=lambda r: (-r.area, r.box[1], r.box[0]))
         return [
-            Region(r.index + k, r.mask, r.area, r.lab, r.centroid, r.box, r.solidity, r.distinct, r.obj)
+            Region(r.index + k, r.mask, r.area, r.lab, r.centroid, r.box, r.solidity, r.distinct, r.obj, r.core)
             for k, r in enumerate(found)
         ]
 
@@ -365,8 +398,34 @@ class Analysis:
         describing every region of the image): a click costs the object under it, not the whole scene.
         """
         whole = self.object_labels == self.object_labels[row, col]
+        if self.busy:
+            return self._coarse_part(row, col, whole), whole
         labels, _ = self._colour_regions(within=whole)
         return labels == labels[row, col], whole
+
+    def _coarse_part(self, row: int, col: int, whole: np.ndarray) -> np.ndarray:
+        """The colour region under a click on a photo, split on the coarse grid (``_coarse``) and brought back.
+
+        A photo's colour areas are broad and its objects large, so the split costs a ninth of the grid's and
+        the part still follows the object's outline (it is cut from ``whole``) at full grid resolution.
+        """
+        step = _CLICK_STEP
+        lab, free = self._coarse
+        inside = _block_any(whole)
+        rows = np.flatnonzero(inside.any(axis=1))
+        cols = np.flatnonzero(inside.any(axis=0))
+        window = (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1))
+        box = inside[window]
+        min_size = max(6, round(_REGION_FRACTION * inside.size))
+        labels, _ = self._split(box, free[window] & box, np.ascontiguousarray(lab[(slice(None), *window)]),
+                                min_size)
+        h, w = self.work_size
+        full = np.repeat(np.repeat(labels, step, axis=0), step, axis=1)
+        y0, x0 = int(rows[0]) * step, int(cols[0]) * step
+        part = np.zeros((h, w), dtype=bool)
+        crop = full[: h - y0, : w - x0]
+        part[y0 : y0 + crop.shape[0], x0 : x0 + crop.shape[1]] = crop == full[row - y0, col - x0]
+        return part & whole
 
     def colour_pieces(self, lut: np.ndarray) -> tuple[list[Region], np.ndarray]:
         """Connected areas of the whole image whose pixels answer a colour word, and each pixel's weight.
@@ -403,24 +462,35 @@ class Analysis:
 
     def flood(self, row: int, col: int) -> np.ndarray:
         """The area of like colour around a pixel (4-connected), as large as it can be without spreading over
-        a big share of the frame: the tolerance shrinks until the area fits."""
-        smooth = self.smooth_lab
+        a big share of the frame: the tolerance shrinks until the area fits. On a photo it is found on the
+        coarse grid (``_coarse``) and brought back."""
+        step = _CLICK_STEP if self.busy else 1
+        smooth = self._coarse_smooth if self.busy else self.smooth_lab
+        row, col = row // step, col // step
         seed = smooth[:, row, col]
         diff = smooth - seed[:, None, None]
         dist = np.sqrt(np.sum(diff * diff, axis=0))
-        region = np.zeros(dist.shape, dtype=bool)
-        region[row, col] = True
+        found = np.zeros(dist.shape, dtype=bool)
+        found[row, col] = True
         for tolerance in _FLOOD_TOLERANCES:
             labels, _ = label(dist < tolerance, 4)
-            found = labels == labels[row, col]
-            if found.mean() <= _FLOOD_SHARE:
-                return fill_holes(found)
-        return region
+            area = labels == labels[row, col]
+            if area.mean() <= _FLOOD_SHARE:
+                found = fill_holes(area)
+                break
+        if step > 1:
+            found = np.repeat(np.repeat(found, step, axis=0), step, axis=1)[: self.work_size[0], : self.work_size[1]]
+        return found
 
     @cached_property
     def smooth_lab(self) -> np.ndarray:
         """Lab planes blurred once more, so texture does not stop a flood fill."""
         return blur(self.lab, 1.5)
+
+    @cached_property
+    def _coarse_smooth(self) -> np.ndarray:
+        """The coarse grid's Lab planes blurred as ``smooth_lab`` (the same reach in working-grid pixels)."""
+        return blur(self._coarse[0], 1.5 / _CLICK_STEP)
 
     @property
     def scale(self) -> float:
@@ -471,13 +541,22 @@ class Analysis:
         return upsample(field, self.full_size, soft)
 
 
-def _with_frame_filler(raw: np.ndarray) -> np.ndarray:
+def _holes(background: np.ndarray) -> np.ndarray:
+    """Pixels of 4-connected background pieces (labelled) that do not reach the frame."""
+    outside = np.zeros(int(background.max()) + 1, dtype=bool)
+    for side in _SIDES:
+        outside[background[side]] = True
+    return ~outside[background]
+
+
+def _with_frame_filler(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """The foreground plus the subject that fills the frame, if the background model took it for background.
 
     A product shot close up (a notebook, a box) covers the centre and three sides of the frame, so the
     border's colour is the subject's own. The real backdrop reaches every side; an area read as background
     that holds most of the frame's central fifth (a speck found there does not hide it), is large and (almost)
-    misses one side is the subject instead.
+    misses one side is the subject instead. Returns the foreground and, when it is unchanged, the labelled
+    background (4-connected pieces of ``~raw``).
     """
     h, w = raw.shape
     background, n = label(~raw, 4)
@@ -486,28 +565,82 @@ def _with_frame_filler(raw: np.ndarray) -> np.ndarray:
     counts[0] = 0
     centre = int(np.argmax(counts))
     if counts[centre] * 2 < middle.size:
-        return raw
+        return raw, background
     area = background == centre
     reach = [float(area[side].mean()) for side in _SIDES]
     missed = int(np.argmin(reach))
     if reach[missed] > _FILLER_SIDE or area.mean() < _FILLER_SHARE:
-        return raw
+        return raw, background
     # What the background model found along the missed side, short of the opposite one, is the real
     # backdrop (the odd colour out on the frame), not part of the subject.
     pieces, _ = label(raw, 8)
     opposite = missed ^ 1
     backdrop = np.setdiff1d(pieces[_SIDES[missed]], pieces[_SIDES[opposite]])
-    return (raw & ~np.isin(pieces, backdrop[backdrop > 0])) | area
+    return (raw & ~np.isin(pieces, backdrop[backdrop > 0])) | area, None
 
 
-def _erode8(mask: np.ndarray) -> np.ndarray:
-    """Pixels whose whole 3x3 neighbourhood is in the mask."""
-    out = mask.copy()
-    out[0] = out[-1] = False
-    out[:, 0] = out[:, -1] = False
+def _gradient(lab: np.ndarray) -> np.ndarray:
+    """Lab gradient magnitude (h, w) of Lab planes (3, h, w)."""
+    grad = np.zeros(lab.shape[1:], dtype=np.float32)
+    if min(lab.shape[1:]) > 1:
+        for plane in lab:
+            gy, gx = np.gradient(plane)
+            gx *= gx
+            gy *= gy
+            gx += gy
+            grad += gx
+    return np.sqrt(grad, out=grad)
+
+
+def _blocks(shape: tuple[int, ...]) -> tuple[int, int]:
+    """Size (h, w) of the coarse grid: the last two axes over ``_CLICK_STEP``, rounded up."""
+    return -(-shape[-2] // _CLICK_STEP), -(-shape[-1] // _CLICK_STEP)
+
+
+def _padded(a: np.ndarray) -> np.ndarray:
+    """The last two axes edge-padded to whole blocks."""
+    h, w = _blocks(a.shape)
+    pad = [(0, 0)] * (a.ndim - 2) + [(0, h * _CLICK_STEP - a.shape[-2]), (0, w * _CLICK_STEP - a.shape[-1])]
+    return np.pad(a, pad, mode="edge")
+
+
+def _block_mean(planes: np.ndarray) -> np.ndarray:
+    """Mean of each block of float planes (3, h, w), summed in a fixed order (the same on every CPU)."""
+    p = _padded(planes)
+    k = _CLICK_STEP
+    out = p[:, 0::k, 0::k].copy()
+    for dy in range(k):
+        for dx in range(k):
+            if dy or dx:
+                out += p[:, dy::k, dx::k]
+    out *= np.float32(1.0 / (k * k))
+    return out
+
+
+def _block_any(mask: np.ndarray) -> np.ndarray:
+    """Per block, whether any pixel of a mask is set."""
+    p = _padded(mask)
+    k = _CLICK_STEP
+    out = p[0::k, 0::k].copy()
+    for dy in range(k):
+        for dx in range(k):
+            out |= p[dy::k, dx::k]
+    return out
+
+
+def _cores(labels: np.ndarray, n: int) -> np.ndarray:
+    """Per label 0..n, whether a whole 3x3 block of its pixels fits inside (every label at once)."""
+    h, w = labels.shape
+    out = np.zeros(n + 1, dtype=bool)
+    if h < 3 or w < 3:
+        return out
+    centre = labels[1:-1, 1:-1]
+    same = centre > 0
     for dy in (-1, 0, 1):
         for dx in (-1, 0, 1):
-            out[1:-1, 1:-1] &= mask[1 + dy : mask.shape[0] - 1 + dy, 1 + dx : mask.shape[1] - 1 + dx]
+            if dy or dx:
+                same &= labels[1 + dy : h - 1 + dy, 1 + dx : w - 1 + dx] == centre
+    out[centre[same]] = True
     return out
 
 

@@ -28,6 +28,7 @@ _KEEP_SHARE = 0.3  # a foreground piece is kept if at least this salient relativ
 _MIX = 0.8  # background colour model: this much the frame's sides, the rest the current background
 _MBD_CAP = 48  # longest side of the barrier-distance grid
 _SEED_SHARE = 0.2  # a frame pixel seeds barrier paths if its colour is this common relative to the frame's median
+_LOW = 0.35  # hysteresis: a kept piece extends over the connected pixels at least this likely foreground
 
 
 def colour_bins(img: np.ndarray) -> np.ndarray:
@@ -174,7 +175,7 @@ def select(raw: np.ndarray) -> np.ndarray:
     if n == 0:
         return raw
     h, w = raw.shape
-    flat = labels.reshape(-1)
+    flat = labels.reshape(-1).astype(np.intp)
     area = np.bincount(flat, minlength=n + 1).astype(np.float64)
     edge = np.zeros((h, w), dtype=bool)
     edge[0] = edge[-1] = True
@@ -188,6 +189,23 @@ def select(raw: np.ndarray) -> np.ndarray:
     keep = score >= _KEEP_SHARE * score.max()
     keep[0] = False
     return keep[labels]
+
+
+def extend(kept: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, int]:
+    """The kept foreground extended, hysteresis-style, over the pixels connected to it above a lower level,
+    and the area of its smallest piece (so a speck clean-up can be skipped without labelling it again).
+
+    A subject's shaded side or a fringe of fur is less likely foreground than its lit core but joined to it;
+    a background zone at that level stays out unless it touches a kept piece. The kept pixels lie in the
+    lower level's pieces, so the result is exactly the pieces they touch.
+    """
+    loose, n = label(prob >= _LOW, 8)
+    hit = np.bincount(loose[kept], minlength=n + 1) > 0
+    hit[0] = False
+    if not hit.any():
+        return kept, 0
+    areas = np.bincount(loose.reshape(-1).astype(np.intp), minlength=n + 1)
+    return hit[loose], int(areas[hit].min())
 
 
 def _resize(plane: np.ndarray, size: tuple[int, int], resample: Image.Resampling) -> np.ndarray:
@@ -217,13 +235,16 @@ def barrier_distance(lab: np.ndarray, seeds: np.ndarray | None = None, passes: i
         for _axis in range(2):
             value, high, low, best = state
             n = value.shape[0]
+            # One set of line buffers for the whole sweep (the steps are many and short: allocation counts).
+            up, down, spread = (np.empty(value.shape[1:], dtype=np.float32) for _ in range(3))
+            better = np.empty(value.shape[1:], dtype=bool)
             for order in (range(1, n), range(n - 2, -1, -1)):
                 step = 1 if order.step > 0 else -1
                 for i in order:
-                    up = np.maximum(high[i - step], value[i])
-                    down = np.minimum(low[i - step], value[i])
-                    spread = up - down
-                    better = spread < best[i]
+                    np.maximum(high[i - step], value[i], out=up)
+                    np.minimum(low[i - step], value[i], out=down)
+                    np.subtract(up, down, out=spread)
+                    np.less(spread, best[i], out=better)
                     np.copyto(best[i], spread, where=better)
                     np.copyto(high[i], up, where=better)
                     np.copyto(low[i], down, where=better)

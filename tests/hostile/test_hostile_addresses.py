@@ -32,7 +32,7 @@ from contracts.check.addresses import Kind, host_kinds
 from mockserver.app import create_app
 from mockserver.config import MockConfig
 from mockserver.core.fetch import FetchError, FetchPolicy, fetch
-from mockserver.core.outbound import FETCH_KINDS, AddressPolicy, Refused
+from mockserver.core.outbound import AddressPolicy, Refused
 from mockserver.pytest_plugin import LiveServer
 
 LOOPBACK = ["2130706433", "0x7f000001", "0X7F000001", "127.1", "0177.0.0.1", "0x7f.1", "127.000.000.001",
@@ -428,14 +428,6 @@ def test_a_resolver_that_does_not_answer_is_given_up_after_the_timeout(network: 
         assert network.lookups == ["stalled.test"] and network.connections == []
     finally:
         network.stalled.set()
-
-
-def test_the_fetch_policy_refuses_before_any_lookup_or_connection(network: Network) -> None:
-    policy = AddressPolicy(FETCH_KINDS)
-    for host in NEVER_FETCHED:
-        with pytest.raises(Refused):
-            policy.addresses(host, 80)
-    assert network.lookups == [] and network.connections == []
 
 
 # -- the production server ----------------------------------------------------------------------------------------

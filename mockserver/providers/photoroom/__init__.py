@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ...core.provider import ProviderDef
-from .models import PhotoroomBackend, max_body
+from ...core.provider import ProviderDef, on_first_call
 from .urls import URLS
 
-PROVIDER = ProviderDef("photoroom", URLS, PhotoroomBackend, max_body=max_body)
+models = on_first_call(f"{__package__}.models")
+
+PROVIDER = ProviderDef("photoroom", URLS, models.PhotoroomBackend, max_body=models.max_body)

@@ -7,16 +7,14 @@ import re
 from typing import Any
 
 from flask import Response, jsonify
-from PIL import Image
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from contracts.check.providers import error_response
 
-from ...core import images, workgate
-from ...core.images import ImageProblem
+from ...core import workgate
+from ...core.imagelimits import ImageProblem, Limits
 from ...core.provider import Call
-from . import render
 from .models import parse_key, subject_alpha, uncertainty
 
 EDIT_URL = "https://app.photoroom.com/api-edit"
@@ -25,6 +23,9 @@ _REFERENCE_FILE = re.compile(r"editWithAI\.additionalImages\.[^.]+\.imageFile")
 
 def edit(call: Call) -> Any:
     """``GET|POST /v2/edit``: cut out, position, composite and export, as the real API does."""
+    from ...core import images  # the image handlers import Pillow and numpy; account calls never do
+    from . import render
+
     backend, params, operation = call.backend, call.params, call.operation
     denied = backend.admit(call.api_key, operation)
     if denied is not None:
@@ -71,6 +72,9 @@ def edit(call: Call) -> Any:
 
 def remove_background(call: Call) -> Any:
     """``POST /v1/segment``: the Basic-plan cutout, as an image or ``{"base64img"}`` JSON."""
+    from ...core import images
+    from . import render
+
     backend, operation = call.backend, call.operation
     denied = backend.admit(call.api_key, operation)
     if denied is not None:
@@ -117,7 +121,9 @@ def _refused(operation: str, exc: ValueError, colour_field: str) -> Any:
     return error_response("photoroom", "validation", operation, message=message)
 
 
-def _input_image(call: Call, file_field: str, url_field: str, limits: images.Limits, by_url: bool) -> Any:
+def _input_image(call: Call, file_field: str, url_field: str, limits: Limits, by_url: bool) -> Any:
+    from ...core import images
+
     data = call.sent.get(file_field)
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogateescape")
@@ -152,6 +158,10 @@ def _check_upscale(image: Any, params: dict[str, Any], caps: dict[str, int]) -> 
     mode = params.get("upscale.mode")
     if mode not in caps or image.width * image.height <= caps[mode]:
         return image
+    from PIL import Image
+
+    from . import render
+
     strategy = params.get("upscale.downscaleIfNeeded") or "never"
     if strategy == "never":
         raise ImageProblem("validation", f"upscale.mode {mode} accepts at most {caps[mode]} input pixels")

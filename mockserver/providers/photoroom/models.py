@@ -9,17 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 import contracts
 from contracts import HttpResponse
 from contracts.check.providers import error_response
 
-from ...core.images import Limits, formats_from
+from ...core.imagelimits import Limits, formats_from
 from ...core.keys import owner_key
 from ...core.services import Services
+
+if TYPE_CHECKING:
+    import numpy as np
 
 V1 = ("remove-background",)
 # Photoroom exposes no confidence parameter; a detection counts when the segmenter is at least even-odds.
@@ -172,6 +173,8 @@ def subject_alpha(segmenter: Any, pixels: np.ndarray, params: dict[str, Any]) ->
     ``negativePrompt``, plus the salient object with ``mode=keepSalientObject`` (the segmenter applies the
     documented combination).
     """
+    import numpy as np  # with the first image: account and quota calls start without numpy
+
     if params.get("removeBackground") is False:
         return None, None
     if params.get("keepExistingAlphaChannel") == "auto" and pixels.ndim == 3 and pixels.shape[2] == 4:

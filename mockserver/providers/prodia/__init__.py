@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ...core.provider import ProviderDef
-from .models import ProdiaBackend
+from ...core.provider import ProviderDef, on_first_call
 from .urls import URLS
 
-PROVIDER = ProviderDef("prodia", URLS, ProdiaBackend)
+models = on_first_call(f"{__package__}.models")
+
+PROVIDER = ProviderDef("prodia", URLS, models.ProdiaBackend)

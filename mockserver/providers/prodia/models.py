@@ -21,7 +21,7 @@ from contracts.check.providers import error_response
 
 from ...config import parse_clock
 from ...core import images
-from ...core.images import ImageProblem
+from ...core.imagelimits import ImageProblem
 from ...core.services import Services
 from ...jobs import Job, JobState, owner_key
 from . import settings, standin

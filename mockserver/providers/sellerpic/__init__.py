@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from ...core.provider import ProviderDef
-from .models import SellerpicBackend
+from ...core.provider import ProviderDef, on_first_call
 from .settings import settings
 from .urls import URLS
+
+models = on_first_call(f"{__package__}.models")
 
 _FORM_OVERHEAD = 1_000_000
 
@@ -18,4 +19,4 @@ def _max_body(operation: str) -> int | None:
     return None if limit is None else limit + _FORM_OVERHEAD
 
 
-PROVIDER = ProviderDef("sellerpic", URLS, SellerpicBackend, max_body=_max_body)
+PROVIDER = ProviderDef("sellerpic", URLS, models.SellerpicBackend, max_body=_max_body)

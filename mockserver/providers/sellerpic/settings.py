@@ -8,7 +8,7 @@ from typing import Any
 
 import contracts
 
-from ...core.images import Limits, formats_from
+from ...core.imagelimits import Limits, formats_from
 
 PROVIDER = "sellerpic"
 

@@ -1,6 +1,10 @@
 """SellerPic's URL map: operationId → handler (paths and methods come from ``specs/sellerpic.yaml``)."""
 
-from . import handlers
+from __future__ import annotations
+
+from ...core.provider import on_first_call
+
+handlers = on_first_call(f"{__package__}.handlers")
 
 URLS = {
     "upload-asset": handlers.upload,

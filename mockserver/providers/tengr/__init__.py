@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ...core.provider import ProviderDef
-from .models import TengrBackend, job_settings
+from ...core.provider import ProviderDef, on_first_call
 from .urls import URLS
 
-PROVIDER = ProviderDef("tengr", URLS, TengrBackend, jobs=job_settings)
+models = on_first_call(f"{__package__}.models")
+
+PROVIDER = ProviderDef("tengr", URLS, models.TengrBackend, jobs=models.job_settings)

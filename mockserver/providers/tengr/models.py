@@ -19,7 +19,7 @@ from contracts.check.providers.tengr import render_key
 from ...config import MockConfig
 from ...core import images
 from ...core.fetch import FetchError
-from ...core.images import ImageProblem
+from ...core.imagelimits import ImageProblem
 from ...core.provider import explain, fetch_reason
 from ...core.ratelimit import Decision
 from ...core.services import JobSettings, Services, rate_scope

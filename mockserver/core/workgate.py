@@ -6,10 +6,11 @@ reserves its estimate from this process's share of the server's budget (``MockCo
 split across ``MockConfig.workers``) and holds it until its answer is built; a request that does not fit
 waits for others to finish. One request larger than the whole share runs alone. A request's later
 reservations (a second image, its output) are added without waiting: waiting while holding could deadlock,
-and the overshoot is bounded by one request's own work. When the last big piece of work ends, the process
-hands its freed memory back to the kernel (glibc keeps it otherwise, in one arena per thread, and the
-resident size of a busy server only grows). A weighted semaphore is all this needs; ``threading`` has none,
-hence this small class.
+and the overshoot is bounded by one request's own work. Once the process has been idle of image work for a
+moment after big pieces of it, it hands its freed memory back to the kernel (glibc keeps it otherwise, in one
+arena per thread, and the resident size of a busy server only grows); between requests that follow each other
+closely the memory is reused instead, so a test suite's next image does not fault its buffers in again. A
+weighted semaphore is all this needs; ``threading`` has none, hence this small class.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ import contextvars
 import ctypes
 import ctypes.util
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 # Peak bytes of image work per pixel, measured by benchmarks/bench_hostile.py (Photoroom /v2/edit on a
 # 7000x7000 input, the costliest path: ~35 bytes per input pixel); rounded up.
 BYTES_PER_PIXEL = 40
 TRIM_AFTER = 64 * 2**20  # freed bytes of image work after which an idle process returns memory to the kernel
+IDLE_BEFORE_TRIM = 0.2  # seconds without image work before that happens
 _M_ARENA_MAX = -8
 
 
@@ -56,6 +59,8 @@ class WorkGate:
         self._used = 0
         self._peak = 0
         self._freed = 0
+        self._idle_since = 0.0
+        self._trimmer: threading.Thread | None = None
         self._cond = threading.Condition()
 
     def acquire(self, amount: int, wait: bool = True) -> int:
@@ -72,11 +77,25 @@ class WorkGate:
         with self._cond:
             self._used -= amount
             self._freed += amount
-            trim = self._used == 0 and self._freed >= TRIM_AFTER
-            if trim:
-                self._freed = 0
+            if self._used == 0 and self._freed >= TRIM_AFTER and _malloc_trim is not None:
+                self._idle_since = time.monotonic()
+                if self._trimmer is None:
+                    self._trimmer = threading.Thread(target=self._trim_when_idle, name="segmock-trim", daemon=True)
+                    self._trimmer.start()
             self._cond.notify_all()
-        if trim and _malloc_trim is not None:
+
+    def _trim_when_idle(self) -> None:
+        """Wait until no image work has run for ``IDLE_BEFORE_TRIM``, trim once, and end (a later burst starts
+        another): a gate that does no big work again holds no thread."""
+        with self._cond:
+            while True:
+                wait = self._idle_since + IDLE_BEFORE_TRIM - time.monotonic()
+                if self._used == 0 and wait <= 0:
+                    break
+                self._cond.wait(wait if self._used == 0 else None)
+            self._freed = 0
+            self._trimmer = None
+        if _malloc_trim is not None:
             _malloc_trim(0)
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 from mockserver.core import workgate
 from mockserver.core.workgate import BYTES_PER_PIXEL, WorkGate
@@ -42,3 +43,24 @@ def test_a_request_larger_than_the_budget_runs_alone_and_later_reservations_neve
 
 def test_outside_a_request_reserving_does_nothing() -> None:
     workgate.reserve(10**9)
+
+
+def test_freed_memory_goes_back_to_the_kernel_once_idle_not_between_close_requests(monkeypatch: Any) -> None:
+    trims: list[int] = []
+    monkeypatch.setattr(workgate, "_malloc_trim", lambda pad: trims.append(pad) or 1)
+    monkeypatch.setattr(workgate, "IDLE_BEFORE_TRIM", 0.2)
+    gate = WorkGate(10**12)
+    big = workgate.TRIM_AFTER // BYTES_PER_PIXEL + 1
+    for _ in range(3):  # a burst of big requests: their buffers are reused, not handed back in between
+        with gate.request():
+            workgate.reserve(big)
+    assert trims == []
+    deadline = time.monotonic() + 5
+    while not trims and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert trims == [0]  # once, after the burst
+    time.sleep(0.05)
+    with gate.request():  # small work after that trims nothing more
+        workgate.reserve(10)
+    time.sleep(0.3)
+    assert trims == [0]

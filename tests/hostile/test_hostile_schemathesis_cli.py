@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from fuzz_schemathesis import SERVER_ARGS, command
 
 SEEDS = {"photoroom": 11, "tengr": 12, "sellerpic": 13, "prodia": 14}
-SECONDS = 4  # the suite's share; benchmarks/fuzz_schemathesis.py is the long run (README: Hostile traffic)
+SECONDS = 3  # the suite's share; benchmarks/fuzz_schemathesis.py is the long run (README: Hostile traffic)
 
 
 @pytest.fixture(scope="module")

@@ -17,9 +17,15 @@ from contracts.generate.strategies import valid_requests
 from contracts.openapi.fields import fields, media_types
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "properties"))
-from prop_support import make_mock, off_spec, operations
+from prop_support import Mock, make_mock, off_spec, operations
 
 ONE = settings(max_examples=1, deadline=None, phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+
+
+@pytest.fixture(scope="module")
+def mock(tmp_path_factory: pytest.TempPathFactory) -> Mock:
+    """One app for the module: ``Mock.send`` forgets all state before each request."""
+    return make_mock(tmp_path_factory.mktemp("hostile-wire"))
 BODIES = [(p, op) for p, op in operations() if media_types(p, op)]
 
 
@@ -47,8 +53,7 @@ def _mutations(request: contracts.HttpRequest) -> dict[str, contracts.HttpReques
 
 
 @pytest.mark.parametrize("provider,operation", BODIES, ids=[f"{p}:{op}" for p, op in BODIES])
-def test_broken_wire_formats_are_refused(tmp_path: Path, provider: str, operation: str) -> None:
-    mock = make_mock(tmp_path)
+def test_broken_wire_formats_are_refused(mock: Mock, provider: str, operation: str) -> None:
 
     @ONE
     @given(valid_requests(provider, operation))
@@ -71,11 +76,10 @@ TEXT_NUMBER = [(p, op, m, f.name) for p, op in operations() for m in (media_type
 @pytest.mark.parametrize("provider,operation,media,field", TEXT_NUMBER,
                          ids=[f"{p}:{op}:{f}" for p, op, _, f in TEXT_NUMBER])
 @pytest.mark.parametrize("text", ["NaN", "Infinity", "-inf"])
-def test_non_finite_numbers_are_refused_naming_the_field(tmp_path: Path, provider: str, operation: str,
+def test_non_finite_numbers_are_refused_naming_the_field(mock: Mock, provider: str, operation: str,
                                                         media: str | None, field: str, text: str) -> None:
     from contracts.generate.drafts import Raw
 
-    mock = make_mock(tmp_path)
 
     @ONE
     @given(valid_requests(provider, operation, media_type=media, fixed={field: Raw(text)}))
@@ -90,10 +94,9 @@ def test_non_finite_numbers_are_refused_naming_the_field(tmp_path: Path, provide
 
 
 @pytest.mark.parametrize("size", ["100000x100000", "99999999999x1"])
-def test_giant_output_size_is_refused_without_rendering(tmp_path: Path, size: str) -> None:
+def test_giant_output_size_is_refused_without_rendering(mock: Mock, size: str) -> None:
     if "photoroom" not in [p for p, _ in operations()]:
         pytest.fail("Photoroom is not served")
-    mock = make_mock(tmp_path)
 
     @ONE
     @given(valid_requests("photoroom", "edit-image-post", fixed={"outputSize": size}))
@@ -104,8 +107,7 @@ def test_giant_output_size_is_refused_without_rendering(tmp_path: Path, size: st
     run()
 
 
-def test_a_10000_character_prompt_is_answered_as_documented(tmp_path: Path) -> None:
-    mock = make_mock(tmp_path)
+def test_a_10000_character_prompt_is_answered_as_documented(mock: Mock) -> None:
     prompt = "red bottle " * 1000
     cases = [(p, op, name) for p, op, name in (("photoroom", "edit-image-post", "segmentation.prompt"),
                                                ("tengr", "create-segmentation-artwork", "textPrompt"))

@@ -37,7 +37,7 @@ def make_mock(state_dir: Any) -> Mock:
 
 def operations(only_implemented: bool = True) -> list[tuple[str, str]]:
     """(provider, operationId) of every mocked operation of every (available) provider (the documented-but-unmocked
-    ones answer 501 by design; tests/core/test_unmocked.py covers them)."""
+    ones answer 501 by design; tests/core/test_dispatch.py covers them)."""
     names = available() if only_implemented else contracts.providers()
     return [(p, op) for p in names for op in contracts.spec(p).operations if op not in contracts.spec(p).unmocked]
 

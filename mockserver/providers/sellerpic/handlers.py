@@ -14,10 +14,8 @@ from contracts.check.errors import json_response, stable_hex
 from contracts.check.providers import error_response
 from contracts.check.providers.sellerpic import envelope, phrase
 
-from ...core import images
-from ...core.images import ImageProblem
+from ...core.imagelimits import ImageProblem
 from ...core.provider import Call
-from . import render
 from .models import Item, Refused, SellerpicBackend
 from .settings import PROVIDER
 
@@ -26,6 +24,8 @@ SUCCESS_MSG = "SUCCESS"  # the msg of the documented upload example
 
 def upload(call: Call) -> HttpResponse:
     """``POST /v1/api/upload``: store one image (generic rules only) and hand back its fileKey."""
+    from ...core import images  # Pillow: with the first upload, not at start-up or for a poll
+
     backend: SellerpicBackend = call.backend
     data = _bytes(call.sent.get("file"))
     limits = backend.settings.input_limits(call.operation)
@@ -56,6 +56,8 @@ def put_presigned(call: Call) -> Any:
 
 def prompt_segmentation(call: Call) -> HttpResponse:
     """``POST /v1/api/generate/promptSegmentation``: a mask of what ``prompt`` names, as a task."""
+    from . import render
+
     prompt = str(call.params["prompt"])
     return _create(call, {"imageKey": call.params["imageKey"], "prompt": prompt},
                    lambda seg, pixels: render.prompt_mask(seg, pixels, prompt))
@@ -63,6 +65,8 @@ def prompt_segmentation(call: Call) -> HttpResponse:
 
 def segment_image(call: Call) -> HttpResponse:
     """``POST /v1/api/generate/segmentImage``: a mask of a category, dilated by ``expandPixels``, as a task."""
+    from . import render
+
     backend: SellerpicBackend = call.backend
     kind, expand = str(call.params["type"]), int(call.params.get("expandPixels") or 0)
     recipe = backend.settings.segment_type(kind)
@@ -72,6 +76,8 @@ def segment_image(call: Call) -> HttpResponse:
 
 def _create(call: Call, params: dict[str, Any], compute: Any) -> HttpResponse:
     """Checks in the spec's order: imageKey lookup, image rules, concurrency (30003), credits."""
+    from . import render
+
     backend: SellerpicBackend = call.backend
     owner = _owner(call)
     data = backend.image(owner, str(params["imageKey"]))
@@ -125,6 +131,8 @@ def get_usage(call: Call) -> HttpResponse:
 
 def get_file(call: Call) -> Any:
     """``GET <fileUrl>``: the mask in the URL's format while the URL lives, the storage host's 403 after."""
+    from . import render
+
     backend: SellerpicBackend = call.backend
     url = backend.download(call.path_params["token"])
     png = None if url is None else backend.mask(url.result_id)

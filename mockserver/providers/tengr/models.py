@@ -17,14 +17,13 @@ from contracts import HttpResponse
 from contracts.check.providers.tengr import render_key
 
 from ...config import MockConfig
-from ...core import images
 from ...core.fetch import FetchError
 from ...core.imagelimits import ImageProblem
 from ...core.provider import explain, fetch_reason
 from ...core.ratelimit import Decision
 from ...core.services import JobSettings, Services, rate_scope
 from ...jobs import Job, JobStore, WebhookSpec, owner_key
-from . import artworks, render, settings
+from . import artworks, settings
 
 KIND = "segmentation"
 REMOVE_BACKGROUND = "remove_background"
@@ -103,6 +102,9 @@ class TengrBackend:
         )
 
     def _masks(self, params: dict[str, Any]) -> dict[str, bytes]:
+        from ...core import images  # Pillow and numpy: with the first artwork, not at start-up or for a poll
+        from . import render
+
         limits = settings.input_limits()
         data = self.services.fetch(params["imageUrl"], limits.max_bytes or 0)
         pixels = images.to_array(images.decode(data, limits))
@@ -114,6 +116,9 @@ class TengrBackend:
 
     def _cutout(self, params: dict[str, Any]) -> dict[str, bytes]:
         """A remove-background artwork's one result: the salient subject on transparent pixels."""
+        from ...core import images
+        from . import render
+
         limits = settings.input_limits()
         decoded = images.decode(self.services.fetch(params["imageUrl"], limits.max_bytes or 0), limits)
         pixels = images.to_array(decoded)

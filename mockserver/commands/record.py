@@ -10,7 +10,7 @@ from pathlib import Path
 import contracts
 from contracts.cassettes import assumptions, reports
 from contracts.cassettes.redaction import Redactor
-from mockserver.recorder.malloc import keep_freed_memory
+from mockserver.core.malloc import keep_freed_memory
 from mockserver.recorder.proxy import Budget, RecordingProxy
 from mockserver.recorder.recording import RecorderProcess, RecordingSession
 from mockserver.serving import Options, serve

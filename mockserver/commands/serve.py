@@ -32,7 +32,7 @@ def mock_app(config: MockConfig) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..core.workgate import limit_arenas
+    from ..core.malloc import limit_arenas
     from ..server_hooks import serving_options
     from ..serving import serve
 

@@ -17,38 +17,17 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import ctypes
-import ctypes.util
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+
+from . import malloc
 
 # Peak bytes of image work per pixel, measured by benchmarks/bench_hostile.py (Photoroom /v2/edit on a
 # 7000x7000 input, the costliest path: ~35 bytes per input pixel); rounded up.
 BYTES_PER_PIXEL = 40
 TRIM_AFTER = 64 * 2**20  # freed bytes of image work after which an idle process returns memory to the kernel
 IDLE_BEFORE_TRIM = 0.2  # seconds without image work before that happens
-_M_ARENA_MAX = -8
-
-
-def _libc_call(name: str) -> Callable[..., int] | None:
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-    except OSError:
-        return None
-    if not hasattr(libc, "gnu_get_libc_version"):  # only glibc has these, with these meanings
-        return None
-    return getattr(libc, name, None)
-
-
-_malloc_trim = _libc_call("malloc_trim")
-
-
-def limit_arenas(count: int = 2) -> bool:
-    """Cap glibc's malloc arenas for this process (called by ``segmock serve`` before its workers start): a
-    thread per request would otherwise give each its own arena, and image buffers freed in one are kept there."""
-    mallopt = _libc_call("mallopt")
-    return bool(mallopt and mallopt(_M_ARENA_MAX, count))
 
 
 class WorkGate:
@@ -77,7 +56,7 @@ class WorkGate:
         with self._cond:
             self._used -= amount
             self._freed += amount
-            if self._used == 0 and self._freed >= TRIM_AFTER and _malloc_trim is not None:
+            if self._used == 0 and self._freed >= TRIM_AFTER and malloc.available():
                 self._idle_since = time.monotonic()
                 if self._trimmer is None:
                     self._trimmer = threading.Thread(target=self._trim_when_idle, name="segmock-trim", daemon=True)
@@ -95,8 +74,7 @@ class WorkGate:
                 self._cond.wait(wait if self._used == 0 else None)
             self._freed = 0
             self._trimmer = None
-        if _malloc_trim is not None:
-            _malloc_trim(0)
+        malloc.trim()
 
     @property
     def in_use(self) -> int:

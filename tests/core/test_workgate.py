@@ -6,7 +6,7 @@ import threading
 import time
 from typing import Any
 
-from mockserver.core import workgate
+from mockserver.core import malloc, workgate
 from mockserver.core.workgate import BYTES_PER_PIXEL, WorkGate
 
 
@@ -47,7 +47,8 @@ def test_outside_a_request_reserving_does_nothing() -> None:
 
 def test_freed_memory_goes_back_to_the_kernel_once_idle_not_between_close_requests(monkeypatch: Any) -> None:
     trims: list[int] = []
-    monkeypatch.setattr(workgate, "_malloc_trim", lambda pad: trims.append(pad) or 1)
+    monkeypatch.setattr(malloc, "trim", lambda: trims.append(0) or True)
+    monkeypatch.setattr(malloc, "available", lambda: True)
     monkeypatch.setattr(workgate, "IDLE_BEFORE_TRIM", 0.2)
     gate = WorkGate(10**12)
     big = workgate.TRIM_AFTER // BYTES_PER_PIXEL + 1

@@ -3,7 +3,7 @@
 Checking runs on the exchange exactly as sent (so a malformed key field is still reported), but only the
 redacted copy is written, and every report line is scrubbed of the secret values seen so far.
 
-The work runs in a separate recorder process fed through a ``Handoff``: contract checks cost milliseconds
+The work runs in a separate recorder process fed through a ``multiprocessing`` queue: contract checks cost milliseconds
 of CPU, and in the proxy's own process they would hold the GIL while the next request waits.
 """
 
@@ -30,7 +30,6 @@ from contracts.cassettes.cassette import CassetteWriter, Interaction
 from contracts.cassettes.redaction import Redactor, scrub_text
 from contracts.cassettes.verify import ExchangeReport, check_exchange
 from contracts.wire.exchange import HttpRequest, HttpResponse
-from mockserver.recorder.handoff import BodyLost, Handoff
 from mockserver.recorder.proxy import Forwarded
 
 REPORT_EVERY = 1.0  # seconds between report rewrites while traffic flows (the report grows with the session)
@@ -90,7 +89,7 @@ class RecordingSession:
 
 
 class RecorderProcess:
-    """Runs a ``RecordingSession`` in a child process; proxy workers hand it exchanges through a ``Handoff``.
+    """Runs a ``RecordingSession`` in a child process; proxy workers hand it exchanges through a queue.
 
     Start it before the server forks its workers, so every worker (a restarted one too) shares the channel.
     The child ignores Ctrl-C (the terminal sends it to the whole group) and drains what was sent when
@@ -103,7 +102,10 @@ class RecorderProcess:
 
     def __init__(self, session_factory: Callable[[], RecordingSession]) -> None:
         ctx = multiprocessing.get_context("fork")
-        self._handoff = Handoff(ctx)
+        # The queue's own feeder thread pickles and writes, off the request's path; bodies travel as the proxy's
+        # list of pieces and are joined by the recorder. (Handing big bodies over in anonymous memory files
+        # instead measured no faster: benchmarks/bench_proxy.py, 1 MB and 8 MB bodies.)
+        self._queue: Any = ctx.Queue()
         self._process = ctx.Process(target=self._run, args=(session_factory,), name="segmock-recorder",
                                     daemon=True)
 
@@ -114,16 +116,15 @@ class RecorderProcess:
         """Proxy callback, after the last byte went to the client: hand the exchange over and return at once."""
         message = ("exchange", forwarded.method, forwarded.url, list(forwarded.request_headers.items()),
                    forwarded.status, list(forwarded.response_headers.items()), forwarded.duration_ms)
-        self._handoff.send(message, [forwarded.request_body, forwarded.response_body])
+        self._queue.put((message, [forwarded.request_body, forwarded.response_body]))
 
     def refuse(self, request: HttpRequest, reason: str) -> None:
         message = ("refuse", request.method, request.url, list(request.headers.items()), reason)
-        self._handoff.send(message, [[request.body]])
+        self._queue.put((message, [[request.body]]))
 
     def stop(self, timeout: float = 120.0) -> None:
         """Process what is queued, write the final report, and end the child."""
-        self._handoff.flush()
-        self._handoff.put(None)
+        self._queue.put((None, []))  # after this process's exchanges: one feeder thread keeps them in order
         self._process.join(timeout)
 
     def _run(self, session_factory: Callable[[], RecordingSession]) -> None:
@@ -135,17 +136,15 @@ class RecorderProcess:
         session = session_factory()
         while True:
             try:
-                message, bodies = self._handoff.receive(timeout=0.5)
+                message, pieces = self._queue.get(timeout=0.5)
             except queue.Empty:
                 if os.getppid() != parent:
                     break
                 session.idle()
                 continue
-            except BodyLost:
-                print("segmock: could not record an exchange:\n" + traceback.format_exc(), flush=True)
-                continue
             if message is None:
                 break
+            bodies = [b"".join(body) for body in pieces]
             try:
                 if message[0] == "exchange":
                     _, method, url, request_headers, status, response_headers, duration = message
@@ -157,5 +156,4 @@ class RecorderProcess:
             except Exception:
                 print("segmock: could not record an exchange:\n" + traceback.format_exc(), flush=True)
             session.idle()
-        self._handoff.close()
         session.write_report()

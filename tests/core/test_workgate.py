@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from types import SimpleNamespace
 from typing import Any
 
 from mockserver.core import malloc, workgate
@@ -47,21 +48,32 @@ def test_outside_a_request_reserving_does_nothing() -> None:
 
 def test_freed_memory_goes_back_to_the_kernel_once_idle_not_between_close_requests(monkeypatch: Any) -> None:
     trims: list[int] = []
+    clock = [0.0]  # the gate's idea of time, moved by the test alone: no real delay decides anything
     monkeypatch.setattr(malloc, "trim", lambda: trims.append(0) or True)
     monkeypatch.setattr(malloc, "available", lambda: True)
-    monkeypatch.setattr(workgate, "IDLE_BEFORE_TRIM", 0.2)
+    monkeypatch.setattr(workgate, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    monkeypatch.setattr(workgate, "IDLE_BEFORE_TRIM", 0.05)
     gate = WorkGate(10**12)
     big = workgate.TRIM_AFTER // BYTES_PER_PIXEL + 1
     for _ in range(3):  # a burst of big requests: their buffers are reused, not handed back in between
         with gate.request():
             workgate.reserve(big)
+    time.sleep(0.2)  # the trimmer wakes and finds the idle time not yet passed
     assert trims == []
+    with gate.request():  # work in flight: no trim however long it lasts
+        workgate.reserve(10)
+        clock[0] += 1.0
+        time.sleep(0.1)
+        assert trims == []
+    clock[0] += 1.0
+    with gate._cond:
+        gate._cond.notify_all()
     deadline = time.monotonic() + 5
     while not trims and time.monotonic() < deadline:
-        time.sleep(0.02)
+        time.sleep(0.01)
     assert trims == [0]  # once, after the burst
-    time.sleep(0.05)
     with gate.request():  # small work after that trims nothing more
         workgate.reserve(10)
-    time.sleep(0.3)
+    clock[0] += 1.0
+    time.sleep(0.1)
     assert trims == [0]

@@ -15,25 +15,12 @@ from typing import TYPE_CHECKING
 from PIL import Image, ImageFile, ImageOps
 
 from . import workgate
-from .imagelimits import (
-    PNG_LEVEL,
-    ImageInfo,
-    ImageProblem,
-    Limits,
-    formats_from,
-    pixel_ceiling,
-    set_pixel_ceiling,
-    sniff,
-)
+from .imagelimits import ImageInfo, ImageProblem, Limits, pixel_ceiling, sniff
 
 if TYPE_CHECKING:
     import numpy as np
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False
-
-__all__ = ["PNG_LEVEL", "ImageInfo", "ImageProblem", "Limits", "check", "decode", "formats_from", "probe",
-           "set_pixel_ceiling", "sniff", "to_array", "to_arrays"]
-
 
 @contextlib.contextmanager
 def _bomb_guard() -> Iterator[None]:

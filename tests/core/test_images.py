@@ -13,9 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mockserver.core import images
-from mockserver.core.imagelimits import pixel_ceiling
-from mockserver.core.images import ImageProblem, Limits, check, decode, probe, set_pixel_ceiling, to_array
+from mockserver.core.imagelimits import ImageInfo, ImageProblem, Limits, pixel_ceiling, set_pixel_ceiling
+from mockserver.core.images import check, decode, probe, to_array
 
 
 def encoded(image: Image.Image, format: str = "PNG", **params: object) -> bytes:
@@ -74,7 +73,7 @@ def test_check_refuses_with_the_first_limit_broken(data: bytes, kind: str) -> No
 
 
 def test_check_answers_what_it_read_from_the_header() -> None:
-    assert check(rgb(64, 8), STRICT) == images.ImageInfo("png", 64, 8, False, "RGB")
+    assert check(rgb(64, 8), STRICT) == ImageInfo("png", 64, 8, False, "RGB")
     assert probe(animated()).animated and check(animated(), Limits()).animated
 
 

@@ -25,7 +25,7 @@ from fractions import Fraction
 
 from PIL import Image, PngImagePlugin
 
-from ...core.images import PNG_LEVEL
+from ...core.imagelimits import PNG_LEVEL
 from .canvas import flatten
 from .geometry import round_half_up
 

@@ -14,7 +14,7 @@ from werkzeug.datastructures import Headers
 from contracts import HttpResponse
 from contracts.check.providers import error_response
 
-from ...core.images import ImageProblem
+from ...core.imagelimits import ImageProblem
 from ...core.provider import Call
 from . import render
 from .accept import media_type, negotiate

@@ -14,7 +14,7 @@ from werkzeug.datastructures import Headers
 from contracts import HttpResponse
 from contracts.wire.multipart import Part, encode
 
-from ...core.images import PNG_LEVEL
+from ...core.imagelimits import PNG_LEVEL
 from .accept import Output, extension, media_type
 
 _PIL = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}

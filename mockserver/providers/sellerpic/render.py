@@ -11,6 +11,7 @@ import numpy as np
 from PIL import Image
 
 from ...core import images
+from ...core.imagelimits import PNG_LEVEL, Limits
 
 _PIL_FORMATS = {"png": ("PNG", "image/png"), "jpg": ("JPEG", "image/jpeg"), "webp": ("WEBP", "image/webp")}
 
@@ -35,7 +36,7 @@ def type_mask(segmenter: Any, pixels: np.ndarray, recipe: Mapping[str, Any], exp
     return expand_mask(mask, expand) if expand else mask
 
 
-def pixels_of(data: bytes, limits: images.Limits) -> np.ndarray:
+def pixels_of(data: bytes, limits: Limits) -> np.ndarray:
     """Check the header against ``limits`` (no pixel decoded before that), then decode to RGB(A)."""
     return images.to_array(images.decode(data, limits))
 
@@ -43,7 +44,7 @@ def pixels_of(data: bytes, limits: images.Limits) -> np.ndarray:
 def encode_png(mask: np.ndarray) -> bytes:
     buf = io.BytesIO()
     image = Image.fromarray(np.where(mask, 255, 0).astype(np.uint8), mode="L")
-    image.save(buf, "PNG", optimize=False, compress_level=images.PNG_LEVEL)
+    image.save(buf, "PNG", optimize=False, compress_level=PNG_LEVEL)
     return buf.getvalue()
 
 

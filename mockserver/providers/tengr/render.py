@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ...core.images import PNG_LEVEL
+from ...core.imagelimits import PNG_LEVEL
 from . import settings
 
 

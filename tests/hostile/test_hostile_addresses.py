@@ -147,12 +147,16 @@ class _Answer200(socketserver.StreamRequestHandler):
         self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 
 
-@pytest.fixture(scope="module")
-def _listener() -> Iterator[Listener]:
-    server = Listener()
+def _running(server: Listener | ImageServer) -> Iterator[Any]:
+    """A module fixture's server, shut down and closed after the module."""
     yield server
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="module")
+def _listener() -> Iterator[Listener]:
+    yield from _running(Listener())
 
 
 @pytest.fixture
@@ -194,10 +198,7 @@ class _ImageHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def _images() -> Iterator[ImageServer]:
-    server = ImageServer()
-    yield server
-    server.shutdown()
-    server.server_close()
+    yield from _running(ImageServer())
 
 
 @pytest.fixture

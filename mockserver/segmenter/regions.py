@@ -264,11 +264,7 @@ class Analysis:
         its pixels is, and the edge level is the coarse background's, as ``_edge_free`` sets it on the grid.
         """
         lab = to_lab_planes(_block_mean(self._img))
-        fg = _block_any(self.fg)
-        grad = _gradient(lab)
-        bg_grad = grad[~fg]
-        edge = max(6.0, 4.0 * float(np.median(bg_grad))) if bg_grad.size else 6.0
-        return lab, fg & (grad < edge)
+        return lab, _edge_free_foreground(_gradient(lab), _block_any(self.fg))
 
     @cached_property
     def object_labels(self) -> np.ndarray:
@@ -299,12 +295,10 @@ class Analysis:
     def _edge_free(self, area: np.ndarray | None = None) -> np.ndarray:
         """Pixels of ``area`` (the foreground by default) whose Lab gradient is below the edge level: set by the
         background's texture for the foreground, by the whole image's for the background."""
-        grad, fg = self._gradient, self.fg
+        grad = self._gradient
         if area is not None:
             return area & (grad < max(6.0, 4.0 * float(np.median(grad))))
-        bg_grad = grad[~fg]
-        edge = max(6.0, 4.0 * float(np.median(bg_grad))) if bg_grad.size else 6.0
-        return fg & (grad < edge)
+        return _edge_free_foreground(grad, self.fg)
 
     def _colour_regions(self, area: np.ndarray | None = None, within: np.ndarray | None = None) -> tuple[
             np.ndarray, int]:
@@ -409,7 +403,6 @@ class Analysis:
         A photo's colour areas are broad and its objects large, so the split costs a ninth of the grid's and
         the part still follows the object's outline (it is cut from ``whole``) at full grid resolution.
         """
-        step = _CLICK_STEP
         lab, free = self._coarse
         inside = _block_any(whole)
         rows = np.flatnonzero(inside.any(axis=1))
@@ -420,8 +413,8 @@ class Analysis:
         labels, _ = self._split(box, free[window] & box, np.ascontiguousarray(lab[(slice(None), *window)]),
                                 min_size)
         h, w = self.work_size
-        full = np.repeat(np.repeat(labels, step, axis=0), step, axis=1)
-        y0, x0 = int(rows[0]) * step, int(cols[0]) * step
+        full = _expand(labels)
+        y0, x0 = int(rows[0]) * _CLICK_STEP, int(cols[0]) * _CLICK_STEP
         part = np.zeros((h, w), dtype=bool)
         crop = full[: h - y0, : w - x0]
         part[y0 : y0 + crop.shape[0], x0 : x0 + crop.shape[1]] = crop == full[row - y0, col - x0]
@@ -479,7 +472,7 @@ class Analysis:
                 found = fill_holes(area)
                 break
         if step > 1:
-            found = np.repeat(np.repeat(found, step, axis=0), step, axis=1)[: self.work_size[0], : self.work_size[1]]
+            found = _expand(found)[: self.work_size[0], : self.work_size[1]]
         return found
 
     @cached_property
@@ -577,6 +570,18 @@ def _with_frame_filler(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     opposite = missed ^ 1
     backdrop = np.setdiff1d(pieces[_SIDES[missed]], pieces[_SIDES[opposite]])
     return (raw & ~np.isin(pieces, backdrop[backdrop > 0])) | area, None
+
+
+def _edge_free_foreground(grad: np.ndarray, fg: np.ndarray) -> np.ndarray:
+    """Foreground pixels whose gradient is below the edge level the background's texture sets."""
+    bg_grad = grad[~fg]
+    edge = max(6.0, 4.0 * float(np.median(bg_grad))) if bg_grad.size else 6.0
+    return fg & (grad < edge)
+
+
+def _expand(blocks: np.ndarray) -> np.ndarray:
+    """Each cell of a coarse grid repeated over its ``_CLICK_STEP`` x ``_CLICK_STEP`` block (callers crop)."""
+    return np.repeat(np.repeat(blocks, _CLICK_STEP, axis=0), _CLICK_STEP, axis=1)
 
 
 def _gradient(lab: np.ndarray) -> np.ndarray:

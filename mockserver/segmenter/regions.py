@@ -226,6 +226,10 @@ class Analysis:
         else:
             raw = filled
             fg = fill_holes(remove_specks(raw, speck))
+            if not fg.any() and int(raw.sum()) >= speck:
+                # Only small pieces stand out, together as much as a piece (the pips of white playing cards
+                # drawn on white): they are what the image shows, not noise, and an empty cutout is no answer.
+                fg = fill_holes(raw)
         self.fg = fg
         self._raw, self._prob = raw, prob
         if not fg.any():

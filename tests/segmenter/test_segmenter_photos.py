@@ -169,3 +169,18 @@ def test_a_product_filling_the_frame_on_three_sides_is_the_cutout(noise: float, 
     product[:edge] = True
     mask = ReferenceSegmenter().salient(image).mask
     assert (mask & product).sum() / (mask | product).sum() >= 0.9
+
+
+def test_an_image_of_only_small_marks_on_white_is_not_answered_empty() -> None:
+    """White playing cards drawn on white show only their small red pips, each under the speck size: they are
+    the subject (a cutout, a SAM 2 mask), not noise to clean away into an empty answer."""
+    image = np.full((240, 320, 3), 255, np.uint8)
+    pips = np.zeros((240, 320), bool)
+    for y in range(20, 220, 40):
+        for x in range(20, 300, 40):
+            pips[y : y + 4, x : x + 4] = True
+    image[pips] = (210, 30, 40)
+    segmenter = ReferenceSegmenter()
+    mask = segmenter.salient(image).mask
+    assert mask.any() and (mask & pips).sum() / (mask | pips).sum() >= 0.5
+    assert segmenter.everything(image)

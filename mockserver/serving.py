@@ -30,6 +30,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -144,6 +145,52 @@ def _server_classes(refusal: Refusal | None, body_limit: BodyLimit | None) -> An
     return Server
 
 
+class _NewestFirst:
+    """A condition variable whose ``notify`` wakes the thread that began waiting last (``threading.Condition``
+    wakes the one waiting longest).
+
+    waitress's pool waits on one condition, so a client sending one request after another was served by each of
+    the 8 threads in turn, every time on a thread whose state had gone cold (its SQLite connections' page caches
+    above all): measured, 0.2 ms of a JSON round trip against one thread. Waking the newest waiter keeps a
+    sequential client on one warm thread, and concurrent requests still get every thread.
+    """
+
+    def __init__(self, lock: Any) -> None:
+        self._lock = lock
+        self._waiting: list[threading.Condition] = []
+        self._own = threading.local()
+
+    def wait(self) -> None:
+        """Called with the lock held, as ``Condition.wait``."""
+        own: threading.Condition | None = getattr(self._own, "condition", None)
+        if own is None:
+            own = self._own.condition = threading.Condition(self._lock)
+        self._waiting.append(own)
+        try:
+            own.wait()
+        finally:
+            if own in self._waiting:
+                self._waiting.remove(own)
+
+    def notify(self) -> None:
+        if self._waiting:
+            self._waiting.pop().notify()
+
+    def notify_all(self) -> None:
+        while self._waiting:
+            self._waiting.pop().notify()
+
+
+def _dispatcher(threads: int) -> Any:
+    """waitress's thread pool, its idle threads woken newest first (:class:`_NewestFirst`)."""
+    from waitress.task import ThreadedTaskDispatcher
+
+    dispatcher = ThreadedTaskDispatcher()
+    dispatcher.queue_cv = _NewestFirst(dispatcher.lock)
+    dispatcher.set_thread_count(threads)
+    return dispatcher
+
+
 def listen(host: str, port: int) -> socket.socket:
     """A listening TCP socket on ``host:port`` (port 0: a free one, read back with ``getsockname``)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -188,7 +235,8 @@ class Server:
                           clear_untrusted_proxy_headers=False)  # the app sees (and the proxy forwards) every header
         sockinfo = (sock.family, sock.type, sock.proto, sock.getsockname())
         server_class = _server_classes(options.refusal, options.body_limit)
-        self._server = server_class(app, {}, True, sock, adj=adj, bind_socket=False, sockinfo=sockinfo)
+        self._server = server_class(app, {}, True, sock, dispatcher=_dispatcher(options.threads), adj=adj,
+                                    bind_socket=False, sockinfo=sockinfo)
         self._stopping = False
 
     def run(self) -> None:

@@ -277,3 +277,48 @@ def test_the_app_sees_every_header_the_client_sent_proxy_headers_too() -> None:
         server.stop()
         thread.join(timeout=15)
     assert {seen[f"HTTP_{k.upper().replace('-', '_')}"] for k in sent} == set(sent.values())
+
+
+def test_requests_one_after_another_stay_on_one_thread_and_concurrent_ones_get_their_own() -> None:
+    """A client's sequential calls reuse the thread that served the last one (its caches are warm), while
+    requests in flight together are still served side by side."""
+    from mockserver.serving import Options, Server, base_url, listen
+
+    threads: list[int] = []
+    inside = threading.Barrier(4, timeout=10)
+
+    def app(environ: dict[str, str], start_response: Callable[..., object]) -> list[bytes]:
+        threads.append(threading.get_ident())
+        if environ["PATH_INFO"] == "/together":
+            inside.wait()  # returns only once four requests are inside the app at the same time
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+        return [b"ok"]
+
+    sock = listen("127.0.0.1", 0)
+    server = Server(app, sock, Options(threads=4))
+    runner = threading.Thread(target=server.run, daemon=True)
+    runner.start()
+    base = base_url(sock)
+    try:
+        with httpx.Client(base_url=base, timeout=10) as client:
+            for _ in range(12):
+                assert client.get("/one").status_code == 200
+        for _ in range(3):
+            assert httpx.get(base + "/fresh-connection", timeout=10).status_code == 200
+        sequential = set(threads)
+        threads.clear()
+        answers: list[int] = []
+
+        def call_together() -> None:
+            answers.append(httpx.get(base + "/together", timeout=15).status_code)
+
+        callers = [threading.Thread(target=call_together) for _ in range(4)]
+        for caller in callers:
+            caller.start()
+        for caller in callers:
+            caller.join(timeout=20)
+    finally:
+        server.stop()
+        runner.join(timeout=15)
+    assert len(sequential) == 1
+    assert answers == [200] * 4 and len(set(threads)) == 4

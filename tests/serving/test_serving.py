@@ -281,7 +281,8 @@ def test_the_app_sees_every_header_the_client_sent_proxy_headers_too() -> None:
 
 def test_requests_one_after_another_stay_on_one_thread_and_concurrent_ones_get_their_own() -> None:
     """A client's sequential calls reuse the thread that served the last one (its caches are warm), while
-    requests in flight together are still served side by side."""
+    requests in flight together are still served side by side. (A call can arrive before the last one's thread
+    is idle again, then another thread takes it; waking threads in turn would spread 15 calls 4-4-4-3.)"""
     from mockserver.serving import Options, Server, base_url, listen
 
     threads: list[int] = []
@@ -305,7 +306,7 @@ def test_requests_one_after_another_stay_on_one_thread_and_concurrent_ones_get_t
                 assert client.get("/one").status_code == 200
         for _ in range(3):
             assert httpx.get(base + "/fresh-connection", timeout=10).status_code == 200
-        sequential = set(threads)
+        busiest = max(threads.count(thread) for thread in threads)
         threads.clear()
         answers: list[int] = []
 
@@ -320,5 +321,5 @@ def test_requests_one_after_another_stay_on_one_thread_and_concurrent_ones_get_t
     finally:
         server.stop()
         runner.join(timeout=15)
-    assert len(sequential) == 1
+    assert busiest >= 10
     assert answers == [200] * 4 and len(set(threads)) == 4

@@ -323,3 +323,30 @@ def test_requests_one_after_another_stay_on_one_thread_and_concurrent_ones_get_t
         runner.join(timeout=15)
     assert busiest >= 10
     assert answers == [200] * 4 and len(set(threads)) == 4
+
+
+@pytest.mark.parametrize("size", [1, 1000, 64 * 1024, 64 * 1024 + 1, 3 * 1024 * 1024])
+def test_an_answer_arrives_whole_whatever_its_size_with_a_head_request_bodiless(size: int) -> None:
+    """A small answer leaves with its head in one send, a large one as waitress sends it: both byte for byte."""
+    from mockserver.serving import Server, base_url, listen
+
+    body = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+
+    def app(environ: dict[str, str], start_response: Callable[..., object]) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", str(size))])
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]  # as Flask does: waitress sends what it gets
+
+    sock = listen("127.0.0.1", 0)
+    server = Server(app, sock)
+    runner = threading.Thread(target=server.run, daemon=True)
+    runner.start()
+    try:
+        with httpx.Client(base_url=base_url(sock), timeout=10) as client:
+            got = client.get("/")
+            head = client.head("/")
+            again = client.get("/")
+    finally:
+        server.stop()
+        runner.join(timeout=15)
+    assert got.content == body and again.content == body and got.headers["content-length"] == str(size)
+    assert head.status_code == 200 and head.content == b"" and head.headers["content-length"] == str(size)

@@ -78,6 +78,7 @@ def _server_classes(refusal: Refusal | None, body_limit: BodyLimit | None) -> An
     from waitress.parser import HTTPRequestParser
     from waitress.server import TcpWSGIServer
     from waitress.task import ErrorTask, WSGITask
+    from waitress.utilities import BadRequest
 
     class Parser(HTTPRequestParser):
         over_limit = False
@@ -125,6 +126,8 @@ def _server_classes(refusal: Refusal | None, body_limit: BodyLimit | None) -> An
                 super().execute()
                 return
             error = self.request.error
+            if error.code == 501:  # waitress's answer to a Transfer-Encoding it cannot read: the client's
+                error = BadRequest(error.body)  # fault (a 4xx), not a feature the mock lacks
             request = self.request
             content_type, body = refusal(error.code, error.reason, str(error.body),
                                          getattr(request, "command", None) or "", getattr(request, "path", None) or "")

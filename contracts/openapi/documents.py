@@ -121,7 +121,7 @@ class Spec:
         """Whether the operation needs a key (its own ``security``, else the document's)."""
         return bool(op.node.get("security", self.raw.get("security"))) and self.credential is not None
 
-    @property
+    @functools.cached_property  # asked on every request; operations are fixed once the document is read
     def unmocked(self) -> frozenset[str]:
         """Operations the provider documents and segmock deliberately does not mock (``x-segmock-unmocked``):
         the mock answers them with the catalog's ``not_mocked`` error (501), never a 404 or 405."""

@@ -114,7 +114,11 @@ class ProviderDef:
     def credential(self, request: Any) -> str | None:
         """The key a request carries, read as the spec's security scheme says (None: none, or blank)."""
         cred = self.spec.credential
-        return cred.read(request.headers, request.args, request.cookies) if cred is not None else None
+        if cred is None:
+            return None
+        # Only the carrier the scheme names is read: a header key needs no parse of the query or the cookies.
+        return cred.read(request.headers, request.args if cred.location == "query" else None,
+                         request.cookies if cred.location == "cookie" else None)
 
 
 @dataclass

@@ -41,5 +41,11 @@ def request_logger(stream: Any = None) -> logging.Logger:
     return logger
 
 
+_LOGGER = logging.getLogger(LOGGER)
+
+
 def emit(fmt: str, **fields: Any) -> None:
-    logging.getLogger(LOGGER).info(line(fmt, **fields))
+    """Hand the line to the request logger's handlers. It is built as a record directly: ``Logger.info`` would
+    also walk the stack for a caller nobody prints, on every request."""
+    if _LOGGER.isEnabledFor(logging.INFO):
+        _LOGGER.handle(_LOGGER.makeRecord(LOGGER, logging.INFO, __file__, 0, line(fmt, **fields), (), None))

@@ -109,9 +109,9 @@ def to_array(image: Image.Image) -> np.ndarray:
 def to_arrays(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     """``to_array(image)`` and, for an RGB or RGBA image, the same pixels as a writable HxWx4 array of the
     caller's own (RGBA, or RGB and a padding byte), from which an RGBA answer is built without converting the
-    input again. Pillow keeps RGB as 4-byte pixels, so copying them whole costs what packing 3 bytes does: a
-    large RGB image is copied once and its RGB array is a view into the 4-byte pixels (not contiguous), a
-    small one is also copied as plain RGB, which the segmenter's sampler reads faster."""
+    input again. Pillow keeps RGB as 4-byte pixels, so copying them whole costs what packing 3 bytes does: the
+    image is copied once and its RGB array is a view into the 4-byte pixels (not contiguous), which the
+    segmenter's sampler reads as whole pixels."""
     import numpy as np
 
     if image.mode not in ("RGB", "RGBA"):
@@ -120,18 +120,14 @@ def to_arrays(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     rawmode = "RGBX" if image.mode == "RGB" else "RGBA"
     padded = np.empty((height, width, 4), dtype=np.uint8)
     rows = padded.reshape(height, width * 4)
-    small = width * height <= _SMALL_PIXELS
     # A large image is copied a band of ~1 MB at a time: one ``tobytes`` of 16 MP builds 64 MB of chunks and joins
     # them into a fresh 64 MB, page by page, ~4x slower than this on the same machine.
-    band = height if small else max(1, 2**20 // (4 * width))
+    band = height if width * height <= _SMALL_PIXELS else max(1, 2**20 // (4 * width))
     for top in range(0, height, band):
         part = image if band >= height else image.crop((0, top, width, min(height, top + band)))
         rows[top : top + part.height] = np.frombuffer(part.tobytes("raw", rawmode), np.uint8).reshape(part.height, -1)
-    if image.mode == "RGBA":
-        return padded, padded
-    return (to_array(image) if small else padded[:, :, :3]), padded
+    return (padded if image.mode == "RGBA" else padded[:, :, :3]), padded
 
 
 _SMALL_PIXELS = 2**20 + 2**19
-"""Up to ~1.5 MP, two plain copies of an RGB input cost less than reading RGB through 4-byte pixels later."""
-
+"""Up to ~1.5 MP one ``tobytes`` of the whole image costs less than cropping it into bands first."""

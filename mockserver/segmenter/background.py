@@ -180,29 +180,26 @@ def distance(img: np.ndarray, coef: np.ndarray) -> np.ndarray:
     """Colour distance from the background model that forgives soft shadows (planes in, one plane out).
 
     A shadow darkens the background without changing its hue, so darkening up to `_SHADOW_DEPTH` counts
-    only at `_SHADOW_WEIGHT`; hue changes and brightening count fully. The background is rebuilt one
-    channel at a time (twice: projection, then residual) so no 3-plane temporaries are held.
+    only at `_SHADOW_WEIGHT`; hue changes and brightening count fully. Each channel's background is built once
+    and kept for the residual (six working-grid planes: the grid is capped, so they are small).
     """
     _, h, w = img.shape
     eight = np.float32(8.0)
-
-    def channel(c: int) -> tuple[np.ndarray, np.ndarray]:
-        base = surface_plane(coef, c, h, w)
-        base += eight
-        return img[c] + eight, base
-
+    pixels, bases = [], []
     norm2 = np.zeros((h, w), dtype=np.float32)
     dot = np.zeros((h, w), dtype=np.float32)
     for c in range(3):
-        pix, base = channel(c)
+        base = surface_plane(coef, c, h, w)
+        base += eight
+        pix = img[c] + eight
         dot += pix * base
-        base *= base
-        norm2 += base
+        norm2 += base * base
+        pixels.append(pix)
+        bases.append(base)
     ratio = dot / norm2
     chroma2 = dot
     chroma2.fill(0.0)
-    for c in range(3):
-        pix, base = channel(c)
+    for pix, base in zip(pixels, bases):
         base *= ratio
         pix -= base
         pix *= pix

@@ -225,7 +225,9 @@ class Analysis:
             fg = raw | _holes(background)
         else:
             raw = filled
-            fg = fill_holes(remove_specks(raw, speck))
+            kept = remove_specks(raw, speck)
+            # Without a speck to drop, the filler's labelling of the unchanged background gives the holes.
+            fg = raw | _holes(background) if background is not None and np.array_equal(kept, raw) else fill_holes(kept)
             if not fg.any() and int(raw.sum()) >= speck:
                 # Only small pieces stand out, together as much as a piece (the pips of white playing cards
                 # drawn on white): they are what the image shows, not noise, and an empty cutout is no answer.

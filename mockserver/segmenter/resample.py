@@ -46,9 +46,27 @@ def _sample(pixels: np.ndarray, step: int) -> Image.Image:
     if channels == 4 and whole:
         words = np.ascontiguousarray(pixels.view(np.uint32)[::step, ::step, 0])
         return Image.frombuffer("RGBX", (words.shape[1], words.shape[0]), words, "raw", "RGBX", 0, 1)
-    if channels == 3 and pixels.strides[2] == 1:  # also RGB read through 4-byte pixels (``images.to_arrays``)
+    padded = _four_byte_pixels(pixels)
+    if padded is not None:
+        # RGB read through 4-byte pixels (``images.to_arrays``): whole pixels unpacked into a 3-band image, which
+        # Pillow resamples faster than the 4-band one ``frombuffer`` would map over the same words.
+        words = np.ascontiguousarray(padded.view(np.uint32)[::step, ::step, 0])
+        return Image.frombytes("RGB", (words.shape[1], words.shape[0]), words, "raw", "RGBX")
+    if channels == 3 and pixels.strides[2] == 1:
         return Image.fromarray(np.ascontiguousarray(pixels.view("V3")[::step, ::step]).view(np.uint8))
     return Image.fromarray(np.ascontiguousarray(pixels[::step, ::step, :3]))
+
+
+def _four_byte_pixels(pixels: np.ndarray) -> np.ndarray | None:
+    """The HxWx4 array an RGB view (``padded[:, :, :3]``) was taken from, when it is one: its pixels are then
+    read as whole 32-bit words (the fourth byte is never used)."""
+    base = pixels.base
+    if (pixels.shape[2] != 3 or not isinstance(base, np.ndarray) or base.dtype != np.uint8
+            or base.shape != (*pixels.shape[:2], 4) or not base.flags.c_contiguous
+            or base.strides != pixels.strides
+            or base.__array_interface__["data"][0] != pixels.__array_interface__["data"][0]):
+        return None
+    return base
 
 
 def downscale(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:

@@ -62,11 +62,24 @@ def cutout(image: Image.Image, alpha: np.ndarray, padded: np.ndarray | None = No
         raise ValueError(f"a cutout is made from RGB or RGBA, not {image.mode}")
     mask = np.ascontiguousarray(alpha, dtype=np.uint8)
     words = padded.view(_WORD)[:, :, 0]
-    band = max(1, 2**16 // mask.shape[1])
-    for top in range(0, mask.shape[0], band):
-        part = mask[top : top + band]
-        words[top : top + band] &= _CUT.take(part)
-        padded[top : top + band, :, 3] = part  # the padding byte of RGB is not read as alpha
+    rows = np.flatnonzero(mask.max(axis=1))
+    if not rows.size:
+        words.fill(0)
+        return _image(words)
+    # Outside the box of visible pixels every pixel is (0, 0, 0, 0): cleared whole, only the box is looked up.
+    y0, y1 = int(rows[0]), int(rows[-1]) + 1
+    cols = np.flatnonzero(mask[y0:y1].max(axis=0))
+    x0, x1 = int(cols[0]), int(cols[-1]) + 1
+    words[:y0] = 0
+    words[y1:] = 0
+    words[y0:y1, :x0] = 0
+    words[y0:y1, x1:] = 0
+    band = max(1, 2**16 // (x1 - x0))
+    for top in range(y0, y1, band):
+        bottom = min(y1, top + band)
+        part = mask[top:bottom, x0:x1]
+        words[top:bottom, x0:x1] &= _CUT.take(part)
+        padded[top:bottom, x0:x1, 3] = part  # the padding byte of RGB is not read as alpha
     return _image(words)
 
 

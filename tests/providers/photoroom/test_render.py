@@ -357,3 +357,19 @@ def test_v1_despill_removes_green_from_the_rim_only():
 def test_edit_without_an_image_or_a_prompt_is_a_value_error():
     with pytest.raises(ValueError):
         edit(None, None, {})
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
+def test_cutout_is_the_input_with_the_alpha_and_invisible_pixels_cleared(mode):
+    """The cutout clears what lies outside the visible box whole and looks up only the box: the same pixels as
+    replacing the alpha and clearing every invisible pixel."""
+    from mockserver.providers.photoroom.canvas import clear_transparent, cutout, with_alpha
+
+    rng = np.random.default_rng(7)
+    image = Image.fromarray(rng.integers(0, 256, (37, 53, len(mode)), dtype=np.uint8), mode)
+    soft = np.zeros((37, 53), np.uint8)
+    soft[9:30, 11:40] = rng.integers(0, 256, (21, 29), dtype=np.uint8)
+    soft[9:30, 11:40][::3] = 0
+    for alpha in (soft, np.zeros_like(soft), np.full_like(soft, 255)):
+        expected = np.asarray(clear_transparent(with_alpha(image.convert("RGBA"), alpha)))
+        assert np.array_equal(np.asarray(cutout(image, alpha)), expected)

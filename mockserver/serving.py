@@ -16,7 +16,10 @@ What segmock adds, in subclasses of waitress's own extension points (its task an
   app's ``refusal`` hook (the mock's is provider-shaped JSON) instead of waitress's plain-text page;
 - a request whose Content-Length is over the app's ``body_limit`` for it reaches the app from its head
   alone, so it is refused before its body is read (waitress otherwise reads every body before the app runs);
-- no ``100 Continue`` is sent for a request already refused.
+- no ``100 Continue`` is sent for a request already refused;
+- a Transfer-Encoding it cannot read is a 400 (waitress answers 501, which reads as "not mocked" here);
+- a small answer's head and body leave in one send;
+- idle threads are woken newest first (:class:`_NewestFirst`), so sequential requests stay on a warm thread.
 
 ``workers > 1`` forks that many processes after the app is built (so each starts warm), all accepting on
 one inherited socket; the parent only forwards SIGTERM/SIGINT and restarts a worker that died. Shared state

@@ -11,7 +11,6 @@ the next request page-faults them back in, zeroed, while memory freed in one are
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 from collections.abc import Callable
 
 _M_TRIM_THRESHOLD = -1
@@ -20,18 +19,19 @@ _M_ARENA_MAX = -8
 _MMAP_THRESHOLD_MAX = 32 * 1024 * 1024  # glibc refuses more on 64-bit systems
 
 
-def _glibc(name: str) -> Callable[..., int] | None:
+def _glibc() -> ctypes.CDLL | None:
+    """The C library this process already runs on, if it is glibc. ``CDLL(None)`` looks in the loaded program;
+    ``ctypes.util.find_library`` would spawn ``ldconfig`` (twice: about 20 ms of start-up)."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc = ctypes.CDLL(None)
     except OSError:
         return None
-    if not hasattr(libc, "gnu_get_libc_version"):  # only glibc has these, with these meanings
-        return None
-    return getattr(libc, name, None)
+    return libc if hasattr(libc, "gnu_get_libc_version") else None  # only glibc has these, with these meanings
 
 
-_mallopt = _glibc("mallopt")
-_malloc_trim = _glibc("malloc_trim")
+_libc = _glibc()
+_mallopt: Callable[..., int] | None = getattr(_libc, "mallopt", None)
+_malloc_trim: Callable[..., int] | None = getattr(_libc, "malloc_trim", None)
 
 
 def limit_arenas(count: int = 2) -> bool:

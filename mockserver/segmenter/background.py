@@ -16,6 +16,8 @@ _SHADOW_DEPTH = 0.35
 _SHADOW_WEIGHT = 0.2
 # The reweighting round after which a fit may stop early (see ``fit``).
 _EARLY_STOP = 2
+# A fit whose coefficients moved less than this in a round (in 0..255 colour levels) has converged.
+_CONVERGED = 0.01
 
 # Exponents (a, b) of the background surface's terms u^a v^b, by degree.
 _TERMS = {0: ((0, 0),), 2: ((0, 0), (1, 0), (0, 1), (2, 0), (0, 2), (1, 1))}
@@ -158,7 +160,8 @@ def fit(img: np.ndarray, busy: float = np.inf) -> tuple[np.ndarray, float]:
     A quadratic surface follows gradients and vignetting; Tukey reweighting ignores objects that touch the
     border, starting from the per-channel median so they cannot drag the first fit. Once the noise is at
     least ``busy`` after two reweighting rounds (a photo's textured border, far past any flat backdrop's),
-    the fit stops there: nothing downstream reads that surface's fine shape.
+    the fit stops there: nothing downstream reads that surface's fine shape. A round that moves no coefficient by
+    ``_CONVERGED`` ends it too: the surface then changes by less than a hundredth of a level.
     """
     _, h, w = img.shape
     ring, monomials, terms, where, design = _design(h, w)
@@ -179,8 +182,10 @@ def fit(img: np.ndarray, busy: float = np.inf) -> tuple[np.ndarray, float]:
         normal = _weighted_sums(monomials, weights)[where] + 1e-6 * np.eye(k)
         weighted = weights * colours
         rhs = np.stack([_weighted_sums(terms, weighted[c]) for c in range(3)], axis=1)
-        coef = _solve(normal, rhs)
+        previous, coef = coef, _solve(normal, rhs)
         pred = _predict(coef, monomials, design)
+        if float(np.abs(coef - previous).max()) < _CONVERGED:
+            break
     return coef, _noise(colours, pred)
 
 

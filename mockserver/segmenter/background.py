@@ -170,16 +170,18 @@ def fit(img: np.ndarray, busy: float = np.inf) -> tuple[np.ndarray, float]:
     coef = np.zeros((k, 3))
     coef[0] = _median(colours)
     pred = np.broadcast_to(coef[0][:, None], colours.shape)
+    ridge = 1e-6 * np.eye(k)
     for step in range(5):
-        if step == _EARLY_STOP and _noise(colours, pred) >= busy:
-            break
         resid = _residuals(colours, pred)
-        scale = max(1.4826 * float(_median(resid)), 1.0)
+        middle = float(_median(resid))
+        if step == _EARLY_STOP and _inlier_noise(resid, middle) >= busy:
+            break
+        scale = max(1.4826 * middle, 1.0)
         t = resid / (4.685 * scale)
         weights = np.where(t < 1.0, (1.0 - t * t) ** 2, 0.0)
         if weights.sum() < k:
             break
-        normal = _weighted_sums(monomials, weights)[where] + 1e-6 * np.eye(k)
+        normal = _weighted_sums(monomials, weights)[where] + ridge
         weighted = weights * colours
         rhs = np.stack([_weighted_sums(terms, weighted[c]) for c in range(3)], axis=1)
         previous, coef = coef, _solve(normal, rhs)
@@ -192,7 +194,12 @@ def fit(img: np.ndarray, busy: float = np.inf) -> tuple[np.ndarray, float]:
 def _noise(colours: np.ndarray, pred: np.ndarray) -> float:
     """The border's colour noise around a fit: the median residual of its inliers."""
     resid = _residuals(colours, pred)
-    inliers = resid <= max(3.0 * float(_median(resid)), 1e-6)
+    return _inlier_noise(resid, float(_median(resid)))
+
+
+def _inlier_noise(resid: np.ndarray, middle: float) -> float:
+    """The median of the residuals within three times their median (``middle``)."""
+    inliers = resid <= max(3.0 * middle, 1e-6)
     return float(_median(resid[inliers])) if inliers.any() else 0.0
 
 

@@ -16,6 +16,8 @@ _SHADOW_DEPTH = 0.35
 _SHADOW_WEIGHT = 0.2
 # The reweighting round after which a fit may stop early (see ``fit``).
 _EARLY_STOP = 2
+# A fit whose coefficients moved less than this in a round (in 0..255 colour levels) has converged.
+_CONVERGED = 0.01
 
 # Exponents (a, b) of the background surface's terms u^a v^b, by degree.
 _TERMS = {0: ((0, 0),), 2: ((0, 0), (1, 0), (0, 1), (2, 0), (0, 2), (1, 1))}
@@ -31,10 +33,13 @@ def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     rhs = b.astype(np.float64).tolist()
     n = len(m)
     for k in range(n):
+        pivot, pivot_rhs = m[k], rhs[k]
         for i in range(k + 1, n):
-            f = m[i][k] / m[k][k]
-            m[i] = [m[i][j] - f * m[k][j] if j >= k else m[i][j] for j in range(n)]
-            rhs[i] = [ri - f * rk for ri, rk in zip(rhs[i], rhs[k])]
+            row = m[i]
+            f = row[k] / pivot[k]
+            for j in range(k, n):
+                row[j] -= f * pivot[j]
+            rhs[i] = [ri - f * rk for ri, rk in zip(rhs[i], pivot_rhs)]
     x = [[0.0] * len(rhs[0]) for _ in range(n)]
     for k in range(n - 1, -1, -1):
         for c in range(len(rhs[0])):
@@ -46,8 +51,19 @@ def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _weighted_sums(rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Sum of each row times `weights`, a few rows (slices, not copies) at a time so the products stay small."""
-    return np.concatenate([np.sum(rows[i : i + 4] * weights, axis=1) for i in range(0, rows.shape[0], 4)])
+    """Sum of each row times `weights` (each row summed alone, pairwise, as ``np.sum`` does)."""
+    return np.add.reduce(rows * weights, axis=1)
+
+
+def _median(values: np.ndarray) -> np.ndarray:
+    """``np.median`` along the last axis of finite values, without its generic machinery: the same numbers (the
+    middle value, or the two middle values' sum halved)."""
+    n = values.shape[-1]
+    half = n // 2
+    if n % 2:
+        return np.partition(values, half, axis=-1)[..., half]
+    part = np.partition(values, (half - 1, half), axis=-1)
+    return (part[..., half - 1] + part[..., half]) / 2
 
 
 def _predict(coef: np.ndarray, rows: np.ndarray, select: list[int]) -> np.ndarray:
@@ -144,36 +160,56 @@ def fit(img: np.ndarray, busy: float = np.inf) -> tuple[np.ndarray, float]:
     A quadratic surface follows gradients and vignetting; Tukey reweighting ignores objects that touch the
     border, starting from the per-channel median so they cannot drag the first fit. Once the noise is at
     least ``busy`` after two reweighting rounds (a photo's textured border, far past any flat backdrop's),
-    the fit stops there: nothing downstream reads that surface's fine shape.
+    the fit stops there: nothing downstream reads that surface's fine shape. A round that moves no coefficient by
+    ``_CONVERGED`` ends it too: the surface then changes by less than a hundredth of a level.
     """
     _, h, w = img.shape
     ring, monomials, terms, where, design = _design(h, w)
     colours = img.reshape(3, -1)[:, ring].astype(np.float64)
     k = len(design)
     coef = np.zeros((k, 3))
-    coef[0] = np.median(colours, axis=1)
+    coef[0] = _median(colours)
     pred = np.broadcast_to(coef[0][:, None], colours.shape)
+    ridge = 1e-6 * np.eye(k)
     for step in range(5):
-        if step == _EARLY_STOP and _noise(colours, pred) >= busy:
+        resid = _residuals(colours, pred)
+        middle = float(_median(resid))
+        if step == _EARLY_STOP and _inlier_noise(resid, middle) >= busy:
             break
-        resid = np.sqrt(np.sum((colours - pred) ** 2, axis=0))
-        scale = max(1.4826 * float(np.median(resid)), 1.0)
+        scale = max(1.4826 * middle, 1.0)
         t = resid / (4.685 * scale)
         weights = np.where(t < 1.0, (1.0 - t * t) ** 2, 0.0)
         if weights.sum() < k:
             break
-        normal = _weighted_sums(monomials, weights)[where] + 1e-6 * np.eye(k)
-        rhs = np.stack([_weighted_sums(terms, weights * colours[c]) for c in range(3)], axis=1)
-        coef = _solve(normal, rhs)
+        normal = _weighted_sums(monomials, weights)[where] + ridge
+        weighted = weights * colours
+        rhs = np.stack([_weighted_sums(terms, weighted[c]) for c in range(3)], axis=1)
+        previous, coef = coef, _solve(normal, rhs)
         pred = _predict(coef, monomials, design)
+        if float(np.abs(coef - previous).max()) < _CONVERGED:
+            break
     return coef, _noise(colours, pred)
 
 
 def _noise(colours: np.ndarray, pred: np.ndarray) -> float:
     """The border's colour noise around a fit: the median residual of its inliers."""
-    resid = np.sqrt(np.sum((colours - pred) ** 2, axis=0))
-    inliers = resid <= max(3.0 * float(np.median(resid)), 1e-6)
-    return float(np.median(resid[inliers])) if inliers.any() else 0.0
+    resid = _residuals(colours, pred)
+    return _inlier_noise(resid, float(_median(resid)))
+
+
+def _inlier_noise(resid: np.ndarray, middle: float) -> float:
+    """The median of the residuals within three times their median (``middle``)."""
+    inliers = resid <= max(3.0 * middle, 1e-6)
+    return float(_median(resid[inliers])) if inliers.any() else 0.0
+
+
+def _residuals(colours: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """Colour distance (n,) of each fitted pixel from the surface, channel squares added in order."""
+    diff = colours - pred
+    diff *= diff
+    resid = diff[0] + diff[1]
+    resid += diff[2]
+    return np.sqrt(resid, out=resid)
 
 
 def distance(img: np.ndarray, coef: np.ndarray) -> np.ndarray:

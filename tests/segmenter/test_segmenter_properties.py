@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from contracts.generate import scenes
 from contracts.generate.scenes import PALETTE, ObjectSpec
 from mockserver.segmenter import ReferenceSegmenter, combine, expand_mask
+from mockserver.segmenter.background import _median
 
 SEG = ReferenceSegmenter()
 COLOURS = sorted(c for c in PALETTE if c not in ("white", "silver", "gray", "beige"))
@@ -120,3 +121,13 @@ def test_expand_is_dilation_by_its_structuring_element(mask: np.ndarray, px: int
     if not mask.any() or mask.all():
         expected = mask
     assert (expand_mask(mask, px, tapered) == expected).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6, width=64), min_size=1, max_size=60), st.sampled_from([np.float64, np.float32]))
+def test_the_fits_median_is_numpys(values: list[float], dtype: type) -> None:
+    """The background fit's own median gives exactly ``np.median``'s number (masks must not move)."""
+    arr = np.array(values, dtype=dtype)
+    assert _median(arr) == np.median(arr)
+    rows = np.stack([arr, arr[::-1], arr * 2])
+    assert np.array_equal(_median(rows), np.median(rows, axis=1))

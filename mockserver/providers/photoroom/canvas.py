@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 
 from ...core.images import to_arrays
-from .geometry import Box, Layout, round_half_up
+from .geometry import Box, Layout, round_half_up, subject_box
 
 _RESAMPLE = Image.Resampling.LANCZOS
 
@@ -50,11 +50,13 @@ def clear_transparent(rgba: Image.Image) -> Image.Image:
     return _image(words)
 
 
-def cutout(image: Image.Image, alpha: np.ndarray, padded: np.ndarray | None = None) -> Image.Image:
+def cutout(image: Image.Image, alpha: np.ndarray, padded: np.ndarray | None = None,
+           box: Box | None = None) -> Image.Image:
     """An RGB or RGBA `image` with its alpha replaced by `alpha`, transparent pixels already (0, 0, 0, 0).
 
     `padded` is the same pixels as the writable HxWx4 array ``images.to_arrays`` gives, when the caller has
-    it: the cutout is then built in it (it is used up), a band at a time so each pass stays in cache.
+    it: the cutout is then built in it (it is used up), a band at a time so each pass stays in cache. `box` is
+    ``subject_box(alpha)`` when the caller has it already (None: found here).
     """
     if padded is None:
         padded = to_arrays(image)[1]
@@ -62,14 +64,13 @@ def cutout(image: Image.Image, alpha: np.ndarray, padded: np.ndarray | None = No
         raise ValueError(f"a cutout is made from RGB or RGBA, not {image.mode}")
     mask = np.ascontiguousarray(alpha, dtype=np.uint8)
     words = padded.view(_WORD)[:, :, 0]
-    rows = np.flatnonzero(mask.max(axis=1))
-    if not rows.size:
+    if box is None:
+        box = subject_box(mask)
+    if box is None:
         words.fill(0)
         return _image(words)
     # Outside the box of visible pixels every pixel is (0, 0, 0, 0): cleared whole, only the box is looked up.
-    y0, y1 = int(rows[0]), int(rows[-1]) + 1
-    cols = np.flatnonzero(mask[y0:y1].max(axis=0))
-    x0, x1 = int(cols[0]), int(cols[-1]) + 1
+    x0, y0, x1, y1 = box.x0, box.y0, box.x1, box.y1
     words[:y0] = 0
     words[y1:] = 0
     words[y0:y1, :x0] = 0

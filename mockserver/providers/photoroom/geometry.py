@@ -116,11 +116,13 @@ def subject_box(alpha: np.ndarray | None) -> Box | None:
     """Bounding box of the pixels with alpha > 0; None when there is no alpha or it is empty."""
     if alpha is None:
         return None
-    rows = np.flatnonzero(alpha.any(axis=1))
+    # The largest value of each row (cheaper than ``any`` on uint8), then of each column between the rows found.
+    rows = np.flatnonzero(alpha.max(axis=1) if alpha.size else np.zeros(alpha.shape[0], dtype=bool))
     if rows.size == 0:
         return None
-    cols = np.flatnonzero(alpha.any(axis=0))
-    return Box(int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
+    y0, y1 = int(rows[0]), int(rows[-1]) + 1
+    cols = np.flatnonzero(alpha[y0:y1].max(axis=0))
+    return Box(int(cols[0]), y0, int(cols[-1]) + 1, y1)
 
 
 def cropped_sides(subject: Box, image_size: tuple[int, int]) -> frozenset[Side]:

@@ -29,7 +29,7 @@ from .canvas import clear_transparent, cutout, fit_or_fill, flatten, place, to_r
 from .colours import parse_colour
 from .despill import despill
 from .export import encode, normalise_format, preserved_metadata
-from .geometry import Layout, budget_size, plan, subject_box
+from .geometry import Box, Layout, budget_size, plan, subject_box
 from .watermark import watermark
 
 DEFAULT_QUALITY: Mapping[str, int] = {"jpeg": 80, "webp": 90, "avif": 90}
@@ -79,9 +79,11 @@ def edit(
         )
     mask = _checked_alpha(alpha, image.size) if remove_background else None
     source: Image.Image | None = None
+    box: Box | None = None
     if mask is not None and image.mode in ("RGB", "RGBA") and not steps and not blur:
         # The common cutout: the input's own pixels with the subject's alpha, no RGBA copy of the input first.
-        cut = cutout(image, mask, padded)
+        box = subject_box(mask)
+        cut = cutout(image, mask, padded, box)
     else:
         source = to_rgba(image)
         for step in steps:
@@ -91,7 +93,8 @@ def edit(
             cut = generative.blur_background(source, mask, str(blur), 0.01 if radius is None else radius)
         else:
             cut = with_alpha(source, mask) if mask is not None else source
-    layout = plan(params, cut.size, subject_box(mask), segmented=mask is not None)
+        box = subject_box(mask)
+    layout = plan(params, cut.size, box, segmented=mask is not None)
     placed = place(cut, layout, clip=mask is not None and not blur)
     result = _background(layout.canvas, params, background_image, request_digest, headers)
 

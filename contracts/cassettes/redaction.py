@@ -121,6 +121,13 @@ class Redactor:
             return query
         return urlencode([(k, PLACEHOLDER if k.lower() in self.query else v) for k, v in pairs])
 
+    def may_change(self, text: str) -> bool:
+        """Whether :meth:`redact_json` of the JSON in ``text`` (or URL redaction of plain text) could change
+        anything: a secret field is a quoted key, a URL's credentials need an ``@``, its secret parameters a
+        ``?``, and ``\\u`` escapes could spell any of them. False lets a caller keep the text as it is."""
+        lowered = text.lower()
+        return any(mark in lowered for mark in ("@", "?", "\\u")) or any(f'"{name}"' in lowered for name in self.fields)
+
     def redact_json(self, value: Any) -> Any:
         """``value`` with every object member named like a secret field blanked, and the credentials of every
         URL it holds, at any depth."""

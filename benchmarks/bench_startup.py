@@ -4,7 +4,9 @@ same run:
 - ``python -m http.server``: an interpreter and a socket, nothing else;
 - the libraries' floor: a process that imports what every validated answer needs (Flask, waitress,
   openapi-core), builds an openapi-core object for a one-operation spec, and serves one validated route on
-  waitress. No mock built on these libraries can start faster; what ``segmock serve`` spends above it is ours.
+  waitress, with the garbage collector off until it serves (then frozen, as ``segmock serve`` starts: see
+  ``mockserver/commands/startup.py``). No mock built on these libraries can start faster; what
+  ``segmock serve`` spends above it is ours.
 
 Loopback only; each server is started ``--starts`` times (after one unmeasured start that writes the bytecode
 caches a user's installation has) and the median is printed, with the child's CPU time (steadier than wall
@@ -32,6 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {"PYTHONPATH": str(ROOT)}
 
 LIBRARIES_FLOOR = """
+import gc
+gc.disable()
 import sys
 from flask import Flask, request
 from openapi_core import OpenAPI
@@ -51,6 +55,8 @@ def account():
     spec.validate_request(FlaskOpenAPIRequest(request))
     return {"images": {"available": 10}}
 
+gc.freeze()
+gc.enable()
 serve(app, host="127.0.0.1", port=int(sys.argv[1]), _quiet=True)
 """
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from .commands import COMMANDS
+from .commands.startup import collector_paused
 
 
 class Parser(argparse.ArgumentParser):
@@ -50,8 +51,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser(argv).parse_args(argv)
-    return int(args.func(args) or 0)
+    with collector_paused(list(sys.argv[1:] if argv is None else argv)):  # a server starts with it off
+        args = build_parser(argv).parse_args(argv)
+        return int(args.func(args) or 0)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from mockserver.recorder.recording import RecorderProcess, RecordingSession
 from mockserver.serving import Options, serve
 
 from .args import plain, port
+from .startup import built
 
 
 def _print_summary(report_path: Path) -> None:
@@ -53,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     upstream = args.upstream or ", ".join(spec.base_urls)
     keep_freed_memory()  # before the fork: the recorder and the workers relay big bodies over and over
     with workdir:
+        built()  # before the recorder's process starts: it must not inherit a paused collector
         recorder.start()
         serve(proxy, args.host, args.port, Options(threads=16, ident="segmock record"), on_exit=on_exit,
               on_ready=lambda base: print(f"segmock record: {args.provider} proxy to {upstream} on {base}", flush=True))

@@ -10,6 +10,7 @@ from mockserver.recorder.replay import CRITERIA, ReplayApp
 from mockserver.serving import Options, serve
 
 from .args import port
+from .startup import built
 
 
 def run(args: argparse.Namespace) -> int:
@@ -20,6 +21,7 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"segmock replay: {exc}", file=sys.stderr)
         return 2
+    built()
     banner = f"segmock replay: {len(cassette.interactions)} interaction(s) from {args.cassette}"
     serve(app, args.host, args.port, Options(ident="segmock replay"),
           on_ready=lambda base: print(f"{banner} on {base}", flush=True))

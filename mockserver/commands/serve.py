@@ -17,6 +17,7 @@ import contracts
 from ..config import MockConfig
 from ..providers import available
 from .args import at_least_one, bind_problem, port
+from .startup import built
 
 
 def mock_app(config: MockConfig) -> Any:
@@ -78,7 +79,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         limit_arenas()  # before the workers fork: image buffers freed by one request thread are reused by the next
         app = mock_app(config)
-        serve(app, args.host, args.port, serving_options(app), workers=args.workers, on_ready=ready)
+        options = serving_options(app)
+        built()
+        serve(app, args.host, args.port, options, workers=args.workers, on_ready=ready)
     finally:
         if temporary and os.getpid() == owner:  # only the parent cleans (workers end with os._exit anyway)
             shutil.rmtree(state_dir, ignore_errors=True)

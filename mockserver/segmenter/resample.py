@@ -154,9 +154,10 @@ def upsample(field: np.ndarray, size: tuple[int, int], soft: bool) -> np.ndarray
     Returns uint8 alpha (anti-aliased, 255 inside) when `soft`, otherwise a boolean mask. Pillow does the
     bilinear pass on an 8-bit image; the soft ramp is one 256-entry lookup, the hard mask one comparison.
     A bilinear value lies between its taps, so where every tap is at most the highest level the ramp (or the
-    threshold) sends to 0, the result is 0: Pillow's two passes are run apart, the vertical one only on the
-    columns that can show (the same coefficients, so the same bytes as one full-size resize), and a 16 MP mask
-    of a product costs a fraction of a full-size pass.
+    threshold) sends to 0, the result is 0: Pillow's two passes are run apart, the horizontal one only on the
+    rows the vertical one reads for the rows that can show, the vertical one only on the columns that can show
+    (the same coefficients, so the same bytes as one full-size resize), and a 16 MP mask of a product costs a
+    fraction of a full-size pass.
     """
     h, w = size
     quantised = np.clip(np.rint(np.asarray(field, dtype=np.float32) * 255.0), 0, 255).astype(np.uint8)
@@ -169,10 +170,13 @@ def upsample(field: np.ndarray, size: tuple[int, int], soft: bool) -> np.ndarray
     if rows.size:
         x0, x1 = _window(int(cols[0]), int(cols[-1]), fw, w)
         y0, y1 = _window(int(rows[0]), int(rows[-1]), fh, h)
-        img = Image.fromarray(quantised)
+        # The horizontal pass runs only on the rows the vertical taps of rows y0..y1 read; the crop gives the
+        # others as zeros, which reach only output rows outside y0..y1, cut away below.
+        top, bottom = _taps(y0, y1, fh, h)
+        img = Image.fromarray(quantised[top:bottom])
         if fw != w:
-            img = img.resize((w, fh), Image.Resampling.BILINEAR)
-        img = img.crop((x0, 0, x1, fh))
+            img = img.resize((w, bottom - top), Image.Resampling.BILINEAR)
+        img = img.crop((x0, -top, x1, fh - top))
         if fh != h:
             img = img.resize((x1 - x0, h), Image.Resampling.BILINEAR)
         img = img.crop((0, y0, x1 - x0, y1))
@@ -186,3 +190,10 @@ def _window(first: int, last: int, cells: int, pixels: int) -> tuple[int, int]:
     if ratio < 1:  # a reduction's taps reach further: all of it
         return 0, pixels
     return max(0, int(np.floor((first - 2) * ratio))), min(pixels, int(np.ceil((last + 3) * ratio)))
+
+
+def _taps(first: int, end: int, cells: int, pixels: int) -> tuple[int, int]:
+    """Input span [c0, c1) that the bilinear taps of output rows first..end-1 read, with a cell to spare."""
+    if pixels < cells:  # a reduction's taps reach further: all of it
+        return 0, cells
+    return max(0, first * cells // pixels - 2), min(cells, -(-end * cells // pixels) + 2)

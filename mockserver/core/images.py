@@ -116,18 +116,27 @@ def to_arrays(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
 
     if image.mode not in ("RGB", "RGBA"):
         return to_array(image), None
+    image.load()
     width, height = image.size
-    rawmode = "RGBX" if image.mode == "RGB" else "RGBA"
     padded = np.empty((height, width, 4), dtype=np.uint8)
-    rows = padded.reshape(height, width * 4)
-    # A large image is copied a band of ~1 MB at a time: one ``tobytes`` of 16 MP builds 64 MB of chunks and joins
-    # them into a fresh 64 MB, page by page, ~4x slower than this on the same machine.
-    band = height if width * height <= _SMALL_PIXELS else max(1, 2**20 // (4 * width))
-    for top in range(0, height, band):
-        part = image if band >= height else image.crop((0, top, width, min(height, top + band)))
-        rows[top : top + part.height] = np.frombuffer(part.tobytes("raw", rawmode), np.uint8).reshape(part.height, -1)
+    flat = padded.reshape(-1)
+    # What ``Image.tobytes`` does, without joining its chunks into one more copy of the whole image: each chunk
+    # of about a megabyte goes straight to its place while it is still in the cache (on a 1 MP input half the
+    # cost of a ``tobytes`` and its copy; on 16 MP, where bands were cropped first, a third less).
+    encoder = Image._getencoder(image.mode, "raw", "RGBX" if image.mode == "RGB" else "RGBA")
+    try:
+        encoder.setimage(image.im, (0, 0, width, height))
+        chunk_size = max(1, _CHUNK_BYTES // (4 * width)) * 4 * width
+        offset, status = 0, 0 if flat.size else 1
+        while not status:
+            status, chunk = encoder.encode(chunk_size)[1:]
+            flat[offset : offset + len(chunk)] = np.frombuffer(chunk, np.uint8)
+            offset += len(chunk)
+    finally:
+        encoder.cleanup()
+    if status < 0 or offset != flat.size:
+        raise RuntimeError(f"raw encoder error {status} copying a {width}x{height} {image.mode} image")
     return (padded if image.mode == "RGBA" else padded[:, :, :3]), padded
 
 
-_SMALL_PIXELS = 2**20 + 2**19
-"""Up to ~1.5 MP one ``tobytes`` of the whole image costs less than cropping it into bands first."""
+_CHUNK_BYTES = 2**20

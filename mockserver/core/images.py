@@ -110,8 +110,9 @@ def to_arrays(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     """``to_array(image)`` and, for an RGB or RGBA image, the same pixels as a writable HxWx4 array of the
     caller's own (RGBA, or RGB and a padding byte), from which an RGBA answer is built without converting the
     input again. Pillow keeps RGB as 4-byte pixels, so copying them whole costs what packing 3 bytes does: the
-    image is copied once and its RGB array is a view into the 4-byte pixels (not contiguous), which the
-    segmenter's sampler reads as whole pixels."""
+    image is copied once and its RGB array is a view into the 4-byte pixels (not contiguous) that still knows
+    the image they came from (``segmenter.resample.PixelCopy``), which the segmenter's sampler then resamples
+    directly."""
     import numpy as np
 
     if image.mode not in ("RGB", "RGBA"):
@@ -136,7 +137,11 @@ def to_arrays(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
         encoder.cleanup()
     if status < 0 or offset != flat.size:
         raise RuntimeError(f"raw encoder error {status} copying a {width}x{height} {image.mode} image")
-    return (padded if image.mode == "RGBA" else padded[:, :, :3]), padded
+    if image.mode == "RGBA":
+        return padded, padded
+    from ..segmenter.resample import PixelCopy
+
+    return np.asarray(PixelCopy(padded, image)), padded
 
 
 _CHUNK_BYTES = 2**20

@@ -46,6 +46,9 @@ def _sample(pixels: np.ndarray, step: int) -> Image.Image:
     if channels == 4 and whole:
         words = np.ascontiguousarray(pixels.view(np.uint32)[::step, ::step, 0])
         return Image.frombuffer("RGBX", (words.shape[1], words.shape[0]), words, "raw", "RGBX", 0, 1)
+    copy = pixels.base
+    if isinstance(copy, PixelCopy) and step == 1 and copy.shows(pixels):
+        return copy.source  # the image the pixels were copied from: resampled as it is, nothing unpacked again
     padded = _four_byte_pixels(pixels)
     if padded is not None:
         # RGB read through 4-byte pixels (``images.to_arrays``): whole pixels unpacked into a 3-band image, which
@@ -57,10 +60,38 @@ def _sample(pixels: np.ndarray, step: int) -> Image.Image:
     return Image.fromarray(np.ascontiguousarray(pixels[::step, ::step, :3]))
 
 
+class PixelCopy:
+    """An RGB Pillow image's pixels copied into 4-byte words (RGB and a padding byte), as ``images.to_arrays``
+    makes them, with that image (``source``).
+
+    ``np.asarray`` of it is the HxWx3 view of the words (not a copy). The sampler finds this object as the
+    view's base and resamples ``source`` itself: the same pixels, without unpacking the words into a new image
+    first. The view stands for ``source`` only until the words change (a cutout built in them uses them up).
+    """
+
+    def __init__(self, padded: np.ndarray, source: Image.Image) -> None:
+        height, width = padded.shape[:2]
+        if source.mode != "RGB" or source.size != (width, height) or padded.shape[2] != 4 or padded.dtype != np.uint8:
+            raise ValueError(f"{padded.shape} {padded.dtype} words are no copy of a {source.size} {source.mode} image")
+        self.padded = padded
+        self.source = source
+        self._shape = (height, width, 3)
+        self._address: int = padded.__array_interface__["data"][0]
+        self.__array_interface__ = {"version": 3, "typestr": "|u1", "shape": self._shape, "strides": padded.strides,
+                                    "data": (self._address, False)}
+
+    def shows(self, pixels: np.ndarray) -> bool:
+        """Whether `pixels` is this copy's whole RGB view (not a part of it)."""
+        return (pixels.shape == self._shape and pixels.strides == self.padded.strides
+                and pixels.__array_interface__["data"][0] == self._address)
+
+
 def _four_byte_pixels(pixels: np.ndarray) -> np.ndarray | None:
-    """The HxWx4 array an RGB view (``padded[:, :, :3]``) was taken from, when it is one: its pixels are then
-    read as whole 32-bit words (the fourth byte is never used)."""
+    """The HxWx4 array an RGB view (``padded[:, :, :3]``, or a ``PixelCopy``'s) was taken from, when it is one:
+    its pixels are then read as whole 32-bit words (the fourth byte is never used)."""
     base = pixels.base
+    if isinstance(base, PixelCopy):
+        base = base.padded
     if (pixels.shape[2] != 3 or not isinstance(base, np.ndarray) or base.dtype != np.uint8
             or base.shape != (*pixels.shape[:2], 4) or not base.flags.c_contiguous
             or base.strides != pixels.strides

@@ -120,15 +120,28 @@ def to_arrays(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     image.load()
     width, height = image.size
     padded = np.empty((height, width, 4), dtype=np.uint8)
-    flat = padded.reshape(-1)
-    # What ``Image.tobytes`` does, without joining its chunks into one more copy of the whole image: each chunk
-    # of about a megabyte goes straight to its place while it is still in the cache (on a 1 MP input half the
-    # cost of a ``tobytes`` and its copy; on 16 MP, where bands were cropped first, a third less).
-    encoder = Image._getencoder(image.mode, "raw", "RGBX" if image.mode == "RGB" else "RGBA")
+    if padded.size:
+        _copy_raw(image, "RGBX" if image.mode == "RGB" else "RGBA", padded.reshape(-1))
+    if image.mode == "RGBA":
+        return padded, padded
+    from ..segmenter.resample import PixelCopy
+
+    return np.asarray(PixelCopy(padded, image)), padded
+
+
+def _copy_raw(image: Image.Image, rawmode: str, flat: np.ndarray) -> None:
+    """Write the image's raw bytes in `rawmode` into `flat`: what ``Image.tobytes`` does, without joining its
+    chunks into one more copy of the whole image. Each chunk of about a megabyte goes straight to its place
+    while it is still in the cache (on a 1 MP input half the cost of a ``tobytes`` and its copy; on 16 MP, where
+    bands were cropped first, a third less)."""
+    import numpy as np
+
+    width, height = image.size
+    encoder = Image._getencoder(image.mode, "raw", rawmode)
     try:
         encoder.setimage(image.im, (0, 0, width, height))
         chunk_size = max(1, _CHUNK_BYTES // (4 * width)) * 4 * width
-        offset, status = 0, 0 if flat.size else 1
+        offset, status = 0, 0
         while not status:
             status, chunk = encoder.encode(chunk_size)[1:]
             flat[offset : offset + len(chunk)] = np.frombuffer(chunk, np.uint8)
@@ -137,11 +150,6 @@ def to_arrays(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
         encoder.cleanup()
     if status < 0 or offset != flat.size:
         raise RuntimeError(f"raw encoder error {status} copying a {width}x{height} {image.mode} image")
-    if image.mode == "RGBA":
-        return padded, padded
-    from ..segmenter.resample import PixelCopy
-
-    return np.asarray(PixelCopy(padded, image)), padded
 
 
 _CHUNK_BYTES = 2**20

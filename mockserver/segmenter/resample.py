@@ -224,7 +224,7 @@ def _window(first: int, last: int, cells: int, pixels: int) -> tuple[int, int]:
 
 
 def _taps(first: int, end: int, cells: int, pixels: int) -> tuple[int, int]:
-    """Input span [c0, c1) that the bilinear taps of output rows first..end-1 read, with a cell to spare."""
+    """Input span [c0, c1) that the bilinear taps of output rows first..end-1 read (with two cells to spare)."""
     if pixels < cells:  # a reduction's taps reach further: all of it
         return 0, cells
     return max(0, first * cells // pixels - 2), min(cells, -(-end * cells // pixels) + 2)

@@ -122,4 +122,6 @@ def remove_specks(mask: np.ndarray, min_area: int) -> np.ndarray:
     runs = components(mask, connectivity=8)
     areas = np.bincount(runs.roots, weights=runs.lengths, minlength=runs.roots.size)
     keep = areas[runs.roots] >= min_area
+    if keep.all():  # no speck: the mask itself, without painting it again
+        return np.array(mask, dtype=bool, order="C")
     return runs.paint(keep.astype(np.int8), np.int8).astype(bool)

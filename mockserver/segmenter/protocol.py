@@ -20,11 +20,14 @@ SalientMode = Literal["keepSalientObject", "ignoreSalientObject"] | None
 
 def mask_box(mask: np.ndarray) -> Box:
     """Bounding box (x0, y0, x1, y1) of a boolean mask, x1/y1 exclusive (PIL crop order); (0, 0, 0, 0) if empty."""
-    rows = np.flatnonzero(mask.any(axis=1))
+    # The largest byte of each row (cheaper than ``any``), then of each column between the rows found.
+    flags = np.asarray(mask, dtype=bool).view(np.uint8)
+    rows = np.flatnonzero(flags.max(axis=1)) if flags.size else np.zeros(0, dtype=np.intp)
     if rows.size == 0:
         return (0, 0, 0, 0)
-    cols = np.flatnonzero(mask.any(axis=0))
-    return (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
+    y0, y1 = int(rows[0]), int(rows[-1]) + 1
+    cols = np.flatnonzero(flags[y0:y1].max(axis=0))
+    return (int(cols[0]), y0, int(cols[-1]) + 1, y1)
 
 
 @dataclass(frozen=True, eq=False)

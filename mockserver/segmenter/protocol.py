@@ -19,9 +19,11 @@ SalientMode = Literal["keepSalientObject", "ignoreSalientObject"] | None
 
 
 def mask_box(mask: np.ndarray) -> Box:
-    """Bounding box (x0, y0, x1, y1) of a boolean mask, x1/y1 exclusive (PIL crop order); (0, 0, 0, 0) if empty."""
+    """Bounding box (x0, y0, x1, y1) of the nonzero pixels of a mask (boolean, or uint8 such as alpha), x1/y1
+    exclusive (PIL crop order); (0, 0, 0, 0) if empty."""
     # The largest byte of each row (cheaper than ``any``), then of each column between the rows found.
-    flags = np.asarray(mask, dtype=bool).view(np.uint8)
+    mask = np.asarray(mask)
+    flags = mask if mask.dtype == np.uint8 else np.asarray(mask, dtype=bool).view(np.uint8)
     rows = np.flatnonzero(flags.max(axis=1)) if flags.size else np.zeros(0, dtype=np.intp)
     if rows.size == 0:
         return (0, 0, 0, 0)

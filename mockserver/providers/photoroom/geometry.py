@@ -30,6 +30,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ...segmenter.protocol import mask_box
+
 Side = Literal["left", "top", "right", "bottom"]
 Align = Literal["start", "center", "end"]
 
@@ -116,13 +118,8 @@ def subject_box(alpha: np.ndarray | None) -> Box | None:
     """Bounding box of the pixels with alpha > 0; None when there is no alpha or it is empty."""
     if alpha is None:
         return None
-    # The largest value of each row (cheaper than ``any`` on uint8), then of each column between the rows found.
-    rows = np.flatnonzero(alpha.max(axis=1) if alpha.size else np.zeros(alpha.shape[0], dtype=bool))
-    if rows.size == 0:
-        return None
-    y0, y1 = int(rows[0]), int(rows[-1]) + 1
-    cols = np.flatnonzero(alpha[y0:y1].max(axis=0))
-    return Box(int(cols[0]), y0, int(cols[-1]) + 1, y1)
+    x0, y0, x1, y1 = mask_box(alpha)
+    return Box(x0, y0, x1, y1) if x1 > x0 else None
 
 
 def cropped_sides(subject: Box, image_size: tuple[int, int]) -> frozenset[Side]:

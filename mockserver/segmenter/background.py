@@ -99,14 +99,9 @@ def _axes(coef: np.ndarray, h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.
     return across.astype(np.float32), down.astype(np.float32), u.astype(np.float32), v.astype(np.float32)
 
 
-def surface_plane(coef: np.ndarray, channel: int, h: int, w: int) -> np.ndarray:
-    """One channel of the fitted background on the whole grid (h, w) float32."""
-    across, down, u, v = _axes(coef, h, w)
-    return _plane(coef, channel, across, down, v[:, None] * u[None, :])
-
-
 def _plane(coef: np.ndarray, channel: int, across: np.ndarray, down: np.ndarray, vu: np.ndarray) -> np.ndarray:
-    """`surface_plane` from ``_axes`` and the grid of v * u, which are the same for every channel."""
+    """One channel of the fitted background on the whole grid (h, w) float32, from ``_axes`` and the grid of
+    v * u, which are the same for every channel."""
     k5 = np.float32(coef[5, channel]) if coef.shape[0] > 5 else np.float32(0.0)
     out = vu * k5
     out += across[channel][None, :]
@@ -115,7 +110,7 @@ def _plane(coef: np.ndarray, channel: int, across: np.ndarray, down: np.ndarray,
 
 
 def surface_at(coef: np.ndarray, ys: np.ndarray, xs: np.ndarray, h: int, w: int) -> np.ndarray:
-    """The fitted background at some pixels, (3, m) float32, with the same arithmetic as `surface_plane`."""
+    """The fitted background at some pixels, (3, m) float32, with the same arithmetic as `_plane`."""
     across, down, u, v = _axes(coef, h, w)
     k5 = (coef[5] if coef.shape[0] > 5 else np.zeros(3)).astype(np.float32)
     out = (v[ys] * u[xs])[None, :] * k5[:, None]
